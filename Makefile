@@ -1,0 +1,56 @@
+# Every target bootstraps its own virtualenv: on a fresh machine `make demo` and
+# `make test` are the whole set-up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
+
+.PHONY: help install demo test lint check bench clean
+
+help:
+	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
+	@echo "make demo     install, prepare the demo databases and serve it on http://$(HOST):$(PORT)/"
+	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make bench    load benchmark against the peers (see bench/README.md)"
+	@echo "make clean    remove the virtualenv and generated files"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	cd demo && ../$(BIN)/python manage.py migrate --noinput
+	cd demo && ../$(BIN)/python manage.py setup_demo
+	cd demo && ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) --port $(PORT) \
+		--workers $(WORKERS) --lifespan on
+
+# SQLite first; then, when ASYNC_DRF_TEST_DB_URL names a PostgreSQL database, the
+# same suite again on PostgreSQL (CI sets it).
+test: install
+	ASYNC_DRF_TEST_DB_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$ASYNC_DRF_TEST_DB_URL" ]; then \
+		echo "== PostgreSQL pass: $$ASYNC_DRF_TEST_DB_URL"; \
+		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
+
+lint: install
+	$(BIN)/ruff check async_drf tests demo bench
+	$(BIN)/ruff format --check async_drf tests demo bench
+
+check: lint test
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info demo/var bench/results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

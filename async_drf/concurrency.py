@@ -1,0 +1,119 @@
+"""The one place that decides sync vs async.
+
+Every hook a user can override may be ``def`` or ``async def``; the framework calls
+each through :func:`maybe_await`.  Async callables are awaited on the loop; sync ones
+run in Django's thread-sensitive worker through ``sync_to_async`` (a "thread hop"),
+unless they are registered as pure with :func:`mark_inline`.  Hops are counted so
+tests can pin them per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+
+T = TypeVar("T")
+
+__all__ = [
+    "HopCounter",
+    "count_hops",
+    "is_async_callable",
+    "mark_inline",
+    "maybe_await",
+    "run_sync",
+]
+
+
+class HopCounter:
+    """Counts thread hops made while it is the active counter."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.calls: list[str] = []
+
+    def record(self, func: Callable[..., Any]) -> None:
+        self.count += 1
+        self.calls.append(getattr(func, "__qualname__", repr(func)))
+
+    def reset(self) -> None:
+        self.count = 0
+        self.calls.clear()
+
+    def __repr__(self) -> str:
+        return f"<HopCounter count={self.count} calls={self.calls!r}>"
+
+
+# A mutable counter in a contextvar: tasks created by Django's handler copy the
+# context, so increments made while serving a request reach the test that set it.
+_hop_counter: contextvars.ContextVar[HopCounter | None] = contextvars.ContextVar(
+    "async_drf_hop_counter", default=None
+)
+
+# Sync callables known to be pure CPU (no I/O): run inline, never hopped.
+_inline: set[Any] = set()
+
+
+@contextlib.contextmanager
+def count_hops() -> Iterator[HopCounter]:
+    """Count the thread hops made inside the block (and in tasks started from it)."""
+    counter = HopCounter()
+    token = _hop_counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _hop_counter.reset(token)
+
+
+def _unwrap(func: Any) -> Any:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return getattr(func, "__func__", func)
+
+
+def is_async_callable(func: Any) -> bool:
+    """True for ``async def`` functions, bound methods, partials and async ``__call__``."""
+    func = _unwrap(func)
+    if iscoroutinefunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004 - instances with async __call__
+    return not isinstance(func, type) and call is not None and iscoroutinefunction(call)
+
+
+def mark_inline(*funcs: Callable[..., Any]) -> None:
+    """Declare sync callables pure, so :func:`maybe_await` calls them without a hop.
+
+    Register the plain function (``SomeClass.method``); bound methods of the class and
+    of subclasses that do not override it are then inline too.
+    """
+    _inline.update(_unwrap(f) for f in funcs)
+
+
+def is_inline(func: Any) -> bool:
+    return _unwrap(func) in _inline
+
+
+async def run_sync(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a sync callable in Django's thread-sensitive worker (one counted hop)."""
+    counter = _hop_counter.get()
+    if counter is not None:
+        counter.record(func)
+    return await sync_to_async(func, thread_sensitive=True)(*args, **kwargs)
+
+
+async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Await ``func`` if it is async; else run it through :func:`run_sync`.
+
+    The callable is inspected, never its result: Tortoise querysets are awaitable, so
+    awaiting whatever a sync ``get_queryset()`` returned would run the query.
+    """
+    if is_async_callable(func):
+        return await func(*args, **kwargs)
+    if is_inline(func):
+        return func(*args, **kwargs)
+    return await run_sync(func, *args, **kwargs)
+

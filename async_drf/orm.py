@@ -1,0 +1,108 @@
+"""Tortoise ORM lifecycle under Django: init_orm / close_orm from ``settings.TORTOISE_ORM``.
+
+Tortoise 1.x keeps its state in a contextvar, and an ASGI server runs the lifespan in
+another task than the requests, so :func:`init_orm` always enables Tortoise's global
+fallback: every request task then finds the context.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from tortoise import Model, Tortoise
+from tortoise.context import get_current_context
+from tortoise.queryset import QuerySet
+
+from .settings import async_settings
+
+__all__ = [
+    "close_orm",
+    "ensure_orm",
+    "get_model",
+    "get_tortoise_config",
+    "init_orm",
+    "is_model_class",
+    "is_queryset",
+    "release_connections",
+]
+
+# Serialises lazy initialisation between WSGI worker threads (each has its own loop).
+_init_lock = threading.Lock()
+
+
+def get_tortoise_config() -> dict[str, Any]:
+    name = async_settings.TORTOISE_SETTING
+    config = getattr(settings, name, None)
+    if not config:
+        raise ImproperlyConfigured(
+            f"async_drf needs settings.{name}: Tortoise ORM's config dict "
+            "(connections and apps)."
+        )
+    return config
+
+
+async def init_orm(
+    config: dict[str, Any] | None = None, *, generate_schemas: bool | None = None
+) -> None:
+    """Initialise Tortoise for this process, visible to every task (global fallback)."""
+    if _active_context() is not None:
+        return
+    await Tortoise.init(config=config or get_tortoise_config(), _enable_global_fallback=True)
+    if async_settings.GENERATE_SCHEMAS if generate_schemas is None else generate_schemas:
+        await Tortoise.generate_schemas(safe=True)
+
+
+async def close_orm() -> None:
+    """Close every connection and forget the configuration (ASGI shutdown)."""
+    if get_current_context() is not None:
+        await Tortoise.close_connections()
+
+
+async def ensure_orm() -> None:
+    """Initialise Tortoise on first use (the WSGI path has no lifespan)."""
+    if _active_context() is not None:
+        return
+    # A plain lock is fine: under WSGI each request thread runs its own event loop.
+    with _init_lock:
+        if _active_context() is None:
+            await init_orm()
+
+
+async def release_connections() -> None:
+    """Close the connections opened on this event loop but keep the configuration.
+
+    Used at the end of a request served through Django's WSGI handler, which gives
+    every request a new event loop: a connection must be closed on the loop that
+    opened it, and the next request reconnects lazily on its own loop.
+    """
+    ctx = get_current_context()
+    if ctx is not None and ctx.inited and ctx._connections is not None:
+        await ctx.connections.close_all(discard=True)
+
+
+def _active_context() -> Any:
+    ctx = get_current_context()
+    return ctx if ctx is not None and ctx.inited and ctx._connections is not None else None
+
+
+def is_model_class(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, Model)
+
+
+def is_queryset(obj: Any) -> bool:
+    return isinstance(obj, QuerySet)
+
+
+def get_model(queryset_or_model: Any) -> type[Model]:
+    """The Tortoise model behind a model class or a queryset."""
+    if is_model_class(queryset_or_model):
+        return queryset_or_model
+    model = getattr(queryset_or_model, "model", None)
+    if model is None:
+        raise TypeError(
+            f"Expected a Tortoise model class or QuerySet, got {type(queryset_or_model).__name__}."
+        )
+    return model

@@ -1,0 +1,54 @@
+"""async_settings: the keys async_drf adds, read from the ``ASYNC_DRF`` Django setting.
+
+DRF's own keys (PAGE_SIZE, DEFAULT_*_CLASSES, EXCEPTION_HANDLER, ...) stay in DRF's
+``api_settings``; Tortoise's configuration stays in ``TORTOISE_ORM``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from rest_framework.settings import APISettings
+
+DEFAULTS: dict[str, Any] = {
+    # Name of the Django setting that holds Tortoise's config dict.
+    "TORTOISE_SETTING": "TORTOISE_ORM",
+    # Create missing tables when the ASGI app starts (handy for SQLite demos).
+    "GENERATE_SCHEMAS": False,
+    # Render responses whose renderer is pure (JSON) inside the view, on the loop,
+    # instead of letting Django's handler hop to a thread to render them.
+    "RENDER_INLINE": True,
+    # Under Django's WSGI handler every request runs on a new event loop: initialise
+    # Tortoise lazily and close its connections at the end of each request.
+    "WSGI_CLOSE_CONNECTIONS": True,
+}
+
+IMPORT_STRINGS: list[str] = []
+
+
+class AsyncDRFSettings(APISettings):
+    """DRF's settings machinery, reading ``ASYNC_DRF`` instead of ``REST_FRAMEWORK``."""
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if not hasattr(self, "_user_settings"):
+            self._user_settings = getattr(settings, "ASYNC_DRF", {})
+        return self._user_settings
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr not in self.defaults:
+            raise AttributeError(f"Invalid async_drf setting: '{attr}'")
+        return super().__getattr__(attr)
+
+
+async_settings = AsyncDRFSettings(None, DEFAULTS, IMPORT_STRINGS)
+
+
+def reload_async_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ASYNC_DRF":
+        async_settings.reload()
+
+
+setting_changed.connect(reload_async_settings)

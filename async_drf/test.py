@@ -1,0 +1,131 @@
+"""Test tools: AsyncAPIRequestFactory, AsyncAPIClient and force_authenticate.
+
+They take DRF's arguments (``format="json"``, ``HTTP_AUTHORIZATION=...``,
+``credentials()``, ``force_authenticate()``) and build ASGI requests, which is what
+an async view receives in production.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test.client import AsyncClient, AsyncClientHandler, AsyncRequestFactory
+from rest_framework.test import APIRequestFactory, force_authenticate
+
+__all__ = ["AsyncAPIClient", "AsyncAPIRequestFactory", "force_authenticate"]
+
+# Carries REMOTE_ADDR from `generic` to the ASGI scope's "client" entry.
+_REMOTE_ADDR_HEADER = b"x-async-drf-test-remote-addr"
+
+
+def _environ_to_headers(extra: dict[str, Any], has_body: bool) -> dict[str, str]:
+    """Move WSGI-style keys (``HTTP_X_Y``, ``CONTENT_TYPE``) out of ``extra`` as headers.
+
+    Django's async factory sends every ``extra`` key as a raw ASGI header name, so
+    ``HTTP_AUTHORIZATION`` would arrive as ``Http-Authorization``, and DRF's
+    ``CONTENT_TYPE`` would duplicate the content type Django already sets for a body
+    (two values joined by a comma: a 415).
+    """
+    headers = {}
+    for key in list(extra):
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").title()] = str(extra.pop(key))
+        elif key == "CONTENT_TYPE":
+            value = extra.pop(key)
+            if not has_body:
+                headers["Content-Type"] = str(value)
+        elif key == "REMOTE_ADDR":
+            headers[_REMOTE_ADDR_HEADER.decode()] = str(extra.pop(key))
+    return headers
+
+
+def _apply_remote_addr(scope: dict[str, Any]) -> None:
+    headers = scope.get("headers", [])
+    for index, (name, value) in enumerate(headers):
+        if name == _REMOTE_ADDR_HEADER:
+            del headers[index]
+            scope["client"] = [value.decode("latin1"), 0]
+            return
+
+
+class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
+    """DRF's APIRequestFactory building ASGIRequests (Django's AsyncRequestFactory)."""
+
+    def generic(
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        secure: bool = False,
+        *,
+        headers: dict[str, str] | None = None,
+        query_params: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> Any:
+        if content_type is not None:
+            # DRF sends the content type even without a body.
+            extra["CONTENT_TYPE"] = str(content_type)
+        environ_headers = _environ_to_headers(extra, has_body=bool(data))
+        return AsyncRequestFactory.generic(
+            self,
+            method,
+            path,
+            data,
+            content_type or "application/octet-stream",
+            secure,
+            headers={**environ_headers, **(headers or {})},
+            query_params=query_params,
+            **extra,
+        )
+
+    def request(self, **request: Any) -> Any:
+        _apply_remote_addr(request)
+        return super().request(**request)
+
+
+class ForceAuthAsyncClientHandler(AsyncClientHandler):
+    """Django's AsyncClientHandler that can force authentication, as DRF's does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._force_user = None
+        self._force_token = None
+        super().__init__(*args, **kwargs)
+
+    async def get_response_async(self, request: Any) -> Any:
+        force_authenticate(request, self._force_user, self._force_token)
+        return await super().get_response_async(request)
+
+
+class AsyncAPIClient(AsyncAPIRequestFactory, AsyncClient):
+    """DRF's APIClient on Django's AsyncClient: ``response = await client.get(...)``."""
+
+    def __init__(self, enforce_csrf_checks: bool = False, **defaults: Any) -> None:
+        AsyncClient.__init__(self, enforce_csrf_checks, **defaults)
+        self.enforce_csrf_checks = enforce_csrf_checks
+        self.renderer_classes = {cls.format: cls for cls in self.renderer_classes_list}
+        self.handler = ForceAuthAsyncClientHandler(enforce_csrf_checks)
+        self._credentials: dict[str, Any] = {}
+
+    def credentials(self, **kwargs: Any) -> None:
+        """Set headers (WSGI-style names, as in DRF) sent with every request."""
+        self._credentials = kwargs
+
+    def force_authenticate(self, user: Any = None, token: Any = None) -> None:
+        self.handler._force_user = user
+        self.handler._force_token = token
+        if user is None and token is None:
+            self._credentials = {}
+
+    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
+        return super().generic(method, path, *args, **{**self._credentials, **extra})
+
+    def request(self, **request: Any) -> Any:
+        _apply_remote_addr(request)
+        return AsyncClient.request(self, **request)
+
+    async def alogout(self) -> None:
+        self._credentials = {}
+        self.handler._force_user = None
+        self.handler._force_token = None
+        await super().alogout()

@@ -1,0 +1,237 @@
+"""AsyncAPIView: DRF's APIView with an async request cycle.
+
+``dispatch``, ``initial``, ``perform_authentication``, ``check_permissions``,
+``check_object_permissions``, ``check_throttles``, ``handle_exception`` and
+``options`` are coroutines.  Handlers, authenticators, permissions, throttles and
+the exception handler may each be sync or async; sync ones go through the bridge in
+``concurrency.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from asgiref.sync import markcoroutinefunction
+
+from django.core.handlers.wsgi import WSGIRequest
+from django.utils.functional import classproperty
+from rest_framework import exceptions, status
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import ForcedAuthentication, Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import permissions as _permissions
+from .concurrency import is_async_callable, is_inline, mark_inline, maybe_await, run_sync
+from .exceptions import translate_exception
+from .metadata import AsyncSimpleMetadata
+from .orm import ensure_orm, release_connections
+from .settings import async_settings
+
+__all__ = ["AsyncAPIView"]
+
+
+class _InlineRenderedResponse(Response):
+    """A Response whose ``render`` Django's ASGI handler may await without a thread hop.
+
+    Django's handler awaits ``response.render()`` when ``render`` is a coroutine
+    function and otherwise hops to a thread to call it.  Rendering JSON is pure CPU,
+    so ``render`` is marked a coroutine function but stays a plain method that returns
+    the response; the response awaits to itself.  Sync callers (WSGI, tests calling
+    ``response.render()``) see DRF's usual behaviour.
+    """
+
+    @markcoroutinefunction
+    def render(self) -> Any:
+        return super().render()
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self
+        yield  # pragma: no cover - the yield makes this a generator
+
+
+class AsyncAPIView(APIView):
+    """Async twin of DRF's APIView: ``dispatch`` and the policy checks are coroutines."""
+
+    @classproperty
+    def view_is_async(cls) -> bool:
+        # Always async, whatever mix of `def` and `async def` handlers the view has:
+        # Django then marks the view function a coroutine function for its handler.
+        return True
+
+    async def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Mirrors rest_framework.views.APIView.dispatch; differs only in awaits.
+        wsgi = isinstance(request, WSGIRequest) and async_settings.WSGI_CLOSE_CONNECTIONS
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers  # deprecate?
+        try:
+            if wsgi:
+                await ensure_orm()
+            await self.initial(request, *args, **kwargs)
+            response = await self.call_handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = await self.handle_exception(exc)
+        finally:
+            if wsgi:
+                # Django's WSGI handler runs each async view on a new event loop:
+                # close connections on the loop that opened them.
+                await release_connections()
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """Run the handler for ``request.method``, sync or async."""
+        if request.method.lower() in self.http_method_names:
+            handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
+        else:
+            handler = self.http_method_not_allowed
+        response = await maybe_await(handler, request, *args, **kwargs)
+        if inspect.iscoroutine(response):
+            # A sync handler that returned an async helper's coroutine
+            # (`def get(...): return self.list(...)`): finish it on the loop.
+            response = await response
+        return response
+
+    async def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Mirrors rest_framework.views.APIView.initial; differs only in awaits.
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        neg = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = neg
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+        await self.perform_authentication(request)
+        await self.check_permissions(request)
+        await self.check_throttles(request)
+
+    async def perform_authentication(self, request: Request) -> None:
+        """Authenticate now, awaiting async authenticators.
+
+        DRF authenticates lazily on the first read of ``request.user``, calling each
+        authenticator synchronously.  Here the authenticators run in order; each run of
+        consecutive sync ones shares a single thread hop.  The first that returns a
+        (user, auth) tuple wins, as in DRF.
+        """
+        authenticators = list(request.authenticators)
+        index = 0
+        while index < len(authenticators):
+            authenticator = authenticators[index]
+            if is_async_callable(authenticator.authenticate) or is_inline(
+                authenticator.authenticate
+            ):
+                batch = [authenticator]
+                result = await _authenticate_one(authenticator, request)
+            else:
+                batch = _sync_run(authenticators, index)
+                result = await run_sync(_authenticate_batch, batch, request)
+            if result is not None:
+                authenticator, user_auth = result
+                request._authenticator = authenticator
+                request.user, request.auth = user_auth
+                return
+            index += len(batch)
+        request._not_authenticated()
+
+    async def check_permissions(self, request: Request) -> None:
+        for permission in self.get_permissions():
+            if not await _permissions.has_permission(permission, request, self):
+                self.permission_denied(
+                    request,
+                    message=getattr(permission, "message", None),
+                    code=getattr(permission, "code", None),
+                )
+
+    async def check_object_permissions(self, request: Request, obj: Any) -> None:
+        for permission in self.get_permissions():
+            if not await _permissions.has_object_permission(permission, request, self, obj):
+                self.permission_denied(
+                    request,
+                    message=getattr(permission, "message", None),
+                    code=getattr(permission, "code", None),
+                )
+
+    async def check_throttles(self, request: Request) -> None:
+        # Every throttle is asked (each records the request), then the longest wait wins.
+        throttle_durations = []
+        for throttle in self.get_throttles():
+            if not await maybe_await(throttle.allow_request, request, self):
+                throttle_durations.append(await maybe_await(throttle.wait))
+        if throttle_durations:
+            durations = [d for d in throttle_durations if d is not None]
+            self.throttled(request, max(durations, default=None))
+
+    async def handle_exception(self, exc: Exception) -> Any:
+        # Mirrors rest_framework.views.APIView.handle_exception; Tortoise errors are
+        # translated first, and the configured handler may be sync or async.
+        context = self.get_exception_handler_context()
+        exc = translate_exception(exc, context)
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            authenticate_header = self.get_authenticate_header(self.request)
+            if authenticate_header:
+                exc.auth_header = authenticate_header
+            else:
+                exc.status_code = status.HTTP_403_FORBIDDEN
+        response = await maybe_await(self.get_exception_handler(), exc, context)
+        if response is None:
+            self.raise_uncaught_exception(exc)
+        response.exception = True
+        return response
+
+    async def options(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if self.metadata_class is None:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        metadata_class = self.metadata_class
+        if metadata_class is SimpleMetadata:
+            metadata_class = AsyncSimpleMetadata
+        data = await maybe_await(metadata_class().determine_metadata, request, self)
+        return Response(data, status=status.HTTP_200_OK)
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            type(response) is Response
+            and async_settings.RENDER_INLINE
+            and isinstance(getattr(response, "accepted_renderer", None), JSONRenderer)
+        ):
+            response.__class__ = _InlineRenderedResponse
+        return response
+
+
+def _sync_run(authenticators: list[Any], start: int) -> list[Any]:
+    """The run of consecutive sync authenticators starting at ``start``."""
+    end = start
+    while end < len(authenticators) and not (
+        is_async_callable(authenticators[end].authenticate)
+        or is_inline(authenticators[end].authenticate)
+    ):
+        end += 1
+    return authenticators[start:end]
+
+
+async def _authenticate_one(authenticator: Any, request: Request) -> Any:
+    try:
+        user_auth = await maybe_await(authenticator.authenticate, request)
+    except exceptions.APIException:
+        request._not_authenticated()
+        raise
+    return None if user_auth is None else (authenticator, user_auth)
+
+
+def _authenticate_batch(authenticators: list[Any], request: Request) -> Any:
+    # Mirrors rest_framework.request.Request._authenticate for a run of sync classes.
+    for authenticator in authenticators:
+        try:
+            user_auth = authenticator.authenticate(request)
+        except exceptions.APIException:
+            request._not_authenticated()
+            raise
+        if user_auth is not None:
+            return authenticator, user_auth
+    return None
+
+
+mark_inline(APIView.http_method_not_allowed, ForcedAuthentication.authenticate)

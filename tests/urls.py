@@ -1,0 +1,11 @@
+"""URLs for tests that go through Django's handler (test modules add theirs here)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("authors/<int:pk>/", views.AuthorView.as_view(), name="author-detail"),
+    path("mixed/", views.MixedView.as_view(), name="mixed"),
+    path("function/", views.function_view, name="function"),
+]
