@@ -51,6 +51,7 @@ class TortoiseLifespan:
                     await init_orm(self.config, generate_schemas=self.generate_schemas)
                 except Exception as exc:
                     logger.exception("Tortoise ORM failed to start")
+                    await _close_quietly()  # else aiosqlite's thread keeps the process alive
                     await send(
                         {
                             "type": "lifespan.startup.failed",
@@ -69,6 +70,13 @@ class TortoiseLifespan:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _close_quietly() -> None:
+    try:
+        await close_orm()
+    except Exception:  # pragma: no cover - already failing; report the first error
+        logger.exception("Tortoise ORM failed to close after a failed start-up")
 
 
 def get_asgi_application(

@@ -116,4 +116,3 @@ async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) ->
     if is_inline(func):
         return func(*args, **kwargs)
     return await run_sync(func, *args, **kwargs)
-

@@ -135,7 +135,10 @@ ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Any]], .
     ((orm.MultipleObjectsReturned, orm.NoValuesFetched, orm.IncompleteInstanceError), _keep),
     ((orm.ValidationError,), _validation),
     ((orm.ParamsError,), _params),
-    ((DBConnectionError, ConnectionError, orm.OperationalError, *_PG_CONNECTION_ERRORS), _unavailable),
+    (
+        (DBConnectionError, ConnectionError, orm.OperationalError, *_PG_CONNECTION_ERRORS),
+        _unavailable,
+    ),
 )
 
 _MODEL_AWARE = {_integrity, _validation}

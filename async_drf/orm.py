@@ -7,12 +7,14 @@ fallback: every request task then finds the context.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from tortoise import Model, Tortoise
+from tortoise import context as tortoise_context
 from tortoise.context import get_current_context
 from tortoise.queryset import QuerySet
 
@@ -26,11 +28,15 @@ __all__ = [
     "init_orm",
     "is_model_class",
     "is_queryset",
+    "isolate_connections",
     "release_connections",
 ]
 
+logger = logging.getLogger("async_drf")
+
 # Serialises lazy initialisation between WSGI worker threads (each has its own loop).
 _init_lock = threading.Lock()
+_lazy_ready = False
 
 
 def get_tortoise_config() -> dict[str, Any]:
@@ -38,8 +44,7 @@ def get_tortoise_config() -> dict[str, Any]:
     config = getattr(settings, name, None)
     if not config:
         raise ImproperlyConfigured(
-            f"async_drf needs settings.{name}: Tortoise ORM's config dict "
-            "(connections and apps)."
+            f"async_drf needs settings.{name}: Tortoise ORM's config dict (connections and apps)."
         )
     return config
 
@@ -53,22 +58,49 @@ async def init_orm(
     await Tortoise.init(config=config or get_tortoise_config(), _enable_global_fallback=True)
     if async_settings.GENERATE_SCHEMAS if generate_schemas is None else generate_schemas:
         await Tortoise.generate_schemas(safe=True)
+    logger.info("Tortoise ORM started")
 
 
 async def close_orm() -> None:
     """Close every connection and forget the configuration (ASGI shutdown)."""
-    if get_current_context() is not None:
-        await Tortoise.close_connections()
+    global _lazy_ready
+    _lazy_ready = False
+    ctx = _active_context()
+    if ctx is not None:
+        await ctx.close_connections()  # also clears the global fallback
+        logger.info("Tortoise ORM connections closed")
 
 
 async def ensure_orm() -> None:
     """Initialise Tortoise on first use (the WSGI path has no lifespan)."""
-    if _active_context() is not None:
+    global _lazy_ready
+    if _lazy_ready and _active_context() is not None:
         return
     # A plain lock is fine: under WSGI each request thread runs its own event loop.
+    # Other threads wait until schemas exist, not just until the context does.
     with _init_lock:
         if _active_context() is None:
             await init_orm()
+            # Schema generation may have connected on this loop: close it here.
+            await release_connections()
+        _lazy_ready = True
+
+
+def isolate_connections() -> None:
+    """Give the current task its own (empty) connection storage.
+
+    Tortoise keeps clients in a contextvar whose default dict is shared by every
+    context.  Under WSGI, concurrent requests run on different event loops, so each
+    must open, use and close its own clients instead of the shared ones.
+    """
+    ctx = _active_context()
+    if ctx is None:
+        return
+    # Private API of Tortoise 1.x: setting the contextvar per task is safe (the
+    # request's task context is thrown away), unlike `with ctx:` on a shared object.
+    if get_current_context() is not ctx:
+        tortoise_context._current_context.set(ctx)
+    ctx.connections._clear_storage()
 
 
 async def release_connections() -> None:
@@ -83,9 +115,21 @@ async def release_connections() -> None:
         await ctx.connections.close_all(discard=True)
 
 
+def _usable(ctx: Any) -> bool:
+    return ctx is not None and ctx.inited and ctx._connections is not None
+
+
 def _active_context() -> Any:
+    """The context queries should use: this task's, else the process-wide fallback.
+
+    A task may still carry a context that was closed since (asgiref copies context
+    variables back to a sync caller), so a closed one does not count.
+    """
     ctx = get_current_context()
-    return ctx if ctx is not None and ctx.inited and ctx._connections is not None else None
+    if _usable(ctx):
+        return ctx
+    fallback = tortoise_context._global_context
+    return fallback if _usable(fallback) else None
 
 
 def is_model_class(obj: Any) -> bool:

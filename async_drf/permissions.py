@@ -2,8 +2,9 @@
 
 DRF's ``AND``/``OR``/``NOT`` nodes call their operands synchronously, so an async
 operand would be a (truthy) coroutine.  The view therefore never calls a node's own
-methods: :func:`has_permission` and :func:`has_object_permission` walk the node tree
-and await each leaf, keeping DRF's left-to-right short-circuit.
+methods: :func:`denying_permission` and :func:`denying_object_permission` walk the node
+tree and await each leaf, keeping DRF's left-to-right short-circuit, and report which
+permission denied so its ``message`` and ``code`` reach the response.
 """
 
 from __future__ import annotations
@@ -16,9 +17,31 @@ from .concurrency import mark_inline, maybe_await
 
 __all__ = [
     "AsyncBasePermission",
+    "denying_object_permission",
+    "denying_permission",
     "has_object_permission",
     "has_permission",
 ]
+
+
+def _explains(permission: Any) -> bool:
+    """Whether ``permission`` carries its own ``message`` or ``code``."""
+    return getattr(permission, "message", None) is not None or (
+        getattr(permission, "code", None) is not None
+    )
+
+
+def _blame(node: Any, culprit: Any) -> Any:
+    # A composite's own message/code win; DRF's AND/OR/NOT have none, so the
+    # leaf that caused the denial speaks (DRF would fall back to the default).
+    if culprit is not None and _explains(node):
+        return node
+    return culprit
+
+
+def _first_explained(first: Any, second: Any) -> Any:
+    # Both sides of an OR denied: prefer the left one, unless only the right explains.
+    return second if not _explains(first) and _explains(second) else first
 
 
 class AsyncBasePermission(drf.BasePermission):
@@ -31,38 +54,65 @@ class AsyncBasePermission(drf.BasePermission):
         return True
 
 
+async def denying_permission(permission: Any, request: Any, view: Any) -> Any | None:
+    """None if ``permission`` grants access, else the permission that explains the denial."""
+    if isinstance(permission, drf.AND):
+        culprit = await denying_permission(permission.op1, request, view)
+        if culprit is None:
+            culprit = await denying_permission(permission.op2, request, view)
+    elif isinstance(permission, drf.OR):
+        culprit = await denying_permission(permission.op1, request, view)
+        if culprit is not None:
+            second = await denying_permission(permission.op2, request, view)
+            culprit = None if second is None else _first_explained(culprit, second)
+    elif isinstance(permission, drf.NOT):
+        # The operand granted, so its message would say the opposite: the NOT speaks.
+        granted = await denying_permission(permission.op1, request, view) is None
+        culprit = permission if granted else None
+    else:
+        granted = await maybe_await(permission.has_permission, request, view)
+        return None if granted else permission
+    return _blame(permission, culprit)
+
+
+async def denying_object_permission(
+    permission: Any, request: Any, view: Any, obj: Any
+) -> Any | None:
+    """As :func:`denying_permission`, for ``has_object_permission``."""
+    if isinstance(permission, drf.AND):
+        culprit = await denying_object_permission(permission.op1, request, view, obj)
+        if culprit is None:
+            culprit = await denying_object_permission(permission.op2, request, view, obj)
+    elif isinstance(permission, drf.OR):
+        culprit = await _or_branch_denial(permission.op1, request, view, obj)
+        if culprit is not None:
+            second = await _or_branch_denial(permission.op2, request, view, obj)
+            culprit = None if second is None else _first_explained(culprit, second)
+    elif isinstance(permission, drf.NOT):
+        granted = await denying_object_permission(permission.op1, request, view, obj) is None
+        culprit = permission if granted else None
+    else:
+        granted = await maybe_await(permission.has_object_permission, request, view, obj)
+        return None if granted else permission
+    return _blame(permission, culprit)
+
+
+async def _or_branch_denial(permission: Any, request: Any, view: Any, obj: Any) -> Any | None:
+    # DRF >= 3.14: an OR branch grants object access only if it grants both checks.
+    culprit = await denying_permission(permission, request, view)
+    if culprit is None:
+        culprit = await denying_object_permission(permission, request, view, obj)
+    return culprit
+
+
 async def has_permission(permission: Any, request: Any, view: Any) -> bool:
     """``permission.has_permission(request, view)``, awaiting async leaves."""
-    if isinstance(permission, drf.AND):
-        return await has_permission(permission.op1, request, view) and await has_permission(
-            permission.op2, request, view
-        )
-    if isinstance(permission, drf.OR):
-        return await has_permission(permission.op1, request, view) or await has_permission(
-            permission.op2, request, view
-        )
-    if isinstance(permission, drf.NOT):
-        return not await has_permission(permission.op1, request, view)
-    return bool(await maybe_await(permission.has_permission, request, view))
+    return await denying_permission(permission, request, view) is None
 
 
 async def has_object_permission(permission: Any, request: Any, view: Any, obj: Any) -> bool:
     """``permission.has_object_permission(request, view, obj)``, awaiting async leaves."""
-    if isinstance(permission, drf.AND):
-        return await has_object_permission(
-            permission.op1, request, view, obj
-        ) and await has_object_permission(permission.op2, request, view, obj)
-    if isinstance(permission, drf.OR):
-        # DRF >= 3.14: an OR branch grants object access only if it grants both checks.
-        for op in (permission.op1, permission.op2):
-            if await has_permission(op, request, view) and await has_object_permission(
-                op, request, view, obj
-            ):
-                return True
-        return False
-    if isinstance(permission, drf.NOT):
-        return not await has_object_permission(permission.op1, request, view, obj)
-    return bool(await maybe_await(permission.has_object_permission, request, view, obj))
+    return await denying_object_permission(permission, request, view, obj) is None
 
 
 # DRF's built-in checks only read request.user / request.method, which are resolved

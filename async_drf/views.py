@@ -13,7 +13,6 @@ import inspect
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
-
 from django.core.handlers.wsgi import WSGIRequest
 from django.utils.functional import classproperty
 from rest_framework import exceptions, status
@@ -27,7 +26,7 @@ from . import permissions as _permissions
 from .concurrency import is_async_callable, is_inline, mark_inline, maybe_await, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
-from .orm import ensure_orm, release_connections
+from .orm import ensure_orm, isolate_connections, release_connections
 from .settings import async_settings
 
 __all__ = ["AsyncAPIView"]
@@ -72,6 +71,7 @@ class AsyncAPIView(APIView):
         try:
             if wsgi:
                 await ensure_orm()
+                isolate_connections()
             await self.initial(request, *args, **kwargs)
             response = await self.call_handler(request, *args, **kwargs)
         except Exception as exc:
@@ -138,20 +138,23 @@ class AsyncAPIView(APIView):
 
     async def check_permissions(self, request: Request) -> None:
         for permission in self.get_permissions():
-            if not await _permissions.has_permission(permission, request, self):
+            # The denying leaf of a composed permission supplies message and code.
+            denied = await _permissions.denying_permission(permission, request, self)
+            if denied is not None:
                 self.permission_denied(
                     request,
-                    message=getattr(permission, "message", None),
-                    code=getattr(permission, "code", None),
+                    message=getattr(denied, "message", None),
+                    code=getattr(denied, "code", None),
                 )
 
     async def check_object_permissions(self, request: Request, obj: Any) -> None:
         for permission in self.get_permissions():
-            if not await _permissions.has_object_permission(permission, request, self, obj):
+            denied = await _permissions.denying_object_permission(permission, request, self, obj)
+            if denied is not None:
                 self.permission_denied(
                     request,
-                    message=getattr(permission, "message", None),
-                    code=getattr(permission, "code", None),
+                    message=getattr(denied, "message", None),
+                    code=getattr(denied, "code", None),
                 )
 
     async def check_throttles(self, request: Request) -> None:

@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042 - the classic form Tortoise documents
     DRAFT = "draft"
     PUBLISHED = "published"
 

@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("authors/", views.AuthorCreate.as_view(), name="author-create"),
     path("authors/<int:pk>/", views.AuthorView.as_view(), name="author-detail"),
     path("mixed/", views.MixedView.as_view(), name="mixed"),
     path("function/", views.function_view, name="function"),

@@ -25,3 +25,9 @@ class MixedView(AsyncAPIView):
 @api_view(["GET", "POST"])
 async def function_view(request):
     return Response({"method": request.method, "count": await Author.all().count()})
+
+
+class AuthorCreate(AsyncAPIView):
+    async def post(self, request):
+        author = await Author.create(name=request.data["name"])
+        return Response({"id": author.id, "name": author.name}, status=201)
