@@ -1,0 +1,194 @@
+"""Tortoise field -> DRF field mapping, read lazily from ``Model._meta``.
+
+Nothing here runs at import or class-creation time: relation fields and ``<fk>_id``
+columns only exist after ``Tortoise.init`` (TRAPS 9), so ModelSerializer calls these
+helpers from ``get_fields()``.
+
+Mapping rules (beyond the obvious type table):
+
+* ``null=True`` -> ``allow_null=True, required=False``; a default -> ``required=False``.
+* A generated pk and ``auto_now``/``auto_now_add`` datetimes are read-only.
+* ``description`` -> ``help_text``; int ``ge``/``le`` constraints -> ``min_value``/``max_value``.
+* Tortoise has no ``blank``: a non-null CharField/TextField with no default gets
+  ``allow_blank=False`` (Django's default), any other gets ``allow_blank=True`` (TRAPS 21).
+* BinaryField is exchanged as base64 text (:class:`BinaryField`), in both directions.
+* CharEnum/IntEnum fields become :class:`EnumChoiceField` over the enum's values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import fields as drf_fields
+from tortoise import fields as tf
+from tortoise import timezone as tortoise_timezone
+from tortoise.fields import relational as rel
+
+__all__ = [
+    "BinaryField",
+    "EnumChoiceField",
+    "TimeField",
+    "ModelInfo",
+    "build_standard_field",
+    "get_model_info",
+]
+
+
+class BinaryField(drf_fields.Field):
+    """Bytes as base64 text: ``b"\\x00"`` <-> ``"AA=="`` (JSON has no bytes type)."""
+
+    default_error_messages = {"invalid": _("Enter valid base64-encoded data.")}
+
+    def to_internal_value(self, data: Any) -> bytes:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid")
+
+    def to_representation(self, value: Any) -> str:
+        return base64.b64encode(bytes(value)).decode("ascii")
+
+
+class EnumChoiceField(drf_fields.ChoiceField):
+    """Async twin-free ChoiceField for Tortoise enum fields: renders ``member.value``
+    and validates to the enum member Tortoise stores."""
+
+    def __init__(self, enum_type: type[enum.Enum], **kwargs: Any) -> None:
+        self.enum_type = enum_type
+        kwargs["choices"] = [(m.value, m.name) for m in enum_type]
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> enum.Enum:
+        return self.enum_type(super().to_internal_value(data))
+
+    def to_representation(self, value: Any) -> Any:
+        # str(StrEnumMember) is "Status.DRAFT" on 3.11: unwrap before DRF's lookup.
+        return value.value if isinstance(value, enum.Enum) else super().to_representation(value)
+
+
+class TimeField(drf_fields.TimeField):
+    """DRF's TimeField, made aware under Tortoise's ``use_tz`` (Tortoise warns on naive
+    times; PostgreSQL stores TIMETZ).  Note: Tortoise 1.1.9 cannot bind a time on SQLite."""
+
+    def to_internal_value(self, value: Any) -> datetime.time:
+        parsed = super().to_internal_value(value)
+        if parsed.tzinfo is None and tortoise_timezone.get_use_tz():
+            parsed = parsed.replace(tzinfo=tortoise_timezone.get_default_timezone())
+        return parsed
+
+
+@dataclass
+class ModelInfo:
+    """What ModelSerializer needs to know about a Tortoise model (DRF's FieldInfo)."""
+
+    pk: Any
+    fields: dict[str, Any] = field(default_factory=dict)  # data columns, pk and fk ids excluded
+    forward_relations: dict[str, Any] = field(default_factory=dict)  # fk, o2o, m2m
+    reverse_relations: dict[str, Any] = field(default_factory=dict)  # backward fk / o2o
+
+    @property
+    def fields_and_pk(self) -> dict[str, Any]:
+        return {"pk": self.pk, self.pk.model_field_name: self.pk, **self.fields}
+
+    @property
+    def relations(self) -> dict[str, Any]:
+        return {**self.forward_relations, **self.reverse_relations}
+
+
+def get_model_info(model: Any) -> ModelInfo:
+    """Sort ``model._meta.fields_map`` into DRF's buckets (call after Tortoise.init)."""
+    meta = model._meta
+    assert meta._inited, (
+        f"{model.__name__} is not initialised: call Tortoise.init (or init_models) before "
+        "building its serializer fields."
+    )
+    info = ModelInfo(pk=meta.pk)
+    for name, f in meta.fields_map.items():
+        if isinstance(f, rel.BackwardFKRelation) or getattr(f, "_generated", False):
+            # backward FK/O2O, and the m2m side Tortoise generated from a related_name
+            info.reverse_relations[name] = f
+        elif isinstance(f, (rel.ForeignKeyFieldInstance, rel.ManyToManyFieldInstance)):
+            info.forward_relations[name] = f
+        elif name != meta.pk_attr and getattr(f, "reference", None) is None:
+            info.fields[name] = f  # `<fk>_id` columns (reference set) live on the relation
+    return info
+
+
+# Most specific class first: enum fields subclass CharField / SmallIntField.
+FIELD_MAPPING: tuple[tuple[type, type[drf_fields.Field]], ...] = (
+    (tf.BooleanField, drf_fields.BooleanField),
+    (tf.IntField, drf_fields.IntegerField),
+    (tf.CharField, drf_fields.CharField),
+    (tf.TextField, drf_fields.CharField),
+    (tf.DecimalField, drf_fields.DecimalField),
+    (tf.FloatField, drf_fields.FloatField),
+    (tf.DatetimeField, drf_fields.DateTimeField),
+    (tf.DateField, drf_fields.DateField),
+    (tf.TimeField, TimeField),
+    (tf.TimeDeltaField, drf_fields.DurationField),
+    (tf.UUIDField, drf_fields.UUIDField),
+    (tf.JSONField, drf_fields.JSONField),
+    (tf.BinaryField, BinaryField),
+)
+
+
+def _has_default(f: Any) -> bool:
+    return f.default is not None or bool(getattr(f, "has_db_default", lambda: False)())
+
+
+def _is_read_only(f: Any) -> bool:
+    # `generated` is an auto-increment pk; auto_now(_add) sets readOnly in constraints.
+    return bool(f.generated or f.constraints.get("readOnly"))
+
+
+def _field_class(f: Any) -> type[drf_fields.Field]:
+    for tortoise_class, drf_class in FIELD_MAPPING:
+        if isinstance(f, tortoise_class):
+            return drf_class
+    return drf_fields.ReadOnlyField  # an unknown custom field: shown, never written
+
+
+def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]]:
+    """(DRF field class, kwargs) for one Tortoise data field (DRF's build_standard_field)."""
+    kwargs: dict[str, Any] = {}
+    if f.description and not getattr(f, "enum_type", None):
+        kwargs["help_text"] = f.description
+    if _is_read_only(f):
+        kwargs["read_only"] = True
+        return _field_class(f), kwargs
+    if getattr(f, "enum_type", None) is not None:
+        field_class: type[drf_fields.Field] = EnumChoiceField
+        kwargs["enum_type"] = f.enum_type
+    else:
+        field_class = _field_class(f)
+        kwargs.update(_type_kwargs(f))
+    if f.null:
+        kwargs["allow_null"] = True
+    if f.null or _has_default(f):
+        kwargs["required"] = False  # e.g. a UUID pk with default=uuid4
+    if isinstance(f, (tf.CharField, tf.TextField)) and field_class is not EnumChoiceField:
+        kwargs["allow_blank"] = bool(f.null or _has_default(f))
+    return field_class, kwargs
+
+
+def _type_kwargs(f: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if isinstance(f, tf.CharField):
+        kwargs["max_length"] = f.max_length
+    elif isinstance(f, tf.IntField):
+        if f.constraints.get("ge") is not None:
+            kwargs["min_value"] = f.constraints["ge"]
+        if f.constraints.get("le") is not None:
+            kwargs["max_value"] = f.constraints["le"]
+    elif isinstance(f, tf.DecimalField):
+        kwargs["max_digits"] = f.max_digits
+        kwargs["decimal_places"] = f.decimal_places
+    return kwargs

@@ -1,0 +1,488 @@
+"""Serializer and ModelSerializer for Tortoise models: DRF's API plus async forms.
+
+The sync API (``is_valid()``, ``.data``) keeps working where no database is needed
+(renderers, schema generation, the browsable API).  The async forms do the I/O:
+
+* ``await s.ais_valid()`` runs DRF's validation, then the database checks it queued
+  (uniqueness, related pks exist) and an ``async def validate``;
+* ``await s.asave()`` -> ``acreate`` / ``aupdate`` (instance + m2m in one transaction);
+* ``await s.adata`` fetches the relations the serializer renders, then renders.
+
+A sync ``is_valid()`` cannot run the queued checks, so ``save()``/``asave()`` refuse
+after it instead of writing unchecked data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+from collections.abc import Awaitable
+from typing import Any
+
+from rest_framework import serializers as drf
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
+from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import ValidationError as TortoiseValidationError
+from tortoise.fields import relational as rel
+from tortoise.models import Model
+from tortoise.queryset import AwaitableQuery
+from tortoise.transactions import in_transaction
+
+from .concurrency import is_async_callable, maybe_await
+from .exceptions import translate_exception
+from .fields import ModelInfo, build_standard_field, get_model_info
+from .relations import (
+    PrimaryKeyRelatedField,
+    fk_column,
+    prefetch_instances,
+    prefetch_paths,
+    split_many,
+)
+from .validators import (
+    AsyncCheck,
+    UniqueTogetherValidator,
+    UniqueValidator,
+    defer_check,
+    has_error,
+    put_error,
+)
+
+__all__ = ["ListSerializer", "ModelSerializer", "Serializer"]
+
+
+class AsyncSerializerMixin:
+    """``ais_valid`` / ``asave`` / ``adata`` shared by Serializer and ListSerializer."""
+
+    _async_checks: list[AsyncCheck] | None = None  # a list only while validating
+    _async_validated = False  # ais_valid ran (asave needs it)
+    _async_skipped = False  # a sync is_valid left database checks unrun
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        """DRF's sync is_valid: queued database checks are not run, so saving is refused."""
+        self._async_checks = []
+        try:
+            valid = super().is_valid(raise_exception=raise_exception)
+        finally:
+            queued, self._async_checks = self._async_checks, None
+        # DRF caches the first pass, so a second is_valid() queues nothing: keep the flag.
+        if not self._async_validated:
+            self._async_skipped = self._async_skipped or bool(queued)
+            self._async_skipped = self._async_skipped or is_async_callable(self.validate)
+        return valid
+
+    async def ais_valid(self, *, raise_exception: bool = False) -> bool:
+        """Async twin of DRF's is_valid: DRF's sync pass, then the queued database checks."""
+        if not self._async_validated:
+            self.__dict__.pop("_validated_data", None)  # redo a sync is_valid's pass
+            self._async_checks = []
+            try:
+                super().is_valid()
+            finally:
+                checks, self._async_checks = self._async_checks, None
+            await self._arun_checks(checks)
+            if not self._errors and is_async_callable(self.validate):
+                await self._arun_validate()
+            self._async_validated, self._async_skipped = True, False
+        if self._errors and raise_exception:
+            raise ValidationError(self.errors)
+        return not self._errors
+
+    async def _arun_checks(self, checks: list[AsyncCheck]) -> None:
+        # Sequential on purpose: one connection, deterministic error order.
+        for check in checks:
+            if has_error(self._errors, check.path):
+                continue  # the field already failed: DRF reports its first error
+            try:
+                await check.func(*check.args)
+            except ValidationError as exc:
+                self._errors = put_error(self._errors, check.path, exc, self._empty_errors())
+                self._validated_data = self._empty_errors()
+
+    async def _arun_validate(self) -> None:
+        try:
+            value = await self.validate(self._validated_data)
+            assert value is not None, ".validate() should return the validated data"
+            self._validated_data = value
+        except ValidationError as exc:
+            self._errors = drf.as_serializer_error(exc)
+            self._validated_data = self._empty_errors()
+
+    def _empty_errors(self) -> Any:
+        return {}
+
+    def save(self, **kwargs: Any) -> Any:
+        assert not self._async_skipped, (
+            "This serializer has database checks that a sync `.is_valid()` cannot run: "
+            "use `await serializer.ais_valid()` and `await serializer.asave()`."
+        )
+        return super().save(**kwargs)
+
+    async def asave(self, **kwargs: Any) -> Any:
+        """Async twin of DRF's save: calls ``aupdate`` or ``acreate``."""
+        # Mirrors rest_framework.serializers.BaseSerializer.save; differs only in awaits
+        # and in requiring ais_valid (which ran the uniqueness/existence checks).
+        assert self._async_validated, (
+            "You must call `await .ais_valid()` before calling `.asave()`."
+        )
+        assert not self.errors, "You cannot call `.asave()` on a serializer with invalid data."
+        assert "commit" not in kwargs, (
+            "'commit' is not a valid keyword argument to the 'asave()' method."
+        )
+        assert not hasattr(self, "_data"), (
+            "You cannot call `.asave()` after accessing `serializer.data`."
+        )
+        validated_data = self.validated_data
+        if isinstance(validated_data, list):  # ListSerializer
+            validated_data = [{**attrs, **kwargs} for attrs in validated_data]
+        else:
+            validated_data = {**validated_data, **kwargs}
+        try:
+            if self.instance is not None:
+                self.instance = await self.aupdate(self.instance, validated_data)
+                assert self.instance is not None, "`aupdate()` did not return an object instance."
+            else:
+                self.instance = await self.acreate(validated_data)
+                assert self.instance is not None, "`acreate()` did not return an object instance."
+        except (IntegrityError, TortoiseValidationError) as exc:
+            # A race past the uniqueness check: a 400 naming the field, never a 500.
+            raise translate_exception(exc, {"view": _ModelRef(self._model())}) from exc
+        return self.instance
+
+    async def acreate(self, validated_data: Any) -> Any:
+        """Async twin of DRF's create: calls ``create`` (awaited if ``async def``)."""
+        return await maybe_await(self.create, validated_data)
+
+    async def aupdate(self, instance: Any, validated_data: Any) -> Any:
+        """Async twin of DRF's update: calls ``update`` (awaited if ``async def``)."""
+        return await maybe_await(self.update, instance, validated_data)
+
+    @property
+    def adata(self) -> Awaitable[Any]:
+        """Async twin of ``.data``: ``data = await serializer.adata``."""
+        return self._adata()
+
+    async def _adata(self) -> Any:
+        await self.aprefetch()
+        return self.data
+
+    async def aprefetch(self) -> None:
+        """Fetch, in a fixed number of queries, the relations rendered and not yet loaded."""
+        instances = await self._instances_to_render()
+        if instances and not getattr(self, "_errors", None):
+            await prefetch_instances(instances, self.get_prefetch_fields(type(instances[0])))
+
+    def _model(self) -> Any:
+        return getattr(getattr(self, "Meta", None), "model", None)
+
+
+class _ModelRef:
+    """Stands in for a view so translate_exception can name fields of ``queryset``."""
+
+    def __init__(self, model: Any) -> None:
+        self.queryset = model
+
+
+class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
+    """DRF's ListSerializer with ``ais_valid`` / ``asave`` / ``adata``."""
+
+    def run_child_validation(self, data: Any) -> Any:
+        # Queued checks of item N report under errors[N].
+        self._async_index = getattr(self, "_async_index", -1) + 1
+        return super().run_child_validation(data)
+
+    def to_internal_value(self, data: Any) -> Any:
+        self._async_index = -1
+        return super().to_internal_value(data)
+
+    def _empty_errors(self) -> Any:
+        data = getattr(self, "initial_data", None)
+        return [{} for _ in data] if isinstance(data, list) else {}
+
+    async def _instances_to_render(self) -> list[Model]:
+        if isinstance(self.instance, AwaitableQuery):
+            self.instance = await self.instance  # never iterate a QuerySet synchronously
+        if self.instance is None:
+            return []
+        return [i for i in self.instance if isinstance(i, Model)]
+
+    def get_prefetch_fields(self, model: Any = None) -> list[str]:
+        """The child's relation paths, for ``queryset.prefetch_related(*paths)``."""
+        return self.child.get_prefetch_fields(model)
+
+    async def acreate(self, validated_data: list[dict[str, Any]]) -> list[Any]:
+        """Async twin of DRF's ListSerializer.create: the child's ``acreate`` per item."""
+        return [await self.child.acreate(attrs) for attrs in validated_data]
+
+
+class Serializer(AsyncSerializerMixin, drf.Serializer):
+    """DRF's Serializer with ``ais_valid``, ``asave``, ``acreate``, ``aupdate``, ``adata``."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> drf.BaseSerializer:
+        # Mirrors rest_framework.serializers.BaseSerializer.many_init; differs only in
+        # defaulting to the async ListSerializer.
+        list_kwargs: dict[str, Any] = {}
+        for key in drf.LIST_SERIALIZER_KWARGS_REMOVE:
+            value = kwargs.pop(key, None)
+            if value is not None:
+                list_kwargs[key] = value
+        list_kwargs["child"] = cls(*args, **kwargs)
+        list_kwargs.update({k: v for k, v in kwargs.items() if k in drf.LIST_SERIALIZER_KWARGS})
+        meta = getattr(cls, "Meta", None)
+        list_serializer_class = getattr(meta, "list_serializer_class", ListSerializer)
+        return list_serializer_class(*args, **list_kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        # Mirrors rest_framework.serializers.Serializer.run_validation; differs only in
+        # leaving an `async def validate` to ais_valid.
+        (is_empty_value, data) = self.validate_empty_values(data)
+        if is_empty_value:
+            return data
+        value = self.to_internal_value(data)
+        try:
+            self.run_validators(value)
+            if is_async_callable(self.validate):
+                if self.root is not self:
+                    raise TypeError(
+                        "An `async def validate()` is only supported on the root serializer."
+                    )
+            else:
+                value = self.validate(value)
+                assert value is not None, ".validate() should return the validated data"
+        except (ValidationError, drf.DjangoValidationError) as exc:
+            raise ValidationError(detail=drf.as_serializer_error(exc)) from exc
+        return value
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF calls `validate_<field>` synchronously: shadow each `async def` one with a
+        # stub that queues it for ais_valid (instance attributes win over methods).
+        hooks = {}
+        for field in self._writable_fields:
+            hook = getattr(self, f"validate_{field.field_name}", None)
+            if hook is not None and is_async_callable(hook):
+                hooks[f"validate_{field.field_name}"] = functools.partial(
+                    self._defer_hook, hook, field
+                )
+        if hooks and self.root is not self:
+            raise TypeError(
+                "An `async def validate_<field>()` is only supported on the root serializer."
+            )
+        self.__dict__.update(hooks)
+        try:
+            return super().to_internal_value(data)
+        finally:
+            for name in hooks:
+                self.__dict__.pop(name, None)
+
+    def _defer_hook(self, hook: Any, field: drf.Field, value: Any) -> Any:
+        defer_check(field, self._arun_hook, hook, field, value)
+        return value
+
+    async def _arun_hook(self, hook: Any, field: drf.Field, value: Any) -> None:
+        self.set_value(self._validated_data, field.source_attrs, await hook(value))
+
+    def get_attribute(self, instance: Any) -> Any:
+        value = super().get_attribute(instance)
+        if value is rel.NoneAwaitable:  # a null FK never fetched
+            return None
+        if isinstance(value, AwaitableQuery):
+            raise AssertionError(
+                f"Relation {self.source!r} is not fetched: render with `await serializer.adata`, "
+                "or prefetch_related(*serializer.get_prefetch_fields()) on the queryset."
+            )
+        return value
+
+    async def _instances_to_render(self) -> list[Model]:
+        return [self.instance] if isinstance(self.instance, Model) else []
+
+    def get_prefetch_fields(self, model: Any = None) -> list[str]:
+        """Relation paths this serializer renders (``["author", "tags", "author__profile"]``).
+
+        Views pass them to ``queryset.prefetch_related(*paths)``; ``await .adata``
+        fetches whichever are still missing itself.
+        """
+        model = model or self._model()
+        return prefetch_paths(self, model) if model is not None else []
+
+
+class ModelSerializer(Serializer, drf.ModelSerializer):
+    """DRF's ModelSerializer over a Tortoise model (``Meta.model``).
+
+    Fields are built lazily in ``get_fields()`` from ``Model._meta`` (TRAPS 9).  A FK
+    or O2O is a :class:`PrimaryKeyRelatedField` on ``<fk>_id``; a m2m a list of pks;
+    ``Meta.depth`` nests read-only serializers; unique columns get
+    :class:`UniqueValidator` and ``Meta.unique_together`` :class:`UniqueTogetherValidator`.
+    """
+
+    serializer_related_field = PrimaryKeyRelatedField
+    unique_validator_class = UniqueValidator
+    unique_together_validator_class = UniqueTogetherValidator
+
+    def get_fields(self) -> dict[str, drf.Field]:
+        # Mirrors rest_framework.serializers.ModelSerializer.get_fields; differs in reading
+        # Tortoise's _meta and in uniqueness living in field validators (no hidden fields).
+        assert hasattr(self, "Meta"), f'Class {type(self).__name__} missing "Meta" attribute'
+        assert hasattr(self.Meta, "model"), (
+            f'Class {type(self).__name__} missing "Meta.model" attribute'
+        )
+        declared_fields = copy.deepcopy(self._declared_fields)
+        model = self.Meta.model
+        depth = getattr(self.Meta, "depth", 0)
+        assert 0 <= depth <= 10, "'depth' must be between 0 and 10."
+        info = get_model_info(model)
+        field_names = self.get_field_names(declared_fields, info)
+        extra_kwargs = self.get_extra_kwargs()
+        fields: dict[str, drf.Field] = {}
+        for field_name in field_names:
+            if field_name in declared_fields:
+                fields[field_name] = declared_fields[field_name]
+                continue
+            extra_field_kwargs = extra_kwargs.get(field_name, {})
+            source = extra_field_kwargs.get("source", "*")
+            if source == "*":
+                source = field_name
+            field_class, field_kwargs = self.build_field(source, info, model, depth)
+            field_kwargs = self.include_extra_kwargs(field_kwargs, extra_field_kwargs)
+            fields[field_name] = field_class(**field_kwargs)
+        return fields
+
+    def get_default_field_names(
+        self, declared_fields: dict[str, Any], model_info: ModelInfo
+    ) -> list[str]:
+        return [
+            model_info.pk.model_field_name,
+            *declared_fields,
+            *model_info.fields,
+            *model_info.forward_relations,
+        ]
+
+    def build_field(
+        self, field_name: str, info: ModelInfo, model_class: Any, nested_depth: int
+    ) -> Any:
+        if field_name in info.fields_and_pk:
+            return self.build_standard_field(field_name, info.fields_and_pk[field_name])
+        if field_name in info.relations:
+            relation = info.relations[field_name]
+            if nested_depth:
+                return self.build_nested_field(field_name, relation, nested_depth)
+            return self.build_relational_field(field_name, relation)
+        if hasattr(model_class, field_name):
+            return self.build_property_field(field_name, model_class)
+        return self.build_unknown_field(field_name, model_class)
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> Any:
+        field_class, kwargs = build_standard_field(model_field)
+        if model_field.unique and not kwargs.get("read_only"):
+            kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
+        return field_class, kwargs
+
+    def build_relational_field(self, field_name: str, relation: Any) -> Any:
+        kwargs: dict[str, Any] = {}
+        if relation.description:
+            kwargs["help_text"] = relation.description
+        if isinstance(relation, rel.BackwardFKRelation) or getattr(relation, "_generated", False):
+            # A reverse FK / O2O / m2m is read-only, as in DRF.
+            many = not isinstance(relation, rel.BackwardOneToOneRelation)
+            return self.serializer_related_field, {**kwargs, "read_only": True, "many": many}
+        kwargs["queryset"] = relation.related_model
+        if isinstance(relation, rel.ManyToManyFieldInstance):
+            # Tortoise reports m2m as required; an omitted list simply links nothing.
+            return self.serializer_related_field, {**kwargs, "many": True, "required": False}
+        kwargs["source"] = relation.source_field  # read `author_id`, never the relation
+        if relation.null:
+            kwargs.update(allow_null=True, required=False)
+        if isinstance(relation, rel.OneToOneFieldInstance):
+            kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
+        return self.serializer_related_field, kwargs
+
+    def build_nested_field(self, field_name: str, relation: Any, nested_depth: int) -> Any:
+        class NestedSerializer(ModelSerializer):
+            class Meta:
+                model = relation.related_model
+                depth = nested_depth - 1
+                fields = "__all__"
+
+        many = isinstance(relation, rel.ManyToManyFieldInstance) or (
+            isinstance(relation, rel.BackwardFKRelation)
+            and not isinstance(relation, rel.BackwardOneToOneRelation)
+        )
+        return NestedSerializer, {"read_only": True, "many": many}
+
+    def get_validators(self) -> list[Any]:
+        validators = getattr(getattr(self, "Meta", None), "validators", None)
+        if validators is not None:
+            return list(validators)
+        return self.get_unique_together_validators()
+
+    def get_unique_together_validators(self) -> list[Any]:
+        """One validator per ``Meta.unique_together`` whose columns are all writable here."""
+        model = self.Meta.model
+        by_source = {f.source: name for name, f in self.fields.items() if not f.read_only}
+        validators = []
+        for together in model._meta.unique_together:
+            names = [by_source.get(fk_column(model, n), by_source.get(n)) for n in together]
+            if None not in names:
+                validators.append(
+                    self.unique_together_validator_class(queryset=model, fields=names)
+                )
+        return validators
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        raise NotImplementedError(
+            "A Tortoise ModelSerializer saves with `await serializer.asave()`."
+        )
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        raise NotImplementedError(
+            "A Tortoise ModelSerializer saves with `await serializer.asave()`."
+        )
+
+    async def acreate(self, validated_data: dict[str, Any]) -> Any:
+        """Async twin of DRF's ModelSerializer.create: ``Model.create`` then the m2m, atomically."""
+        model = self.Meta.model
+        data, many = split_many(model, validated_data)
+        async with _atomic(model, many) as conn:
+            instance = await model.create(**data, using_db=conn)
+            await self._aset_many(instance, many, conn, clear=False)
+        return instance
+
+    async def aupdate(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        """Async twin of DRF's ModelSerializer.update: set attributes, ``save()``, reset m2m."""
+        model = type(instance)
+        data, many = split_many(model, validated_data)
+        for attr, value in data.items():
+            setattr(instance, attr, value)
+            reference = getattr(model._meta.fields_map.get(attr), "reference", None)
+            if reference is not None:  # a cached related object would now be stale
+                instance.__dict__.pop(f"_{reference.model_field_name}", None)
+        async with _atomic(model, many) as conn:
+            await instance.save(using_db=conn)
+            await self._aset_many(instance, many, conn, clear=True)
+        return instance
+
+    async def _aset_many(
+        self, instance: Model, many: dict[str, list[Any]], conn: Any, clear: bool
+    ) -> None:
+        for name, pks in many.items():
+            related = instance._meta.fields_map[name].related_model
+            objs = await related.filter(pk__in=pks).using_db(conn) if pks else []
+            if len(objs) != len(pks):  # deleted since ais_valid: roll the whole write back
+                field_name = next(n for n, f in self.fields.items() if f.source == name)
+                message = self.fields[field_name].child_relation.error_messages["does_not_exist"]
+                missing = next(pk for pk in pks if pk not in {o.pk for o in objs})
+                raise ValidationError({field_name: [message.format(pk_value=missing)]})
+            relation = getattr(instance, name)
+            if clear:
+                await relation.clear(using_db=conn)
+            if objs:
+                await relation.add(*objs, using_db=conn)
+            instance.__dict__.pop(f"_{name}", None)  # render re-fetches the new set
+
+
+def _atomic(model: Any, many: dict[str, list[Any]]) -> Any:
+    """A transaction when the write spans rows (instance + m2m); one statement needs none."""
+    if not many:
+        return contextlib.nullcontext(None)
+    return in_transaction(model._meta.default_connection)
