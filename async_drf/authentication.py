@@ -1,0 +1,124 @@
+"""Authentication policies whose database work is awaited.
+
+Each class subclasses its DRF counterpart: DRF's ``authenticate`` still parses the
+``Authorization`` header (same messages, same 401s) and ends by returning
+``self.authenticate_credentials(...)``, which is a coroutine here, awaited on the loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from django.contrib.auth import aauthenticate, aget_user, get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from .orm import is_model_class
+
+__all__ = [
+    "AsyncBasicAuthentication",
+    "AsyncSessionAuthentication",
+    "AsyncTokenAuthentication",
+]
+
+
+async def _session_user(request: Request) -> Any:
+    """The session's user, read with Django's async API (never the lazy ``user``)."""
+    django_request = request._request
+    auser = getattr(django_request, "auser", None)
+    if auser is not None:  # AuthenticationMiddleware installed
+        return await auser()
+    if hasattr(django_request, "session"):  # SessionMiddleware only
+        return await aget_user(django_request)
+    return None
+
+
+async def _tortoise_token(model: Any, key: str) -> tuple[Any, Any] | None:
+    """``(token, user)`` for ``key`` from a Tortoise token model, or None."""
+    query = model.get_or_none(key=key)
+    if "user" in model._meta.fetch_fields:
+        # `user` is a Tortoise relation: one query with a join.
+        token = await query.select_related("user")
+        return None if token is None else (token, token.user)
+    token = await query
+    if token is None:
+        return None
+    # `user_id` names a row of Django's user model.
+    user_model = get_user_model()
+    user = await user_model._default_manager.filter(pk=token.user_id).afirst()
+    return None if user is None else (token, user)
+
+
+async def _django_token(model: Any, key: str) -> tuple[Any, Any] | None:
+    try:
+        token = await model.objects.select_related("user").aget(key=key)
+    except ObjectDoesNotExist:
+        return None
+    return token, token.user
+
+
+class _AwaitCredentials:
+    """Runs DRF's sync ``authenticate`` (header parsing), then awaits its result."""
+
+    async def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)  # type: ignore[misc]
+        if inspect.iscoroutine(result):  # our async authenticate_credentials
+            return await result
+        return result  # None (another scheme) or a sync override's tuple
+
+
+class AsyncBasicAuthentication(_AwaitCredentials, authentication.BasicAuthentication):
+    """Async twin of DRF's BasicAuthentication: checks the password with ``aauthenticate``."""
+
+    async def authenticate_credentials(
+        self, userid: str, password: str, request: Request | None = None
+    ) -> tuple[Any, None]:
+        credentials = {get_user_model().USERNAME_FIELD: userid, "password": password}
+        user = await aauthenticate(request=request, **credentials)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid username/password."))
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (user, None)
+
+
+class AsyncSessionAuthentication(authentication.SessionAuthentication):
+    """Async twin of DRF's SessionAuthentication: the user comes from ``request.auser()``.
+
+    DRF reads the middleware's lazy ``request.user``, which queries the session and
+    user tables synchronously (SynchronousOnlyOperation on the loop).  The CSRF check
+    is pure CPU and runs inline, as in DRF, for authenticated requests only.
+    """
+
+    async def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        user = await _session_user(request)
+        # Unauthenticated, CSRF validation not required
+        if not user or not user.is_active:
+            return None
+        self.enforce_csrf(request)
+        return (user, None)
+
+
+class AsyncTokenAuthentication(_AwaitCredentials, authentication.TokenAuthentication):
+    """Async twin of DRF's TokenAuthentication; ``model`` may be a Tortoise model.
+
+    With DRF's ``authtoken.Token`` (default) or another Django model, the token and its
+    user are read with Django's async ORM.  A Tortoise token model needs a ``key``
+    field and either a ``user`` relation to a Tortoise user model (which provides
+    ``is_active`` and ``is_authenticated``) or a ``user_id`` field holding the primary
+    key of a Django user.
+    """
+
+    async def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        model = self.get_model()
+        lookup = _tortoise_token if is_model_class(model) else _django_token
+        found = await lookup(model, key)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        token, user = found
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (user, token)

@@ -1,0 +1,60 @@
+"""A Django test database for tests that use Django's auth, authtoken and sessions.
+
+The settings' in-memory SQLite database is private to one connection, and Django
+opens one connection per thread: rows written from a ``sync_to_async`` worker would be
+invisible to the event loop thread.  ``django_db`` therefore switches the default
+database to a temporary SQLite file (Django's ``create_test_db`` with ``TEST.NAME``),
+migrated once per session, and deletes the rows a test wrote when it ends.
+
+Use it with ``from tests.django_db import django_db  # noqa: F401`` and
+``pytestmark = pytest.mark.usefixtures("django_db")``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+
+__all__ = ["django_db"]
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+_created: list[str] = []
+
+
+def _create_once() -> None:
+    if _created:
+        return
+    from django.db import connection
+
+    directory = tempfile.mkdtemp(prefix="async_drf_django_db_")
+    connection.settings_dict["TEST"]["NAME"] = os.path.join(directory, "db.sqlite3")
+    # Sets NAME for every connection (all threads) and runs the migrations.
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    _created.append(directory)
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+
+
+def _delete_rows() -> None:
+    from django.contrib.auth.models import Group, User
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+
+    for model in (Token, Session, User, Group):
+        model.objects.all().delete()
+
+
+@pytest.fixture
+def django_db() -> Iterator[None]:
+    """Django's database, shared by all threads; emptied after the test."""
+    _create_once()
+    # A fast hasher: the default PBKDF2 costs ~0.2 s per password.
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+    _delete_rows()
