@@ -28,6 +28,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skips = {}
     if not os.environ.get("ASYNC_DRF_TEST_DB_URL"):
         skips["postgres"] = "needs ASYNC_DRF_TEST_DB_URL (make test runs a PostgreSQL pass)"
+    else:
+        skips["sqlite_only"] = "binds the models to SQLite in this process; runs in the SQLite pass"
     if not required and not _reachable("127.0.0.1", 6379):
         skips["redis"] = "Redis is not reachable on 127.0.0.1:6379"
     for item in items:

@@ -52,6 +52,7 @@ def aiosqlite_threads() -> int:
     return sum(1 for t in threading.enumerate() if "_connection_worker_thread" in t.name)
 
 
+@pytest.mark.sqlite_only
 async def test_lifespan_starts_tortoise_for_other_tasks_and_closes_it(tmp_path):
     app = TortoiseLifespan(not_http, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True)
     threads_before = aiosqlite_threads()
@@ -91,6 +92,7 @@ async def test_lifespan_starts_tortoise_for_other_tasks_and_closes_it(tmp_path):
     assert aiosqlite_threads() == threads_before
 
 
+@pytest.mark.sqlite_only
 async def test_lifespan_startup_failure_is_reported(tmp_path):
     bad = {
         "connections": {"default": "sqlite://:memory:"},

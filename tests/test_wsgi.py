@@ -16,6 +16,10 @@ from django.test import Client, override_settings
 
 from async_drf.orm import close_orm
 
+# Tortoise's model classes are process-global: binding them to a SQLite file here
+# would break the PostgreSQL pass that shares the process.
+pytestmark = pytest.mark.sqlite_only
+
 
 def _count_workers() -> int:
     """aiosqlite connection threads still alive (each ends shortly after its close)."""
