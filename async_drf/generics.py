@@ -1,0 +1,230 @@
+"""Generic views over Tortoise ORM: AsyncGenericAPIView, the nine concrete
+``Async*APIView`` classes and ``aget_object_or_404``.
+
+Hooks keep DRF's names; ``get_object``, ``filter_queryset``, ``paginate_queryset`` and
+``get_paginated_response`` are coroutines, and every hook a user overrides may be
+``def`` or ``async def``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from tortoise import exceptions as orm
+from tortoise.models import Model
+
+from . import mixins
+from .compat import ObjectDoesNotExistError
+from .concurrency import mark_inline, maybe_await
+from .mixins import _get_queryset
+from .orm import get_model, is_model_class, is_queryset
+from .views import AsyncAPIView
+
+__all__ = [
+    "AsyncCreateAPIView",
+    "AsyncDestroyAPIView",
+    "AsyncGenericAPIView",
+    "AsyncListAPIView",
+    "AsyncListCreateAPIView",
+    "AsyncRetrieveAPIView",
+    "AsyncRetrieveDestroyAPIView",
+    "AsyncRetrieveUpdateAPIView",
+    "AsyncRetrieveUpdateDestroyAPIView",
+    "AsyncUpdateAPIView",
+    "aget_object_or_404",
+]
+
+# A lookup value of the wrong type ("abc" for an integer pk) only fails when the
+# query is awaited, with one of these: it is a missing object, not a server error.
+_BAD_LOOKUP = (ValueError, TypeError, orm.ValidationError, orm.FieldError, orm.ParamsError)
+
+NOT_FOUND_MESSAGE = _("No {name} matches the given query.")
+
+
+async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Model:
+    """Async twin of DRF's ``get_object_or_404`` for a Tortoise model class or QuerySet.
+
+    Raises Http404 when no row matches, and also when a lookup value does not fit
+    the field's type.
+    """
+    model = get_model(queryset)
+    try:
+        return await queryset.get(*args, **lookup)
+    except (orm.DoesNotExist, ObjectDoesNotExistError):
+        raise Http404(NOT_FOUND_MESSAGE.format(name=model.__name__))
+    except _BAD_LOOKUP:
+        raise Http404  # DRF's bare 404: the body says "Not found."
+
+
+class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
+    """Async twin of DRF's GenericAPIView over Tortoise querysets.
+
+    ``queryset`` may be a Tortoise model class (usable at import time, before
+    Tortoise is initialised) or a QuerySet; each request gets a fresh ``.all()``.
+    """
+
+    def get_queryset(self) -> Any:
+        assert self.queryset is not None, (
+            f"'{self.__class__.__name__}' should either include a `queryset` attribute, "
+            "or override the `get_queryset()` method."
+        )
+        queryset = self.queryset
+        if is_model_class(queryset) or is_queryset(queryset):
+            # Ensure queryset is re-evaluated on each request (a class becomes a query).
+            queryset = queryset.all()
+        return queryset
+
+    async def get_object(self) -> Any:
+        # Mirrors rest_framework.generics.GenericAPIView.get_object; differs only in awaits.
+        queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+
+        # Perform the lookup filtering.
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+
+        assert lookup_url_kwarg in self.kwargs, (
+            f"Expected view {self.__class__.__name__} to be called with a URL keyword "
+            f'argument named "{lookup_url_kwarg}". Fix your URL conf, or set the '
+            "`.lookup_field` attribute on the view correctly."
+        )
+
+        filter_kwargs = {self.lookup_field: self.kwargs[lookup_url_kwarg]}
+        obj = await aget_object_or_404(queryset, **filter_kwargs)
+
+        # May raise a permission denied
+        await self.check_object_permissions(self.request, obj)
+
+        return obj
+
+    async def filter_queryset(self, queryset: Any) -> Any:
+        # Backends that only build Tortoise Q objects are registered inline by their
+        # authors, so they cost no thread hop; others hop or are awaited.
+        for backend in list(self.filter_backends):
+            queryset = await maybe_await(backend().filter_queryset, self.request, queryset, self)
+        return queryset
+
+    async def paginate_queryset(self, queryset: Any) -> Any:
+        if self.paginator is None:
+            return None
+        return await maybe_await(
+            self.paginator.paginate_queryset, queryset, self.request, view=self
+        )
+
+    async def get_paginated_response(self, data: Any) -> Response:
+        assert self.paginator is not None
+        return await maybe_await(self.paginator.get_paginated_response, data)
+
+
+# DRF's serializer hooks and our default get_queryset are pure CPU: no thread hop.
+# A user's sync override is another function, so it hops (it may do I/O).
+mark_inline(
+    AsyncGenericAPIView.get_queryset,
+    GenericAPIView.get_serializer,
+    GenericAPIView.get_serializer_class,
+    GenericAPIView.get_serializer_context,
+)
+
+
+# Concrete view classes that provide method handlers
+# by composing the mixin classes with the base view.
+
+
+class AsyncCreateAPIView(mixins.AsyncCreateModelMixin, AsyncGenericAPIView):
+    """Async twin of DRF's CreateAPIView: ``post`` awaits ``create``."""
+
+    async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.create(request, *args, **kwargs)
+
+
+class AsyncListAPIView(mixins.AsyncListModelMixin, AsyncGenericAPIView):
+    """Async twin of DRF's ListAPIView: ``get`` awaits ``list``."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.list(request, *args, **kwargs)
+
+
+class AsyncRetrieveAPIView(mixins.AsyncRetrieveModelMixin, AsyncGenericAPIView):
+    """Async twin of DRF's RetrieveAPIView: ``get`` awaits ``retrieve``."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.retrieve(request, *args, **kwargs)
+
+
+class AsyncDestroyAPIView(mixins.AsyncDestroyModelMixin, AsyncGenericAPIView):
+    """Async twin of DRF's DestroyAPIView: ``delete`` awaits ``destroy``."""
+
+    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.destroy(request, *args, **kwargs)
+
+
+class AsyncUpdateAPIView(mixins.AsyncUpdateModelMixin, AsyncGenericAPIView):
+    """Async twin of DRF's UpdateAPIView: ``put``/``patch`` await ``update``."""
+
+    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.update(request, *args, **kwargs)
+
+    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.partial_update(request, *args, **kwargs)
+
+
+class AsyncListCreateAPIView(
+    mixins.AsyncListModelMixin, mixins.AsyncCreateModelMixin, AsyncGenericAPIView
+):
+    """Async twin of DRF's ListCreateAPIView."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.list(request, *args, **kwargs)
+
+    async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.create(request, *args, **kwargs)
+
+
+class AsyncRetrieveUpdateAPIView(
+    mixins.AsyncRetrieveModelMixin, mixins.AsyncUpdateModelMixin, AsyncGenericAPIView
+):
+    """Async twin of DRF's RetrieveUpdateAPIView."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.retrieve(request, *args, **kwargs)
+
+    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.update(request, *args, **kwargs)
+
+    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.partial_update(request, *args, **kwargs)
+
+
+class AsyncRetrieveDestroyAPIView(
+    mixins.AsyncRetrieveModelMixin, mixins.AsyncDestroyModelMixin, AsyncGenericAPIView
+):
+    """Async twin of DRF's RetrieveDestroyAPIView."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.retrieve(request, *args, **kwargs)
+
+    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.destroy(request, *args, **kwargs)
+
+
+class AsyncRetrieveUpdateDestroyAPIView(
+    mixins.AsyncRetrieveModelMixin,
+    mixins.AsyncUpdateModelMixin,
+    mixins.AsyncDestroyModelMixin,
+    AsyncGenericAPIView,
+):
+    """Async twin of DRF's RetrieveUpdateDestroyAPIView."""
+
+    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.retrieve(request, *args, **kwargs)
+
+    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.update(request, *args, **kwargs)
+
+    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.partial_update(request, *args, **kwargs)
+
+    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return await self.destroy(request, *args, **kwargs)

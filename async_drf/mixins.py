@@ -1,0 +1,173 @@
+"""Async building blocks for generic views: DRF's model mixins with ``async def``
+actions (``create``, ``list``, ``retrieve``, ``update``, ``partial_update``,
+``destroy``) and ``perform_*`` hooks.
+
+Serializers come in two kinds, told apart in one place (the helpers below):
+async_drf serializers (``ais_valid``/``asave``/``adata``) run on the loop with no
+thread hop; a plain DRF serializer, whose validators and ``save`` may do sync I/O,
+is validated, saved and rendered in a single thread hop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from .concurrency import is_async_callable, is_inline, maybe_await, run_sync
+from .orm import is_model_class, is_queryset
+
+__all__ = [
+    "AsyncCreateModelMixin",
+    "AsyncDestroyModelMixin",
+    "AsyncListModelMixin",
+    "AsyncRetrieveModelMixin",
+    "AsyncUpdateModelMixin",
+]
+
+
+def _is_async(serializer: Any) -> bool:
+    return hasattr(serializer, "ais_valid")
+
+
+async def _get_queryset(view: Any) -> Any:
+    """``view.get_queryset()``, sync or async; a model class becomes a query."""
+    queryset = await maybe_await(view.get_queryset)
+    return queryset.all() if is_model_class(queryset) else queryset
+
+
+async def _get_serializer(view: Any, *args: Any, **kwargs: Any) -> Any:
+    """``view.get_serializer(...)``, where each serializer hook may be sync or async."""
+    if not is_inline(view.get_serializer):
+        return await maybe_await(view.get_serializer, *args, **kwargs)  # the user's own
+    # Mirrors rest_framework.generics.GenericAPIView.get_serializer; differs only in
+    # awaits, so get_serializer_class/get_serializer_context may be `async def`.
+    serializer_class = await maybe_await(view.get_serializer_class)
+    kwargs.setdefault("context", await maybe_await(view.get_serializer_context))
+    return serializer_class(*args, **kwargs)
+
+
+async def _save(serializer: Any, **kwargs: Any) -> Any:
+    if _is_async(serializer):
+        return await serializer.asave(**kwargs)
+    return await run_sync(serializer.save, **kwargs)
+
+
+async def _serialized_data(serializer: Any) -> Any:
+    """``serializer.data``: awaited (async_drf) or read in one hop (DRF, may do I/O)."""
+    if _is_async(serializer):
+        return await serializer.adata
+    return await run_sync(_read_data, serializer)
+
+
+def _read_data(serializer: Any) -> Any:
+    return serializer.data
+
+
+def _default_save(serializer: Any) -> None:
+    serializer.save()
+
+
+def _validate_perform_render(serializer: Any, perform: Any) -> Any:
+    serializer.is_valid(raise_exception=True)
+    perform(serializer)
+    return serializer.data
+
+
+async def _validate_and_save(serializer: Any, perform: Any) -> Any:
+    """Validate ``serializer``, save it through the ``perform`` hook, return its data."""
+    if _is_async(serializer):
+        await serializer.ais_valid(raise_exception=True)
+        await maybe_await(perform, serializer)
+        return await serializer.adata
+    if getattr(perform, "__func__", None) in _DEFAULT_PERFORMS:
+        perform = _default_save  # what the default hook does, minus its own hop
+    if is_async_callable(perform):
+        # The user's async hook runs on the loop, between the sync halves.
+        await run_sync(serializer.is_valid, raise_exception=True)
+        await perform(serializer)
+        return await _serialized_data(serializer)
+    # A DRF serializer and a sync hook: the whole sync phase in one hop.
+    return await run_sync(_validate_perform_render, serializer, perform)
+
+
+async def _evaluate(queryset: Any) -> Any:
+    # Serializers iterate synchronously: a Tortoise query must be fetched first.
+    return await queryset if is_queryset(queryset) else queryset
+
+
+class AsyncCreateModelMixin(mixins.CreateModelMixin):
+    """Async twin of DRF's CreateModelMixin."""
+
+    async def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = await _get_serializer(self, data=request.data)
+        data = await _validate_and_save(serializer, self.perform_create)
+        headers = self.get_success_headers(data)
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    async def perform_create(self, serializer: Any) -> None:
+        await _save(serializer)
+
+
+class AsyncListModelMixin(mixins.ListModelMixin):
+    """Async twin of DRF's ListModelMixin."""
+
+    async def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+
+        page = await maybe_await(self.paginate_queryset, queryset)
+        if page is not None:
+            serializer = await _get_serializer(self, page, many=True)
+            data = await _serialized_data(serializer)
+            return await maybe_await(self.get_paginated_response, data)
+
+        serializer = await _get_serializer(self, await _evaluate(queryset), many=True)
+        return Response(await _serialized_data(serializer))
+
+
+class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin):
+    """Async twin of DRF's RetrieveModelMixin."""
+
+    async def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        instance = await maybe_await(self.get_object)
+        serializer = await _get_serializer(self, instance)
+        return Response(await _serialized_data(serializer))
+
+
+class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
+    """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
+
+    async def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = await maybe_await(self.get_object)
+        serializer = await _get_serializer(self, instance, data=request.data, partial=partial)
+        # Tortoise keeps no prefetch cache to invalidate (DRF clears Django's here):
+        # async_drf serializers fetch the relations they render when asked for data.
+        return Response(await _validate_and_save(serializer, self.perform_update))
+
+    async def perform_update(self, serializer: Any) -> None:
+        await _save(serializer)
+
+    async def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return await self.update(request, *args, **kwargs)
+
+
+class AsyncDestroyModelMixin(mixins.DestroyModelMixin):
+    """Async twin of DRF's DestroyModelMixin."""
+
+    async def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        instance = await maybe_await(self.get_object)
+        await maybe_await(self.perform_destroy, instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    async def perform_destroy(self, instance: Any) -> None:
+        await instance.delete()
+
+
+# The default save hooks: with a DRF serializer, _validate_and_save runs their sync
+# equivalent in the same thread hop as validation and rendering.
+_DEFAULT_PERFORMS = frozenset(
+    {AsyncCreateModelMixin.perform_create, AsyncUpdateModelMixin.perform_update}
+)
