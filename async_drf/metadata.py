@@ -16,6 +16,7 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import clone_request
 
 from .concurrency import maybe_await
+from .mixins import _get_serializer
 
 __all__ = ["AsyncSimpleMetadata"]
 
@@ -44,7 +45,8 @@ class AsyncSimpleMetadata(SimpleMetadata):
             except (exceptions.APIException, PermissionDenied, Http404):
                 pass
             else:
-                serializer = await maybe_await(view.get_serializer)
+                # Serializer hooks may be async on generic views.
+                serializer = await _get_serializer(view)
                 actions[method] = self.get_serializer_info(serializer)
             finally:
                 view.request = request

@@ -630,3 +630,18 @@ async def test_sync_handler_returning_mixin_coroutine(posts: list[Post]) -> None
     response = await call(View, "get")
     assert response.status_code == 200
     assert response.data == [body(p) for p in posts]
+
+
+async def test_options_describes_actions_when_get_serializer_class_is_async(tortoise_db):
+    """OPTIONS awaits an `async def get_serializer_class` instead of calling it."""
+    from async_drf.test import AsyncAPIRequestFactory as _Factory
+
+    class View(generics.AsyncListCreateAPIView):
+        queryset = Post
+
+        async def get_serializer_class(self):
+            return PostSerializer
+
+    response = await View.as_view()(_Factory().options("/"))
+    assert response.status_code == 200
+    assert "title" in response.data["actions"]["POST"]
