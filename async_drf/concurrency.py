@@ -25,6 +25,7 @@ __all__ = [
     "is_async_callable",
     "mark_inline",
     "maybe_await",
+    "needs_hop",
     "run_sync",
 ]
 
@@ -95,6 +96,11 @@ def mark_inline(*funcs: Callable[..., Any]) -> None:
 
 def is_inline(func: Any) -> bool:
     return _unwrap(func) in _inline
+
+
+def needs_hop(func: Any) -> bool:
+    """True when :func:`maybe_await` would run ``func`` in a worker thread."""
+    return not (is_async_callable(func) or is_inline(func))
 
 
 async def run_sync(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -10,6 +10,7 @@ the exception handler may each be sync or async; sync ones go through the bridge
 from __future__ import annotations
 
 import inspect
+from itertools import groupby
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
@@ -23,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions as _permissions
-from .concurrency import is_async_callable, is_inline, mark_inline, maybe_await, run_sync
+from .concurrency import mark_inline, maybe_await, needs_hop, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
+from .schemas import AsyncDefaultSchema
 from .settings import async_settings
 
 __all__ = ["AsyncAPIView"]
@@ -53,6 +55,9 @@ class _InlineRenderedResponse(Response):
 
 class AsyncAPIView(APIView):
     """Async twin of DRF's APIView: ``dispatch`` and the policy checks are coroutines."""
+
+    # DEFAULT_SCHEMA_CLASS, with DRF's OpenAPI AutoSchema swapped for the Tortoise-aware one.
+    schema = AsyncDefaultSchema()
 
     @classproperty
     def view_is_async(cls) -> bool:
@@ -116,24 +121,15 @@ class AsyncAPIView(APIView):
         consecutive sync ones shares a single thread hop.  The first that returns a
         (user, auth) tuple wins, as in DRF.
         """
-        authenticators = list(request.authenticators)
-        index = 0
-        while index < len(authenticators):
-            authenticator = authenticators[index]
-            if is_async_callable(authenticator.authenticate) or is_inline(
-                authenticator.authenticate
-            ):
-                batch = [authenticator]
-                result = await _authenticate_one(authenticator, request)
+        for hop, run in groupby(request.authenticators, key=_needs_hop):
+            run = list(run)
+            if hop:
+                result = await run_sync(_first_authenticated, run, request)
             else:
-                batch = _sync_run(authenticators, index)
-                result = await run_sync(_authenticate_batch, batch, request)
+                result = await _afirst_authenticated(run, request)
             if result is not None:
-                authenticator, user_auth = result
-                request._authenticator = authenticator
-                request.user, request.auth = user_auth
+                request._authenticator, (request.user, request.auth) = result
                 return
-            index += len(batch)
         request._not_authenticated()
 
     async def check_permissions(self, request: Request) -> None:
@@ -204,28 +200,25 @@ class AsyncAPIView(APIView):
         return response
 
 
-def _sync_run(authenticators: list[Any], start: int) -> list[Any]:
-    """The run of consecutive sync authenticators starting at ``start``."""
-    end = start
-    while end < len(authenticators) and not (
-        is_async_callable(authenticators[end].authenticate)
-        or is_inline(authenticators[end].authenticate)
-    ):
-        end += 1
-    return authenticators[start:end]
+def _needs_hop(authenticator: Any) -> bool:
+    return needs_hop(authenticator.authenticate)
 
 
-async def _authenticate_one(authenticator: Any, request: Request) -> Any:
-    try:
-        user_auth = await maybe_await(authenticator.authenticate, request)
-    except exceptions.APIException:
-        request._not_authenticated()
-        raise
-    return None if user_auth is None else (authenticator, user_auth)
+async def _afirst_authenticated(authenticators: list[Any], request: Request) -> Any:
+    # Mirrors rest_framework.request.Request._authenticate; differs only in awaits.
+    for authenticator in authenticators:
+        try:
+            user_auth = await maybe_await(authenticator.authenticate, request)
+        except exceptions.APIException:
+            request._not_authenticated()
+            raise
+        if user_auth is not None:
+            return authenticator, user_auth
+    return None
 
 
-def _authenticate_batch(authenticators: list[Any], request: Request) -> Any:
-    # Mirrors rest_framework.request.Request._authenticate for a run of sync classes.
+def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
+    # The same loop for a run of sync authenticators, inside one thread hop.
     for authenticator in authenticators:
         try:
             user_auth = authenticator.authenticate(request)

@@ -38,8 +38,10 @@ async def readme_db(readme):
     async with ctx:
         await ctx.init(
             config={
-                "connections": {"default": "sqlite://:memory:"},
-                "apps": {"models": {"models": [MODULE], "default_connection": "default"}},
+                # Tortoise caches SQL per (connection, table): keep the README's
+                # tables apart from the suite's models of the same names.
+                "connections": {"readme": "sqlite://:memory:"},
+                "apps": {"models": {"models": [MODULE], "default_connection": "readme"}},
             }
         )
         await ctx.generate_schemas()
