@@ -112,3 +112,15 @@ async def test_readme_snippets(readme_db):
 
 async def test_readme_pytest_example_passes(readme_db):
     await readme_db.test_create_post(None)
+
+
+def test_translation_keeps_the_same_sections_and_code():
+    english = README.read_text()
+    chinese = README.with_name("README.zh-TW.md").read_text()
+
+    def outline(text):
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)
+        return [line.split(" ")[0] for line in prose.splitlines() if line.startswith("#")]
+
+    assert outline(english) == outline(chinese)
+    assert re.findall(r"```.*?```", english, re.S) == re.findall(r"```.*?```", chinese, re.S)
