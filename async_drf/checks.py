@@ -1,11 +1,13 @@
-"""System checks: a Tortoise configuration is present and well formed."""
+"""System checks: a Tortoise configuration is present and well formed, and routed views
+do not pair a Tortoise queryset with DRF paginators or filters that need Django's ORM."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .settings import async_settings
 
@@ -31,3 +33,120 @@ def check_tortoise_settings(app_configs: Any = None, **kwargs: Any) -> list[Erro
             )
         ]
     return []
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_view_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Flag routed views that pair a Tortoise queryset with DRF's Django-ORM backends.
+
+    E003: a DRF paginator (not an async one) or DRF's SearchFilter fails on the first
+    request.  W001: DRF's OrderingFilter costs a thread hop and fails with
+    ``ordering_fields = "__all__"``.
+    """
+    messages: list[CheckMessage] = []
+    for view_class in _routed_view_classes():
+        try:
+            if _has_tortoise_queryset(view_class):
+                messages += _paginator_messages(view_class) + _filter_messages(view_class)
+        except Exception:  # a check must never crash on a view it does not understand
+            continue
+    return messages
+
+
+def _routed_view_classes() -> list[type]:
+    from django.urls import get_resolver
+
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:  # a broken URLconf is reported by Django's own URL checks
+        return []
+    classes: dict[type, None] = {}  # ordered and de-duplicated
+    for callback in _callbacks(patterns):
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        if isinstance(view_class, type):
+            classes.setdefault(view_class, None)
+    return list(classes)
+
+
+def _callbacks(patterns: Any) -> Iterator[Any]:
+    for pattern in patterns:
+        nested = getattr(pattern, "url_patterns", None)
+        if nested is not None:
+            yield from _callbacks(nested)
+        elif getattr(pattern, "callback", None) is not None:
+            yield pattern.callback
+
+
+def _has_tortoise_queryset(view_class: type) -> bool:
+    from .orm import is_model_class, is_queryset
+
+    queryset = getattr(view_class, "queryset", None)
+    return is_model_class(queryset) or is_queryset(queryset)
+
+
+def _view_name(view_class: type) -> str:
+    return f"{view_class.__module__}.{view_class.__qualname__}"
+
+
+def _paginator_messages(view_class: type) -> list[CheckMessage]:
+    from rest_framework import pagination
+
+    from .concurrency import is_async_callable
+
+    paginator = getattr(view_class, "pagination_class", None)
+    if not isinstance(paginator, type) or is_async_callable(
+        getattr(paginator, "paginate_queryset", None)
+    ):
+        return []
+    for base in (
+        pagination.PageNumberPagination,
+        pagination.LimitOffsetPagination,
+        pagination.CursorPagination,
+    ):
+        if issubclass(paginator, base):
+            return [
+                Error(
+                    f"{_view_name(view_class)} pairs a Tortoise queryset with "
+                    f"{paginator.__name__}, which paginates through Django's ORM.",
+                    hint=f"Use async_drf.pagination.Async{base.__name__}.",
+                    obj=view_class,
+                    id="async_drf.E003",
+                )
+            ]
+    return []
+
+
+def _filter_messages(view_class: type) -> list[CheckMessage]:
+    from rest_framework import filters
+
+    from . import filters as async_filters
+
+    messages: list[CheckMessage] = []
+    for backend in getattr(view_class, "filter_backends", None) or ():
+        if not isinstance(backend, type):
+            continue
+        if issubclass(backend, filters.SearchFilter) and not issubclass(
+            backend, async_filters.SearchFilter
+        ):
+            message: CheckMessage = Error(
+                f"{_view_name(view_class)} pairs a Tortoise queryset with "
+                f"{backend.__name__}, which builds Django Q objects.",
+                hint="Use async_drf.filters.SearchFilter.",
+                obj=view_class,
+                id="async_drf.E003",
+            )
+        elif issubclass(backend, filters.OrderingFilter) and not issubclass(
+            backend, async_filters.OrderingFilter
+        ):
+            message = Warning(
+                f"{_view_name(view_class)} pairs a Tortoise queryset with "
+                f"{backend.__name__}, which reads Django's Model._meta for '__all__' "
+                "and costs a thread hop.",
+                hint="Use async_drf.filters.OrderingFilter.",
+                obj=view_class,
+                id="async_drf.W001",
+            )
+        else:
+            continue
+        messages.append(message)
+    return messages

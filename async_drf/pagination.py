@@ -1,0 +1,251 @@
+"""Async paginators over Tortoise querysets, with DRF's parameters and response shapes.
+
+DRF's paginators count, slice and ``list()`` Django querysets synchronously (through
+Django's ``Paginator``), which a Tortoise queryset cannot do.  The classes here
+re-implement only ``paginate_queryset`` as a coroutine that awaits
+``queryset.count()`` and ``queryset.offset(o).limit(n)``; everything else (links,
+responses, OpenAPI schema, browsable-API controls) is DRF's own code, inherited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import InvalidPage
+from django.core.paginator import Paginator as DjangoPaginator
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from tortoise import exceptions as tortoise_exceptions
+from tortoise.queryset import QuerySet
+
+from .concurrency import mark_inline
+from .orm import get_model, is_model_class
+
+__all__ = [
+    "AsyncCursorPagination",
+    "AsyncLimitOffsetPagination",
+    "AsyncPageNumberPagination",
+]
+
+# Bad lookup values only raise when a Tortoise query is built or awaited (TRAPS 8).
+_BAD_VALUE_ERRORS = (
+    ValueError,
+    TypeError,
+    ArithmeticError,  # decimal.InvalidOperation, OverflowError
+    tortoise_exceptions.ValidationError,
+    tortoise_exceptions.ParamsError,
+    tortoise_exceptions.FieldError,
+)
+
+# LIMIT/OFFSET are 64-bit on SQLite and PostgreSQL; a larger client-chosen page size
+# would be a driver error (a 500), so it is clamped.
+_SQL_MAX_LIMIT = 2**63 - 1
+
+
+def _as_queryset(queryset: Any) -> QuerySet[Any]:
+    return queryset.all() if is_model_class(queryset) else queryset
+
+
+async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
+    """Await one page of rows: ``OFFSET offset LIMIT limit`` (no query when empty)."""
+    if limit <= 0:
+        return []
+    return list(await queryset.offset(offset).limit(min(limit, _SQL_MAX_LIMIT)))
+
+
+class _CountedPaginator(DjangoPaginator):
+    """Django's Paginator over a count that was already awaited.
+
+    It validates page numbers (with Django's errors, which DRF turns into 404s) and
+    numbers pages; it never touches the queryset.
+    """
+
+    def __init__(self, count: int, per_page: int) -> None:
+        super().__init__((), per_page)
+        self.count = count  # shadows the cached_property that would call qs.count()
+
+
+class AsyncPageNumberPagination(pagination.PageNumberPagination):
+    """Async twin of DRF's PageNumberPagination: ``?page=4&page_size=100``.
+
+    Two queries per page (count, rows); one when the result set is empty.
+    """
+
+    async def paginate_queryset(  # type: ignore[override]
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        """Return one page of rows, or None when pagination is off (no page size)."""
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+
+        queryset = _as_queryset(queryset)
+        paginator = _CountedPaginator(await queryset.count(), page_size)
+        page_number = self.get_page_number(request, paginator)
+        try:
+            number = paginator.validate_number(page_number)
+        except InvalidPage as exc:
+            msg = self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            raise NotFound(msg)
+
+        offset = (number - 1) * paginator.per_page
+        rows = await _fetch(queryset, offset, min(paginator.per_page, paginator.count - offset))
+        # Django's Page gives DRF's link and HTML code has_next(), next_page_number(), ...
+        self.page = paginator._get_page(rows, number, paginator)
+
+        if paginator.num_pages > 1 and self.template is not None:
+            # The browsable API should display pagination controls.
+            self.display_page_controls = True
+        return rows
+
+
+class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
+    """Async twin of DRF's LimitOffsetPagination: ``?limit=100&offset=400``.
+
+    Two queries (count, rows); one when the offset is past the end.
+    """
+
+    async def paginate_queryset(  # type: ignore[override]
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        """Return the rows in ``[offset, offset + limit)``, or None when there is no limit."""
+        # Mirrors rest_framework.pagination.LimitOffsetPagination.paginate_queryset;
+        # differs only in awaiting count() and offset().limit().
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+
+        queryset = _as_queryset(queryset)
+        self.count = await queryset.count()
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return await _fetch(queryset, self.offset, min(self.limit, self.count - self.offset))
+
+
+class AsyncCursorPagination(pagination.CursorPagination):
+    """Async twin of DRF's CursorPagination: opaque ``?cursor=`` links, no count.
+
+    One query per page.  Cursors are DRF's (``decode_cursor``/``encode_cursor`` are
+    inherited); a tampered cursor, or one whose position does not fit the ordering
+    field, is a 404 "Invalid cursor", never a 500.
+    """
+
+    async def paginate_queryset(  # type: ignore[override]
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        """Return one page of rows after (or before) the cursor's position."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+
+        queryset = _as_queryset(queryset)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, current_position = self.cursor or (0, False, None)
+
+        ordering = pagination._reverse_ordering(self.ordering) if reverse else self.ordering
+        queryset = queryset.order_by(*ordering)
+        if current_position is not None:
+            queryset = self._filter_by_position(queryset, current_position)
+        try:
+            results = await _fetch(queryset, offset, self.page_size + 1)
+        except _BAD_VALUE_ERRORS:
+            raise NotFound(self.invalid_cursor_message)
+        self._set_page(results, offset, reverse, current_position)
+        return self.page
+
+    def _filter_by_position(self, queryset: QuerySet[Any], position: str) -> QuerySet[Any]:
+        """Keep the rows strictly after the cursor's position in the cursor's direction."""
+        order = self.ordering[0]
+        is_reversed = order.startswith("-")
+        order_attr = order.lstrip("-")
+        # Test for: (cursor reversed) XOR (queryset reversed)
+        lookup = "__lt" if self.cursor.reverse != is_reversed else "__gt"
+        try:
+            value = self._position_value(get_model(queryset), order_attr, position)
+            return queryset.filter(**{order_attr + lookup: value})
+        except _BAD_VALUE_ERRORS:
+            raise NotFound(self.invalid_cursor_message)
+
+    @staticmethod
+    def _position_value(model: Any, field_name: str, position: str) -> Any:
+        """The cursor's text position as the ordering field's Python type.
+
+        asyncpg binds parameters by type, so a timestamp position must be a datetime,
+        an integer must fit the column, and text must hold no NUL (else a driver
+        error, a 500); a position that does not fit raises ValueError.
+        """
+        if "\x00" in position:
+            raise ValueError(position)
+        meta = model._meta
+        field = meta.pk if field_name == "pk" else meta.fields_map.get(field_name)
+        if field is None or getattr(field, "field_type", None) is None:
+            return position  # an annotation or unknown name: leave it to Tortoise
+        value = field.to_python_value(position)
+        bounds = getattr(field, "constraints", {})
+        if value is None or not bounds.get("ge", value) <= value <= bounds.get("le", value):
+            raise ValueError(position)
+        return value
+
+    def _set_page(
+        self, results: list[Any], offset: int, reverse: bool, current_position: str | None
+    ) -> None:
+        # Mirrors the tail of rest_framework.pagination.CursorPagination.paginate_queryset;
+        # differs only in taking the rows already fetched.
+        self.page = list(results[: self.page_size])
+        has_following_position = len(results) > len(self.page)
+        following_position = (
+            self._get_position_from_instance(results[-1], self.ordering)
+            if has_following_position
+            else None
+        )
+        if reverse:
+            # The query ran in reverse order: put the rows back in the requested order.
+            self.page = list(reversed(self.page))
+            self.has_next = (current_position is not None) or (offset > 0)
+            self.has_previous = has_following_position
+            if self.has_next:
+                self.next_position = current_position
+            if self.has_previous:
+                self.previous_position = following_position
+        else:
+            self.has_next = has_following_position
+            self.has_previous = (current_position is not None) or (offset > 0)
+            if self.has_next:
+                self.next_position = following_position
+            if self.has_previous:
+                self.previous_position = current_position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+
+
+# DRF's link, response, schema and HTML builders are pure once a page is fetched:
+# the generic view calls them through maybe_await with no thread hop.
+mark_inline(
+    *(
+        getattr(cls, name)
+        for cls in (
+            AsyncPageNumberPagination,
+            AsyncLimitOffsetPagination,
+            AsyncCursorPagination,
+        )
+        for name in (
+            "get_paginated_response",
+            "get_paginated_response_schema",
+            "get_schema_operation_parameters",
+            "get_next_link",
+            "get_previous_link",
+            "get_html_context",
+            "to_html",
+        )
+    )
+)

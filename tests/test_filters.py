@@ -1,0 +1,590 @@
+"""Filter backends over Tortoise querysets: search, ordering and filterset_fields equality."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from tortoise.context import TortoiseContext
+
+from async_drf.concurrency import maybe_await
+from async_drf.filters import EqualityFilter, OrderingFilter, SearchFilter
+from async_drf.pytest_plugin import test_tortoise_config
+
+from .models import Author, Everything, Post, Priority, Status, Tag
+
+pytestmark = pytest.mark.usefixtures("tortoise_db")
+
+
+class View:
+    """The attributes a filter backend reads from a view."""
+
+    def __init__(self, **attrs: Any) -> None:
+        self.__dict__.update(attrs)
+
+
+def _request(api_factory: Any, params: dict[str, Any]) -> Request:
+    return Request(api_factory.get("/posts/", params))
+
+
+async def _filter(backend: Any, api_factory: Any, params: dict[str, Any], queryset=None, **view):
+    queryset = Post.all() if queryset is None else queryset
+    request = _request(api_factory, params)
+    return await maybe_await(backend().filter_queryset, request, queryset, View(**view))
+
+
+async def _titles(queryset: Any) -> list[str]:
+    return list(await queryset.order_by("id").values_list("title", flat=True))
+
+
+async def _blog() -> dict[str, Any]:
+    ann = await Author.create(name="Ann Lee")
+    bob = await Author.create(name="Bob Stone")
+    py, web = await Tag.create(name="python"), await Tag.create(name="web")
+    posts = {}
+    for title, body, author, editor, tags in [
+        ("Hello world", "first post", ann, None, [py, web]),
+        ("Async views", "about python", bob, ann, [py]),
+        ("Nothing here", "empty", bob, None, []),
+    ]:
+        post = await Post.create(title=title, body=body, author=author, editor=editor)
+        await post.tags.add(*tags)
+        posts[title] = post
+    return posts
+
+
+# -- SearchFilter ----------------------------------------------------------------------
+
+
+async def test_search_icontains_terms_and_fields_queries_and_hops(api_factory, queries, hops):
+    await _blog()
+    queries.reset()
+    qs = await _filter(
+        SearchFilter, api_factory, {"search": "PYTHON"}, search_fields=["title", "body"]
+    )
+    assert queries.count == 0 and hops.count == 0  # building a query does no I/O
+    assert await _titles(qs) == ["Async views"]
+
+
+async def test_search_terms_are_anded_and_fields_ored(api_factory):
+    await _blog()
+    view = {"search_fields": ["title", "body"]}
+    # "post" is in two bodies; "hello" in one title: both terms must match one row.
+    qs = await _filter(SearchFilter, api_factory, {"search": "post hello"}, **view)
+    assert await _titles(qs) == ["Hello world"]
+    qs = await _filter(SearchFilter, api_factory, {"search": "post,async"}, **view)
+    assert await _titles(qs) == []
+    qs = await _filter(SearchFilter, api_factory, {"search": "o"}, **view)
+    assert len(await _titles(qs)) == 3
+
+
+async def test_search_quoted_phrase_kept_together(api_factory):
+    await _blog()
+    view = {"search_fields": ["title"]}
+    qs = await _filter(SearchFilter, api_factory, {"search": '"hello world"'}, **view)
+    assert await _titles(qs) == ["Hello world"]
+    qs = await _filter(SearchFilter, api_factory, {"search": '"world hello"'}, **view)
+    assert await _titles(qs) == []
+
+
+async def test_search_across_foreign_keys_keeps_rows_without_the_relation(api_factory):
+    await _blog()
+    qs = await _filter(
+        SearchFilter, api_factory, {"search": "ann"}, search_fields=["author__name", "title"]
+    )
+    assert await _titles(qs) == ["Hello world"]
+    # editor is nullable: an OR across it must not drop rows that have no editor.
+    qs = await _filter(
+        SearchFilter, api_factory, {"search": "e"}, search_fields=["editor__name", "title"]
+    )
+    assert await _titles(qs) == ["Hello world", "Async views", "Nothing here"]
+
+
+async def test_search_across_many_to_many_has_no_duplicates(api_factory, queries):
+    await _blog()
+    backend = SearchFilter()
+    request = _request(api_factory, {"search": "o"})  # both tags match the first post
+    view = View(search_fields=["tags__name"])
+    assert backend.must_call_distinct(Post.all(), view.search_fields)
+    qs = backend.filter_queryset(request, Post.all(), view)
+    queries.reset()
+    assert await qs.count() == 2
+    assert queries.count == 1
+    assert await _titles(qs) == ["Hello world", "Async views"]
+    # A later ordering by a related column still works (no SELECT DISTINCT).
+    ordered = qs.order_by("-author__name")
+    assert list(await ordered.values_list("title", flat=True)) == ["Async views", "Hello world"]
+
+
+async def test_search_reverse_foreign_key_needs_distinct(api_factory):
+    post = (await _blog())["Hello world"]
+    from .models import Comment
+
+    await Comment.create(post=post, text="nice one")
+    await Comment.create(post=post, text="nice two")
+    qs = await _filter(
+        SearchFilter,
+        api_factory,
+        {"search": "nice"},
+        queryset=Post.all(),
+        search_fields=["comments__text"],
+    )
+    assert await qs.count() == 1
+    assert not SearchFilter().must_call_distinct(Post.all(), ["author__name", "^title"])
+
+
+@pytest.mark.parametrize(
+    ("field", "term", "expected"),
+    [
+        ("^title", "hel", ["Hello world"]),
+        ("^title", "world", []),
+        ("=title", '"HELLO WORLD"', ["Hello world"]),
+        ("=title", "HELLO WORLD", []),  # two terms, each must equal the title
+        ("=title", "hello", []),
+        ("title__iexact", "'async VIEWS'", ["Async views"]),
+        ("author__name__istartswith", "bob", ["Async views", "Nothing here"]),
+    ],
+)
+async def test_search_prefixes_and_explicit_lookups(api_factory, field, term, expected):
+    await _blog()
+    qs = await _filter(SearchFilter, api_factory, {"search": term}, search_fields=[field])
+    assert await _titles(qs) == expected
+
+
+async def _literal_rows() -> None:
+    author = await Author.create(name="x")
+    for title in [
+        "100% sure",
+        "100 sure",
+        "snake_case",
+        "snakeXcase",
+        "back\\slash",
+        "backslash",
+        "it's",
+        "its",
+        'say "hi"',
+        "' OR 1=1 --",
+        "; DROP TABLE post; --",
+        "plain",
+    ]:
+        await Post.create(title=title, body="", author=author)
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("%", ["100% sure"]),
+        ("0%", ["100% sure"]),
+        ("_", ["snake_case"]),
+        ("e_c", ["snake_case"]),
+        ("\\", ["back\\slash"]),
+        ("it's", ["it's"]),
+        ('"\' OR 1=1 --"', ["' OR 1=1 --"]),  # quoted: one literal phrase
+        ("' OR 1=1 --", ["' OR 1=1 --"]),  # DRF splits it: every token must match
+        ("DROP TABLE post;", ["; DROP TABLE post; --"]),
+        ('"; DROP TABLE post; --"', ["; DROP TABLE post; --"]),
+        ('say "hi"', ['say "hi"']),
+    ],
+)
+async def test_search_wildcards_quotes_and_sql_are_literal_text(api_factory, term, expected):
+    await _literal_rows()
+    qs = await _filter(SearchFilter, api_factory, {"search": term}, search_fields=["title"])
+    assert await _titles(qs) == expected
+    assert await Post.all().count() == 12  # and nothing was dropped
+
+
+async def test_search_null_character_is_a_400(api_factory):
+    with pytest.raises(ValidationError):
+        await _filter(SearchFilter, api_factory, {"search": "a\x00b"}, search_fields=["title"])
+
+
+async def test_search_without_terms_or_fields_returns_the_queryset(api_factory):
+    queryset = Post.all()
+    assert await _filter(SearchFilter, api_factory, {}, queryset, search_fields=["x"]) is queryset
+    result = await _filter(SearchFilter, api_factory, {"search": "a"}, queryset)
+    assert result is queryset
+
+
+async def test_search_param_comes_from_drf_settings(api_factory):
+    assert SearchFilter.search_param == api_settings.SEARCH_PARAM == "search"
+
+    class QSearch(SearchFilter):
+        search_param = "q"
+
+    await _blog()
+    qs = await _filter(QSearch, api_factory, {"q": "async"}, search_fields=["title"])
+    assert await _titles(qs) == ["Async views"]
+    params = QSearch().get_schema_operation_parameters(View())
+    assert [p["name"] for p in params] == ["q"]
+
+
+async def test_search_to_html_renders(api_factory):
+    html = SearchFilter().to_html(
+        _request(api_factory, {"search": "x"}), Post.all(), View(search_fields=["title"])
+    )
+    assert 'name="search"' in html
+
+
+async def test_search_full_text_prefix_on_sqlite_is_a_clear_error(api_factory, tortoise_db):
+    if tortoise_db.db().capabilities.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL or MySQL"):
+        await _filter(SearchFilter, api_factory, {"search": "x"}, search_fields=["@title"])
+
+
+async def test_search_regex_prefix_on_plain_sqlite_is_a_clear_error(api_factory, tortoise_db):
+    if tortoise_db.db().capabilities.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    with pytest.raises(ImproperlyConfigured, match="install_regexp_functions"):
+        await _filter(SearchFilter, api_factory, {"search": "^h"}, search_fields=["$title"])
+
+
+async def test_search_regex_prefix_with_sqlite_regexp_functions(api_factory, tortoise_db):
+    if tortoise_db.db().capabilities.dialect != "sqlite":
+        # Initialising another context rebinds the models' query builders to SQLite.
+        pytest.skip("SQLite only")
+    ctx = TortoiseContext()
+    async with ctx:
+        url = "sqlite://:memory:?install_regexp_functions=True"
+        await ctx.init(config=test_tortoise_config(url), _create_db=True)
+        await ctx.generate_schemas(safe=False)
+        await _blog()
+        qs = await _filter(
+            SearchFilter, api_factory, {"search": "^h.*D$"}, search_fields=["$title"]
+        )
+        assert await _titles(qs) == ["Hello world"]
+
+
+@pytest.mark.postgres
+async def test_search_full_text_and_regex_on_postgres(api_factory):
+    await _blog()
+    qs = await _filter(SearchFilter, api_factory, {"search": "views"}, search_fields=["@title"])
+    assert await _titles(qs) == ["Async views"]  # stemmed: 'views' matches 'view'
+    qs = await _filter(SearchFilter, api_factory, {"search": "^h.*D$"}, search_fields=["$title"])
+    assert await _titles(qs) == ["Hello world"]
+
+
+# -- OrderingFilter --------------------------------------------------------------------
+
+
+async def _ordered(api_factory: Any, param: str | None, **view: Any) -> list[str]:
+    params = {} if param is None else {"ordering": param}
+    return await _titles_in_order(await _filter(OrderingFilter, api_factory, params, **view))
+
+
+async def _titles_in_order(queryset: Any) -> list[str]:
+    return list(await queryset.values_list("title", flat=True))
+
+
+async def test_ordering_listed_fields_descending_and_several(api_factory, hops, queries):
+    await _blog()
+    queries.reset()
+    view = {"ordering_fields": ["title", "author__name", "id"]}
+    qs = await _filter(OrderingFilter, api_factory, {"ordering": "-title"}, **view)
+    assert hops.count == 0 and queries.count == 0
+    assert await _titles_in_order(qs) == ["Nothing here", "Hello world", "Async views"]
+    assert await _ordered(api_factory, "-author__name,title", **view) == [
+        "Async views",
+        "Nothing here",
+        "Hello world",
+    ]
+
+
+@pytest.mark.parametrize(
+    "ordering", ["body", "-body", "nosuch", "author", "tags__name", "title;DROP", "__all__", ""]
+)
+async def test_ordering_unlisted_fields_are_dropped(api_factory, ordering):
+    await _blog()
+    view = {"ordering_fields": ["title"], "ordering": "-id"}
+    assert await _ordered(api_factory, ordering, **view) == [
+        "Nothing here",
+        "Async views",
+        "Hello world",
+    ]
+
+
+async def test_ordering_keeps_only_the_valid_part(api_factory):
+    await _blog()
+    view = {"ordering_fields": ["title"]}
+    assert await _ordered(api_factory, "nosuch,-title", **view) == [
+        "Nothing here",
+        "Hello world",
+        "Async views",
+    ]
+
+
+async def test_ordering_all_allows_every_column(api_factory):
+    await _blog()
+    view = {"ordering_fields": "__all__"}
+    assert await _ordered(api_factory, "body", **view) == [
+        "Async views",
+        "Nothing here",
+        "Hello world",
+    ]
+    assert await _ordered(api_factory, "-author_id,-id", **view) == [
+        "Nothing here",
+        "Async views",
+        "Hello world",
+    ]
+    # Relations are not columns; a related path must be listed explicitly.
+    backend = OrderingFilter()
+    valid = [name for name, _ in backend.get_valid_fields(Post.all(), View(**view))]
+    assert "author__name" not in valid and "tags" not in valid and "author" not in valid
+    assert {"id", "title", "body", "author_id", "created"} <= set(valid)
+
+
+async def test_ordering_all_includes_annotations(api_factory):
+    from tortoise.functions import Count
+
+    await _blog()
+    qs = Post.all().annotate(ntags=Count("tags"))
+    result = await _filter(
+        OrderingFilter, api_factory, {"ordering": "-ntags,id"}, qs, ordering_fields="__all__"
+    )
+    assert await _titles_in_order(result) == ["Hello world", "Async views", "Nothing here"]
+
+
+async def test_ordering_default_from_view(api_factory):
+    await _blog()
+    assert await _ordered(api_factory, None, ordering_fields=["id"], ordering="-id") == [
+        "Nothing here",
+        "Async views",
+        "Hello world",
+    ]
+    assert await _ordered(api_factory, None, ordering_fields=["id"], ordering=["title"]) == [
+        "Async views",
+        "Hello world",
+        "Nothing here",
+    ]
+
+
+class PostSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField()
+    secret = serializers.CharField(write_only=True, source="body")
+    author_name = serializers.CharField(source="author.name", read_only=True)
+    author = serializers.IntegerField(source="author_id")
+    summary = serializers.SerializerMethodField()
+    shout = serializers.CharField(source="upper_title", read_only=True)
+
+
+async def test_ordering_defaults_to_the_serializers_readable_columns(api_factory):
+    await _blog()
+    backend = OrderingFilter()
+
+    class SerializedView:
+        def get_serializer_class(self):
+            return PostSerializer
+
+    valid = backend.get_valid_fields(Post.all(), SerializedView())
+    assert [name for name, _ in valid] == ["id", "title", "author__name", "author_id"]
+    view = {"serializer_class": PostSerializer}
+    assert await _ordered(api_factory, "-author__name,-id", **view) == [
+        "Nothing here",
+        "Async views",
+        "Hello world",
+    ]
+    # Write-only and non-column fields are dropped.
+    for ordering in ["body", "secret", "summary", "upper_title", "shout"]:
+        assert await _ordered(api_factory, ordering, **view) == [
+            "Hello world",
+            "Async views",
+            "Nothing here",
+        ]
+
+
+async def test_ordering_without_serializer_uses_model_columns(api_factory):
+    await _blog()
+
+    class NoSerializer:
+        def get_serializer_class(self):
+            raise AssertionError("no serializer_class")
+
+    valid = [name for name, _ in OrderingFilter().get_valid_fields(Post.all(), NoSerializer())]
+    assert "body" in valid and "author_id" in valid
+    assert await _ordered(api_factory, "-body") == ["Hello world", "Nothing here", "Async views"]
+
+
+async def test_ordering_async_get_serializer_class_falls_back_to_attribute():
+    class AsyncView:
+        serializer_class = PostSerializer
+
+        async def get_serializer_class(self):  # pragma: no cover - never called
+            return PostSerializer
+
+    valid = OrderingFilter().get_valid_fields(Post.all(), AsyncView())
+    assert "author_id" in [name for name, _ in valid]
+
+
+async def test_ordering_html_and_schema(api_factory):
+    await _blog()
+    request = _request(api_factory, {"ordering": "-title"})
+    html = OrderingFilter().to_html(request, Post.all(), View(ordering_fields=["title"]))
+    assert "-title" in html
+    params = OrderingFilter().get_schema_operation_parameters(View())
+    assert params[0]["name"] == api_settings.ORDERING_PARAM == "ordering"
+
+
+async def test_ordering_accepts_a_model_class(api_factory):
+    await _blog()
+    qs = await _filter(
+        OrderingFilter, api_factory, {"ordering": "-id"}, queryset=Post, ordering_fields=["id"]
+    )
+    assert (await _titles_in_order(qs))[0] == "Nothing here"
+
+
+# -- EqualityFilter (filterset_fields) ---------------------------------------------------
+
+
+async def test_equality_bool_and_foreign_key(api_factory, hops, queries):
+    posts = await _blog()
+    await Post.filter(title="Async views").update(published=True)
+    bob_id = posts["Async views"].author_id
+    queries.reset()
+    view = {"filterset_fields": ["published", "author", "title"]}
+    qs = await _filter(EqualityFilter, api_factory, {"published": "true", "author": bob_id}, **view)
+    assert hops.count == 0 and queries.count == 0
+    assert await _titles(qs) == ["Async views"]
+    qs = await _filter(EqualityFilter, api_factory, {"title": "Nothing here"}, **view)
+    assert await _titles(qs) == ["Nothing here"]
+
+
+@pytest.mark.parametrize(
+    ("value", "published"),
+    [("true", True), ("True", True), ("1", True), ("yes", True), ("on", True)]
+    + [("false", False), ("0", False), ("no", False), ("off", False)],
+)
+async def test_equality_boolean_spellings(api_factory, value, published):
+    await _blog()
+    await Post.filter(title="Async views").update(published=True)
+    qs = await _filter(
+        EqualityFilter, api_factory, {"published": value}, filterset_fields=["published"]
+    )
+    expected = ["Async views"] if published else ["Hello world", "Nothing here"]
+    assert await _titles(qs) == expected
+
+
+async def _everything() -> Everything:
+    return await Everything.create(
+        char="c",
+        amount=decimal.Decimal("12.50"),
+        ratio=0.5,
+        when=datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.UTC),
+        day=datetime.date(2024, 5, 1),
+        uid=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        status=Status.PUBLISHED,
+        priority=Priority.HIGH,
+        big=2**40,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("amount", "12.5"),
+        ("ratio", "0.5"),
+        ("when", "2024-05-01T12:00:00Z"),
+        ("day", "2024-05-01"),
+        ("uid", "12345678-1234-5678-1234-567812345678"),
+        ("status", "published"),
+        ("priority", "2"),
+        ("big", str(2**40)),
+        ("char", "c"),
+        ("flag", "true"),
+    ],
+)
+async def test_equality_converts_by_field_type(api_factory, name, value):
+    row = await _everything()
+    await Everything.create(char="other", flag=False, status=Status.DRAFT, priority=Priority.LOW)
+    request = _request(api_factory, {name: value})
+    qs = EqualityFilter().filter_queryset(request, Everything.all(), View(filterset_fields=[name]))
+    assert list(await qs.values_list("id", flat=True)) == [row.id]
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({"author": "abc"}, {"author": ["A valid integer is required."]}),
+        ({"author": "1.5"}, {"author": ["A valid integer is required."]}),
+        ({"published": "maybe"}, {"published": ["Must be a valid boolean."]}),
+        (
+            {"author": "abc", "published": "maybe"},
+            {"author": ["A valid integer is required."], "published": ["Must be a valid boolean."]},
+        ),
+        ({"id": str(2**40)}, {"id": ["Ensure this value is less than or equal to 2147483647."]}),
+        ({"title": "a\x00b"}, {"title": ["Null characters are not allowed."]}),
+    ],
+)
+async def test_equality_wrong_type_is_a_400_naming_the_field(api_factory, params, errors):
+    view = {"filterset_fields": ["author", "published", "id", "title"]}
+    with pytest.raises(ValidationError) as info:
+        await _filter(EqualityFilter, api_factory, params, **view)
+    assert info.value.detail == errors
+    assert info.value.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("uid", "zz", "Must be a valid UUID."),
+        ("status", "nope", '"nope" is not a valid choice.'),
+        ("day", "2024-13-01", "Date has wrong format."),
+        ("amount", "x", "A valid number is required."),
+    ],
+)
+async def test_equality_wrong_type_messages_are_drfs(api_factory, name, value, message):
+    request = _request(api_factory, {name: value})
+    with pytest.raises(ValidationError) as info:
+        EqualityFilter().filter_queryset(request, Everything.all(), View(filterset_fields=[name]))
+    assert str(info.value.detail[name][0]).startswith(message)
+
+
+async def test_equality_ignores_unlisted_and_empty_params(api_factory):
+    await _blog()
+    queryset = Post.all()
+    result = await _filter(
+        EqualityFilter,
+        api_factory,
+        {"body": "empty", "published": "", "author": "abc"},
+        queryset,
+        filterset_fields=["published"],
+    )
+    assert result is queryset
+    assert await _filter(EqualityFilter, api_factory, {"a": "1"}, queryset) is queryset
+
+
+@pytest.mark.parametrize("name", ["tags", "comments", "nosuch", "data"])
+async def test_equality_misconfigured_field_is_a_clear_error(api_factory, name):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        EqualityFilter().filter_queryset(
+            _request(api_factory, {name: "1"}),
+            Post.all() if name != "data" else Everything.all(),
+            View(filterset_fields=[name]),
+        )
+
+
+def test_equality_schema_parameters():
+    view = View(queryset=Everything, filterset_fields=["flag", "big", "amount", "when", "status"])
+    params = EqualityFilter().get_schema_operation_parameters(view)
+    assert [p["name"] for p in params] == ["flag", "big", "amount", "when", "status"]
+    assert [p["schema"] for p in params] == [
+        {"type": "boolean"},
+        {"type": "integer"},
+        {"type": "number"},
+        {"type": "string", "format": "date-time"},
+        {"enum": ["draft", "published"]},
+    ]
+    assert all(p["in"] == "query" and p["required"] is False for p in params)
+    fk = EqualityFilter().get_schema_operation_parameters(
+        View(queryset=Post, filterset_fields=["author"])
+    )
+    assert fk[0]["schema"] == {"type": "integer"}
+    assert EqualityFilter().get_schema_operation_parameters(View()) == []
