@@ -22,7 +22,12 @@ from typing import Any
 
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
 from rest_framework.fields import empty
+from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.serializers` has them
+    HiddenField,
+    SerializerMethodField,
+)
 from tortoise.exceptions import IntegrityError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 from tortoise.fields import relational as rel

@@ -247,3 +247,15 @@ async def test_async_validate_field_hook_is_awaited(tortoise_db, hops):
     assert (await s.asave()).name == "ANN"
     assert hops.count == 0
     assert "validate_name" not in vars(s)  # the sync-pass stub is gone
+
+
+def test_field_classes_are_reachable_from_the_serializers_module():
+    """`serializers.CharField` works as it does with `rest_framework.serializers`."""
+    from rest_framework import fields as drf_fields
+
+    from async_drf import serializers as async_serializers
+
+    assert async_serializers.CharField is drf_fields.CharField
+    assert async_serializers.IntegerField is drf_fields.IntegerField
+    assert async_serializers.ValidationError is drf.ValidationError
+    assert async_serializers.SerializerMethodField is not None
