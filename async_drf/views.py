@@ -28,6 +28,7 @@ from .concurrency import mark_inline, maybe_await, needs_hop, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
+from .renderers import async_renderer_class
 from .schemas import AsyncDefaultSchema
 from .settings import async_settings
 
@@ -87,6 +88,10 @@ class AsyncAPIView(APIView):
                 # close connections on the loop that opened them.
                 await release_connections()
         self.response = self.finalize_response(request, response, *args, **kwargs)
+        # The browsable API's renderer runs sync, later: it needs permission answers now.
+        prepare = getattr(getattr(self.response, "accepted_renderer", None), "aprepare", None)
+        if prepare is not None:
+            await prepare(self, request, self.response)
         return self.response
 
     async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> Any:
@@ -188,6 +193,10 @@ class AsyncAPIView(APIView):
             metadata_class = AsyncSimpleMetadata
         data = await maybe_await(metadata_class().determine_metadata, request, self)
         return Response(data, status=status.HTTP_200_OK)
+
+    def get_renderers(self) -> list[Any]:
+        # DRF's BrowsableAPIRenderer checks permissions synchronously: use its async twin.
+        return [async_renderer_class(renderer)() for renderer in self.renderer_classes]
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)

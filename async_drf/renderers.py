@@ -1,0 +1,224 @@
+"""The browsable API for async views: DRF's BrowsableAPIRenderer with a sync-safe path.
+
+DRF's renderer asks the view, synchronously and while rendering, whether to show
+each form (``check_permissions``, ``check_object_permissions``) and calls its
+serializer and queryset hooks.  On an async view the checks are coroutines: called
+synchronously they return a coroutine, which is truthy, so every form would be shown
+and the check never run (TRAPS 13).  Here:
+
+* the permission answers are awaited on the event loop by the view, after the
+  handler and before rendering (:meth:`AsyncBrowsableAPIMixin.aprepare`, called by
+  ``AsyncAPIView.dispatch``); the renderer only reads them;
+* without those answers (a renderer used outside ``AsyncAPIView.dispatch``), an async
+  check is run through ``async_to_sync`` off the event loop, and on the loop the form
+  is denied: a check is never skipped;
+* ``async def`` serializer/queryset hooks (``get_serializer_class``, ``get_queryset``,
+  ...) are called through ``async_to_sync``: Django renders non-JSON responses in a
+  worker thread, off the loop.
+
+``AsyncAPIView.get_renderers`` uses these classes in place of DRF's
+``BrowsableAPIRenderer`` (and its subclasses, ``AdminRenderer`` included), so
+``DEFAULT_RENDERER_CLASSES`` stays DRF's.  Related fields offer no choices in the
+HTML form (listing them would need a sync query): their ``<select>`` is empty, and
+the raw data (JSON) form is the way to set them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.http import Http404
+from rest_framework import exceptions, renderers
+from rest_framework.request import Request, override_method
+from rest_framework.response import Response
+
+from .concurrency import is_async_callable, maybe_await
+from .schemas import call_sync
+
+__all__ = [
+    "AdminRenderer",
+    "AsyncBrowsableAPIMixin",
+    "BrowsableAPIRenderer",
+    "async_renderer_class",
+]
+
+# The view hooks DRF's renderer calls synchronously besides the permission checks.
+_VIEW_HOOKS = ("get_serializer", "get_serializer_class", "get_serializer_context", "get_queryset")
+
+# The methods whose forms (or buttons) the browsable API may show.
+_FORM_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+_DENIED = (exceptions.APIException, PermissionDenied, Http404)
+
+
+def form_instance(data: Any) -> Any:
+    """The object a form edits: the instance behind ``data``, as DRF's renderer finds it."""
+    serializer = getattr(data, "serializer", None)
+    if serializer is None or getattr(serializer, "many", False):
+        return None
+    instance = getattr(serializer, "instance", None)
+    return None if isinstance(instance, Page) else instance
+
+
+class AsyncBrowsableAPIMixin:
+    """Makes a BrowsableAPIRenderer (sub)class safe for async views; see the module doc."""
+
+    _form_permissions: dict[str, bool] | None = None
+
+    async def aprepare(self, view: Any, request: Request, response: Response) -> None:
+        """Await, on the loop, the permission checks the forms of this response need."""
+        instance = form_instance(getattr(response, "data", None))
+        allowed_methods = set(view.allowed_methods)
+        decisions = {}
+        for method in _FORM_METHODS:
+            if method in allowed_methods:
+                # DRF checks no object permission for the OPTIONS button.
+                obj = None if method == "OPTIONS" else instance
+                with override_method(view, request, method) as cloned:
+                    decisions[method] = await _apermitted(view, cloned, obj)
+        self._form_permissions = decisions
+
+    def show_form_for_method(self, view: Any, method: str, request: Request, obj: Any) -> bool:
+        if method not in view.allowed_methods:
+            return False
+        decided = (self._form_permissions or {}).get(method)
+        if decided is not None:
+            return decided
+        return _permitted_now(view, request, obj)
+
+    def get_context(self, data: Any, accepted_media_type: Any, renderer_context: Any) -> Any:
+        with sync_view_hooks(renderer_context["view"]):
+            return super().get_context(data, accepted_media_type, renderer_context)  # type: ignore[misc]
+
+    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Request) -> Any:
+        if method == "OPTIONS":
+            # DRF calls view.check_permissions() itself here: answer from show_form_for_method.
+            with override_method(view, request, method) as cloned:
+                return True if self.show_form_for_method(view, method, cloned, None) else None
+        return self._without_async_hooks_on_loop(
+            super().get_rendered_html_form,  # type: ignore[misc]
+            data,
+            view,
+            method,
+            request,
+        )
+
+    def get_raw_data_form(self, data: Any, view: Any, method: str, request: Request) -> Any:
+        return self._without_async_hooks_on_loop(
+            super().get_raw_data_form,  # type: ignore[misc]
+            data,
+            view,
+            method,
+            request,
+        )
+
+    def get_filter_form(self, data: Any, view: Any, request: Request) -> Any:
+        return self._without_async_hooks_on_loop(
+            super().get_filter_form,  # type: ignore[misc]
+            data,
+            view,
+            request,
+        )
+
+    @staticmethod
+    def _without_async_hooks_on_loop(build: Any, *args: Any) -> Any:
+        # An async hook reached on the event loop thread cannot be awaited: no form.
+        try:
+            return build(*args)
+        except _AsyncHookOnLoop as exc:
+            warnings.warn(f"browsable API: form left out, {exc}", RuntimeWarning, stacklevel=2)
+            return None
+
+
+class _AsyncHookOnLoop(RuntimeError):
+    pass
+
+
+async def _apermitted(view: Any, request: Request, obj: Any) -> bool:
+    """Whether ``request`` passes the view's permission (and object permission) checks."""
+    try:
+        await maybe_await(view.check_permissions, request)
+        if obj is not None:
+            await maybe_await(view.check_object_permissions, request, obj)
+    except _DENIED:
+        return False
+    return True
+
+
+def _permitted_now(view: Any, request: Request, obj: Any) -> bool:
+    """The same check, from sync code: an async check runs through ``async_to_sync``."""
+    try:
+        call_sync(view.check_permissions, request)
+        if obj is not None:
+            call_sync(view.check_object_permissions, request, obj)
+    except _DENIED:
+        return False
+    except RuntimeError:
+        # An async check on the event loop thread cannot run here: deny, never skip.
+        return False
+    return True
+
+
+def _sync_hook(hook: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call_sync(hook, *args, **kwargs)
+    except RuntimeError as exc:
+        if "event loop thread" in str(exc):
+            raise _AsyncHookOnLoop(str(exc)) from exc
+        raise
+
+
+@contextlib.contextmanager
+def sync_view_hooks(view: Any) -> Iterator[None]:
+    """Within the block, the view's ``async def`` serializer/queryset hooks are sync.
+
+    Each is shadowed by an instance attribute calling it through ``async_to_sync``;
+    the view's class is untouched, and the attributes are removed on exit.
+    """
+    patched = []
+    for name in _VIEW_HOOKS:
+        hook = getattr(view, name, None)
+        if hook is not None and name not in vars(view) and is_async_callable(hook):
+            setattr(view, name, functools.partial(_sync_hook, hook))
+            patched.append(name)
+    try:
+        yield
+    finally:
+        for name in patched:
+            delattr(view, name)
+
+
+@functools.cache
+def async_renderer_class(renderer_class: type) -> type:
+    """``renderer_class``, or for a DRF BrowsableAPIRenderer (sub)class its async-safe twin."""
+    if not issubclass(renderer_class, renderers.BrowsableAPIRenderer) or issubclass(
+        renderer_class, AsyncBrowsableAPIMixin
+    ):
+        return renderer_class
+    if renderer_class in _TWINS:
+        return _TWINS[renderer_class]
+    return type(
+        renderer_class.__name__,
+        (AsyncBrowsableAPIMixin, renderer_class),
+        {"__module__": renderer_class.__module__, "__doc__": renderer_class.__doc__},
+    )
+
+
+class BrowsableAPIRenderer(AsyncBrowsableAPIMixin, renderers.BrowsableAPIRenderer):
+    """DRF's BrowsableAPIRenderer, safe for async views (used for DRF's automatically)."""
+
+
+class AdminRenderer(AsyncBrowsableAPIMixin, renderers.AdminRenderer):
+    """DRF's AdminRenderer, safe for async views (used for DRF's automatically)."""
+
+
+_TWINS: dict[type, type] = {
+    renderers.BrowsableAPIRenderer: BrowsableAPIRenderer,
+    renderers.AdminRenderer: AdminRenderer,
+}
