@@ -1,0 +1,200 @@
+"""The blog's API: generic views, a viewset with an extra action, a function view and
+a view that mixes a sync and an async handler.
+
+Every hook (``get_queryset``, ``perform_create``, permissions, ...) may be ``def`` or
+``async def``; Tortoise queries are awaited on the event loop.
+"""
+
+import asyncio
+import time
+
+from django.contrib.auth import get_user_model
+from rest_framework import routers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action, permission_classes, throttle_classes, throttle_scope
+from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from async_drf import generics, viewsets
+from async_drf.decorators import api_view
+from async_drf.pagination import AsyncCursorPagination, AsyncLimitOffsetPagination
+from async_drf.schemas import AutoSchema
+from async_drf.throttling import AsyncScopedRateThrottle
+from async_drf.views import AsyncAPIView
+
+from .models import Author, Comment, Post, Tag
+from .permissions import IsOwnerOrReadOnly
+from .serializers import AuthorSerializer, CommentSerializer, PostSerializer, TagSerializer
+
+# -- generic views: page-number pagination, filters, owner-only writes -------------
+
+
+class PostList(generics.AsyncListCreateAPIView):
+    """List posts (``?page=``, ``?search=``, ``?ordering=``, ``?published=``,
+    ``?author=``) or create one as the authenticated user."""
+
+    queryset = Post  # a model class: each request gets a fresh Post.all()
+    serializer_class = PostSerializer
+    filterset_fields = ["published", "author"]
+    search_fields = ["title", "body", "author__name"]
+    ordering_fields = ["created", "title", "id"]
+
+    async def perform_create(self, serializer):
+        await serializer.asave(owner_id=self.request.user.id)
+
+
+class PostDetail(generics.AsyncRetrieveUpdateDestroyAPIView):
+    """Read a post; only its owner may change or delete it."""
+
+    queryset = Post
+    serializer_class = PostSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]
+
+
+class CommentList(generics.AsyncListCreateAPIView):
+    """Comments with limit/offset pagination: ``?limit=5&offset=10&post=3``."""
+
+    queryset = Comment
+    serializer_class = CommentSerializer
+    pagination_class = AsyncLimitOffsetPagination
+    filterset_fields = ["post"]
+    search_fields = ["name", "text"]
+    ordering_fields = ["created", "id"]
+
+    async def perform_create(self, serializer):
+        await serializer.asave(owner_id=self.request.user.id)
+
+
+class FeedPagination(AsyncCursorPagination):
+    ordering = "-created"  # cursor pagination needs a fixed ordering
+    page_size = 5
+
+
+class Feed(generics.AsyncListAPIView):
+    """Published posts, newest first, with opaque ``?cursor=`` links (no count query)."""
+
+    serializer_class = PostSerializer
+    pagination_class = FeedPagination
+    filter_backends = []
+    schema = AutoSchema(operation_id_base="Feed")  # PostList already has "listPosts"
+
+    async def get_queryset(self):
+        return Post.filter(published=True)
+
+
+# -- a viewset on DefaultRouter, with an extra action ----------------------------
+
+
+class AuthorViewSet(viewsets.AsyncReadOnlyModelViewSet):
+    """``/api/authors/``, ``/api/authors/<pk>/`` and ``/api/authors/<pk>/posts/``."""
+
+    queryset = Author
+    serializer_class = AuthorSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+    @action(detail=True)
+    async def posts(self, request, pk=None):
+        """This author's posts, paginated like any list."""
+        author = await self.get_object()
+        page = await self.paginate_queryset(Post.filter(author=author))
+        serializer = PostSerializer(page, many=True, context=self.get_serializer_context())
+        return await self.get_paginated_response(await serializer.adata)
+
+
+class TagViewSet(viewsets.AsyncReadOnlyModelViewSet):
+    queryset = Tag
+    serializer_class = TagSerializer
+    pagination_class = None  # a short list: no pages
+
+
+# -- an async function view: two upstream calls at once --------------------------
+
+UPSTREAM_DELAY = 0.05  # seconds each simulated upstream call takes
+
+
+async def fetch_weather():
+    """Stands in for an HTTP call to another service (e.g. with httpx.AsyncClient)."""
+    await asyncio.sleep(UPSTREAM_DELAY)
+    return {"city": "Lisbon", "celsius": 21}
+
+
+async def fetch_quote():
+    await asyncio.sleep(UPSTREAM_DELAY)
+    return {"text": "Simple is better than complex."}
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([AsyncScopedRateThrottle])
+@throttle_scope("upstream")  # rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["upstream"]
+async def upstream(request):
+    """Await both upstream calls concurrently: the total is one delay, not two."""
+    started = time.perf_counter()
+    weather, quote = await asyncio.gather(fetch_weather(), fetch_quote())
+    return Response(
+        {
+            "weather": weather,
+            "quote": quote,
+            "elapsed": time.perf_counter() - started,
+            "sequential": 2 * UPSTREAM_DELAY,
+        }
+    )
+
+
+# -- one view, a sync handler beside an async one ---------------------------------
+
+
+def _on_event_loop():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class StatusView(AsyncAPIView):
+    """GET is a plain ``def``: it runs in a worker thread, where Django's sync ORM is
+    allowed.  POST is ``async def`` and runs on the event loop."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response(
+            {
+                "status": "ok",
+                "handler": "sync",
+                "on_event_loop": _on_event_loop(),
+                "user": str(request.user),
+                "users": get_user_model().objects.count(),  # sync Django ORM: fine here
+            }
+        )
+
+    async def post(self, request):
+        return Response(
+            {
+                "handler": "async",
+                "on_event_loop": _on_event_loop(),
+                "user": str(request.user),
+                "posts": await Post.all().count(),
+                "echo": request.data,
+            }
+        )
+
+
+# -- DRF's own views, rebased on AsyncAPIView ---------------------------------------
+# A DRF APIView authenticates synchronously, so it cannot use the async authenticators
+# of REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].  Putting AsyncAPIView first
+# gives DRF's view the async request cycle; its sync handler runs in a thread.
+
+
+class APIRootView(AsyncAPIView, routers.APIRootView):
+    """DefaultRouter's API root (``/api/``)."""
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
+
+
+class TokenView(AsyncAPIView, ObtainAuthToken):
+    """``POST username, password`` -> ``{"token": ...}`` (rest_framework.authtoken)."""

@@ -1,0 +1,151 @@
+"""Settings for the async_drf demo: a blog API whose data lives in Tortoise ORM and
+whose users, sessions and tokens live in Django's ORM.
+
+Everything that differs between a laptop and a server comes from the environment
+(see README.md): SQLite files under ``demo/var/`` and a per-process memory cache by
+default; PostgreSQL and Redis when their URLs are given.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-not-a-secret")
+DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "async_drf",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served locally
+    "blog",
+]
+
+# Django's own middleware is async-capable: none of it costs a thread hop.
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+ROOT_URLCONF = "demo.urls"
+WSGI_APPLICATION = "demo.wsgi.application"
+ASGI_APPLICATION = "demo.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
+    }
+]
+STATIC_URL = "static/"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def database_from_url(url):
+    """Django's DATABASES entry for ``postgres://user:pass@host:port/name`` or
+    ``sqlite:///absolute/path.sqlite3``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": parts.path,
+            # WAL lets several uvicorn workers read while one writes.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",  # needs psycopg: pip install psycopg
+            "NAME": parts.path.lstrip("/"),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+        }
+    raise ValueError(f"DEMO_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+
+
+# Django's database: users, sessions and tokens.
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DEMO_DATABASE_URL", f"sqlite://{VAR_DIR / 'django.sqlite3'}")
+    )
+}
+
+# Tortoise's database: the blog.  Same URL syntax; may be the same PostgreSQL database
+# (Django's tables are prefixed with their app label, Tortoise's are not).
+TORTOISE_ORM = {
+    "connections": {
+        "default": os.environ.get("DEMO_TORTOISE_URL", f"sqlite://{VAR_DIR / 'blog.sqlite3'}")
+    },
+    "apps": {"blog": {"models": ["blog.models"], "default_connection": "default"}},
+    "use_tz": True,
+    "timezone": "UTC",
+}
+
+# The cache holds the throttles' counters (one slot per allowed request): with
+# several workers use Redis so that every worker counts against the same limit.
+if os.environ.get("DEMO_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DEMO_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous write gets 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "async_drf.authentication.AsyncTokenAuthentication",
+        "async_drf.authentication.AsyncSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "async_drf.pagination.AsyncPageNumberPagination",
+    "PAGE_SIZE": 10,
+    "DEFAULT_FILTER_BACKENDS": [
+        "async_drf.filters.EqualityFilter",  # ?published=true&author=2 (filterset_fields)
+        "async_drf.filters.SearchFilter",  # ?search=async (search_fields)
+        "async_drf.filters.OrderingFilter",  # ?ordering=-created (ordering_fields)
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "async_drf.throttling.AsyncAnonRateThrottle",
+        "async_drf.throttling.AsyncUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DEMO_ANON_RATE", "100/min"),
+        "user": os.environ.get("DEMO_USER_RATE", "1000/min"),
+        "upstream": os.environ.get("DEMO_UPSTREAM_RATE", "30/min"),  # the /api/upstream/ view
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"async_drf": {"handlers": ["console"], "level": "INFO"}},
+}
