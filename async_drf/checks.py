@@ -150,3 +150,56 @@ def _filter_messages(view_class: type) -> list[CheckMessage]:
             continue
         messages.append(message)
     return messages
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_sync_views_with_async_policies(
+    app_configs: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E004: a sync DRF view given async authenticators, permissions or throttles.
+
+    DRF's own ``APIView`` calls them synchronously: an async ``authenticate`` crashes
+    the request (500), and an async permission or throttle returns a coroutine, which
+    is truthy, so the check is silently skipped.  This happens to DRF views such as
+    DefaultRouter's API root or authtoken's ``obtain_auth_token`` once async classes
+    are the ``REST_FRAMEWORK`` defaults.
+    """
+    from rest_framework.views import APIView
+
+    from .views import AsyncAPIView
+
+    messages: list[CheckMessage] = []
+    for view_class in _routed_view_classes():
+        if not issubclass(view_class, APIView) or issubclass(view_class, AsyncAPIView):
+            continue
+        async_policies = [cls.__name__ for cls in _async_policy_classes(view_class)]
+        if async_policies:
+            messages.append(
+                Error(
+                    f"{_view_name(view_class)} is a sync DRF view but uses async "
+                    f"{', '.join(async_policies)}, which it cannot await.",
+                    hint="Base the view on async_drf.views.AsyncAPIView (for DefaultRouter "
+                    "use async_drf.routers.AsyncDefaultRouter), or give it sync policies.",
+                    obj=view_class,
+                    id="async_drf.E004",
+                )
+            )
+    return messages
+
+
+def _async_policy_classes(view_class: type) -> list[type]:
+    from .concurrency import is_async_callable
+
+    hooks = {
+        "authentication_classes": ("authenticate",),
+        "permission_classes": ("has_permission", "has_object_permission"),
+        "throttle_classes": ("allow_request",),
+    }
+    found = []
+    for attribute, methods in hooks.items():
+        for policy in getattr(view_class, attribute, None) or ():
+            if isinstance(policy, type) and any(
+                is_async_callable(getattr(policy, m, None)) for m in methods
+            ):
+                found.append(policy)
+    return found

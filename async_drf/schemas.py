@@ -18,6 +18,7 @@ It needs ``uritemplate``, ``inflection`` and ``PyYAML`` (the ``openapi`` extra).
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from typing import Any
 
@@ -29,9 +30,9 @@ from django.http import Http404
 from django.utils.encoding import force_str
 from rest_framework import authentication, exceptions, permissions
 from rest_framework import serializers as drf_serializers
-from rest_framework.schemas import get_schema_view as drf_get_schema_view
 from rest_framework.schemas import openapi
 from rest_framework.schemas.inspectors import DefaultSchema, ViewInspector
+from rest_framework.schemas.views import SchemaView
 from rest_framework.settings import api_settings
 from tortoise import fields as tf
 from tortoise.fields.relational import RelationalField
@@ -328,13 +329,64 @@ class AsyncDefaultSchema(DefaultSchema):
         return inspector
 
 
-def get_schema_view(**kwargs: Any) -> Any:
-    """DRF's ``get_schema_view`` with :class:`SchemaGenerator` as the default generator.
+@functools.cache
+def schema_view_class() -> type:
+    """:class:`AsyncSchemaView`, built on first use (``views`` imports this module)."""
+    from .views import AsyncAPIView
 
-    Takes DRF's arguments (``title``, ``description``, ``version``, ``url``,
-    ``public``, ``patterns``, ``urlconf``, ``renderer_classes``, ...).  The view it
-    returns is DRF's sync ``SchemaView``: Django runs it in a worker thread, where
-    async permission checks and serializer hooks can be awaited.
-    """
-    kwargs.setdefault("generator_class", SchemaGenerator)
-    return drf_get_schema_view(**kwargs)
+    class AsyncSchemaView(AsyncAPIView, SchemaView):
+        """DRF's SchemaView on the async request cycle, so async policies are awaited.
+
+        Its ``get`` stays sync: Django runs it in a worker thread, where the generator
+        can await async permission checks and serializer hooks.
+        """
+
+        async def handle_exception(self, exc: Exception) -> Any:
+            # As SchemaView: schema renderers cannot render errors, negotiate again.
+            self.renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+            neg = self.perform_content_negotiation(self.request, force=True)
+            self.request.accepted_renderer, self.request.accepted_media_type = neg
+            return await super().handle_exception(exc)
+
+    return AsyncSchemaView
+
+
+def get_schema_view(
+    title: str | None = None,
+    url: str | None = None,
+    description: str | None = None,
+    urlconf: Any = None,
+    renderer_classes: Any = None,
+    public: bool = False,
+    patterns: Any = None,
+    generator_class: type = SchemaGenerator,
+    authentication_classes: Any = None,
+    permission_classes: Any = None,
+    version: str | None = None,
+) -> Any:
+    """DRF's ``get_schema_view``, serving an async SchemaView with
+    :class:`SchemaGenerator`; the policies default to the ``REST_FRAMEWORK`` ones."""
+    # Mirrors rest_framework.schemas.get_schema_view; differs in the view class.
+    generator = generator_class(
+        title=title,
+        url=url,
+        description=description,
+        urlconf=urlconf,
+        patterns=patterns,
+        version=version,
+    )
+    return schema_view_class().as_view(
+        renderer_classes=renderer_classes,
+        schema_generator=generator,
+        public=public,
+        authentication_classes=(
+            api_settings.DEFAULT_AUTHENTICATION_CLASSES
+            if authentication_classes is None
+            else authentication_classes
+        ),
+        permission_classes=(
+            api_settings.DEFAULT_PERMISSION_CLASSES
+            if permission_classes is None
+            else permission_classes
+        ),
+    )

@@ -251,3 +251,16 @@ async def test_swagger_ui_page_uses_only_local_assets(api_client: Any) -> None:
             assert asset.startswith("/static/drf_spectacular_sidecar/swagger-ui-dist/")
             assert finders.find(asset.removeprefix("/static/")), asset
         assert '"/schema/?format=openapi-json"' in html
+
+
+async def test_schema_view_awaits_async_policies() -> None:
+    """The schema view runs the async request cycle: an async permission is awaited."""
+    from async_drf.test import AsyncAPIRequestFactory
+
+    class Closed(AsyncBasePermission):
+        async def has_permission(self, request: Any, view: Any) -> bool:
+            return False
+
+    view = get_schema_view(title="t", permission_classes=[Closed], authentication_classes=[])
+    response = await view(AsyncAPIRequestFactory().get("/schema/"))
+    assert response.status_code == 403

@@ -9,7 +9,6 @@ import asyncio
 import time
 
 from django.contrib.auth import get_user_model
-from rest_framework import routers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, permission_classes, throttle_classes, throttle_scope
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
@@ -186,14 +185,6 @@ class StatusView(AsyncAPIView):
 # A DRF APIView authenticates synchronously, so it cannot use the async authenticators
 # of REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].  Putting AsyncAPIView first
 # gives DRF's view the async request cycle; its sync handler runs in a thread.
-
-
-class APIRootView(AsyncAPIView, routers.APIRootView):
-    """DefaultRouter's API root (``/api/``)."""
-
-
-class Router(routers.DefaultRouter):
-    APIRootView = APIRootView
 
 
 class TokenView(AsyncAPIView, ObtainAuthToken):
