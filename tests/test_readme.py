@@ -89,6 +89,10 @@ async def test_readme_router_and_action(readme_db):
         posts = await client.get(f"/authors/{ann.id}/posts/")
         assert posts.json() == {"titles": ["t1"]}
         assert (await client.get("/count/")).json() == {"count": 0}
+        schema = await client.get("/schema/", {"format": "openapi-json"})
+        assert schema.status_code == 200
+        assert "/posts/{id}/" in schema.json()["paths"]
+        assert (await client.get("/docs/")).status_code == 200
 
 
 async def test_readme_snippets(readme_db):
