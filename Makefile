@@ -14,7 +14,7 @@ help:
 	@echo "make demo     install, prepare the demo databases and serve it on http://$(HOST):$(PORT)/"
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
 	@echo "make lint     ruff check and ruff format --check"
-	@echo "make bench    load benchmark against the peers (see bench/README.md)"
+	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
 	@echo "make clean    remove the virtualenv and generated files"
 
 $(BIN)/python:
@@ -30,7 +30,7 @@ install: $(VENV)/.installed
 demo: install
 	cd demo && ../$(BIN)/python manage.py migrate --noinput
 	cd demo && ../$(BIN)/python manage.py setup_demo
-	cd demo && ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) --port $(PORT) \
+	cd demo && exec ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) --port $(PORT) \
 		--workers $(WORKERS) --lifespan on
 
 # SQLite first; then, when ASYNC_DRF_TEST_DB_URL names a PostgreSQL database, the
@@ -48,9 +48,23 @@ lint: install
 
 check: lint test
 
-bench: install
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+# The peers (adrf, django-ninja, FastAPI, gunicorn, ...) go into a venv of their own,
+# bench/.venv, so that `make test` never sees them; async_drf is installed there editable.
+BENCH_VENV ?= bench/.venv
+BENCH_BIN := $(BENCH_VENV)/bin
+
+$(BENCH_BIN)/python:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_BIN)/python -m pip install --quiet --upgrade pip
+
+$(BENCH_VENV)/.installed: $(BENCH_BIN)/python bench/requirements.txt setup.cfg pyproject.toml
+	$(BENCH_BIN)/python -m pip install --quiet -e . -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	@sh bench/ensure_wrk.sh
+	$(BENCH_BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo/var bench/results
+	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

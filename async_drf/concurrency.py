@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import types
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -76,9 +78,21 @@ def _unwrap(func: Any) -> Any:
     return getattr(func, "__func__", func)
 
 
+# Answers of is_async_callable for plain functions (the methods a request calls again
+# and again), weakly keyed so closures made per request are not kept alive.
+_async_functions: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
 def is_async_callable(func: Any) -> bool:
     """True for ``async def`` functions, bound methods, partials and async ``__call__``."""
     func = _unwrap(func)
+    if type(func) is types.FunctionType:
+        answer = _async_functions.get(func)
+        if answer is None:
+            # asgiref's check honours markcoroutinefunction (an attribute set when the
+            # function is decorated, so before it is ever called).
+            answer = _async_functions[func] = iscoroutinefunction(func)
+        return answer
     if iscoroutinefunction(func):
         return True
     call = getattr(func, "__call__", None)  # noqa: B004 - instances with async __call__

@@ -333,6 +333,10 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             f'Class {type(self).__name__} missing "Meta.model" attribute'
         )
         declared_fields = copy.deepcopy(self._declared_fields)
+        plan = type(self).__dict__.get("_field_plan")
+        if plan is not None and plan.key == _plan_key(self):
+            # The same (class, Meta) as last time: only the field objects are new.
+            return plan.build(declared_fields)
         model = self.Meta.model
         depth = getattr(self.Meta, "depth", 0)
         assert 0 <= depth <= 10, "'depth' must be between 0 and 10."
@@ -340,9 +344,11 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         field_names = self.get_field_names(declared_fields, info)
         extra_kwargs = self.get_extra_kwargs()
         fields: dict[str, drf.Field] = {}
+        steps: list[tuple[str, Any, dict[str, Any] | None]] = []
         for field_name in field_names:
             if field_name in declared_fields:
                 fields[field_name] = declared_fields[field_name]
+                steps.append((field_name, None, None))
                 continue
             extra_field_kwargs = extra_kwargs.get(field_name, {})
             source = extra_field_kwargs.get("source", "*")
@@ -350,7 +356,10 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
                 source = field_name
             field_class, field_kwargs = self.build_field(source, info, model, depth)
             field_kwargs = self.include_extra_kwargs(field_kwargs, extra_field_kwargs)
+            steps.append((field_name, field_class, copy.deepcopy(field_kwargs)))
             fields[field_name] = field_class(**field_kwargs)
+        if _plan_cacheable(type(self)):
+            type(self)._field_plan = _FieldPlan(_plan_key(self), steps)
         return fields
 
     def get_default_field_names(
@@ -484,6 +493,74 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             if objs:
                 await relation.add(*objs, using_db=conn)
             instance.__dict__.pop(f"_{name}", None)  # render re-fetches the new set
+
+
+# The ModelSerializer hooks that decide which fields get_fields() builds.  A class that
+# overrides none of them builds the same fields every time for the same Meta, so the
+# (name, class, kwargs) list is worked out once and only the field objects are new.
+_PLAN_HOOKS = (
+    "get_field_names",
+    "get_default_field_names",
+    "get_extra_kwargs",
+    "include_extra_kwargs",
+    "build_field",
+    "build_standard_field",
+    "build_relational_field",
+    "build_nested_field",
+    "build_property_field",
+    "build_url_field",
+    "build_unknown_field",
+)
+
+
+def _plan_cacheable(cls: type) -> bool:
+    cached = cls.__dict__.get("_field_plan_cacheable")
+    if cached is None:
+        cached = all(getattr(cls, name) is getattr(ModelSerializer, name) for name in _PLAN_HOOKS)
+        cls._field_plan_cacheable = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _plan_key(serializer: Any) -> tuple[Any, ...]:
+    # Reassigning Meta or its options (tests do) makes a new key: the plan is rebuilt.
+    meta = serializer.Meta
+    return (
+        meta,
+        meta.model,
+        getattr(meta, "fields", None),
+        getattr(meta, "exclude", None),
+        getattr(meta, "depth", 0),
+        id(getattr(meta, "extra_kwargs", None)),
+        id(getattr(meta, "read_only_fields", None)),
+        tuple(serializer._declared_fields),
+    )
+
+
+def _fresh(value: Any) -> Any:
+    # Immutable values are shared; anything else is copied per field, as DRF's
+    # per-call get_fields() would have built it anew.
+    if value is None or isinstance(value, (str, int, float, bool, type)):
+        return value
+    return copy.deepcopy(value)
+
+
+class _FieldPlan:
+    """What ``ModelSerializer.get_fields`` built for one serializer class and Meta."""
+
+    __slots__ = ("key", "steps")
+
+    def __init__(self, key: tuple[Any, ...], steps: list[Any]) -> None:
+        self.key = key
+        self.steps = steps
+
+    def build(self, declared_fields: dict[str, drf.Field]) -> dict[str, drf.Field]:
+        fields: dict[str, drf.Field] = {}
+        for name, field_class, kwargs in self.steps:
+            if field_class is None:
+                fields[name] = declared_fields[name]
+            else:
+                fields[name] = field_class(**{k: _fresh(v) for k, v in kwargs.items()})
+        return fields
 
 
 def _atomic(model: Any, many: dict[str, list[Any]]) -> Any:

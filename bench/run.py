@@ -1,0 +1,873 @@
+"""Load benchmark: async_drf against its peers, the same data and endpoints for all.
+
+    bench/.venv/bin/python bench/run.py [--quick] [--duration 10] [--connections 32]
+                                        [--stacks asyncdrf,bare] [--endpoints list,detail]
+
+For every stack: a fresh copy of the seeded SQLite file (WAL), the server started on a
+free loopback port (pinned to core 0 with taskset when there are >= 2 cores), the
+answers checked (a wrong stack is reported FAILED and not timed), then each endpoint
+loaded by wrk (pinned to core 1) for a fixed time.  The markdown table goes to stdout
+and to bench/results/latest.md.  See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import importlib.util
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+WRK_DIR = BENCH_DIR / "wrk"
+
+N_AUTHORS = 50
+N_POSTS = 1000
+PAGE_SIZE = 20
+POST_KEYS = {"id", "title", "body", "published", "created_at", "author"}
+PAGE_KEYS = {"count", "next", "previous", "results"}
+FLOOR = "bare"
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    label: str
+    server: str  # "uvicorn" or "gunicorn"
+    target: str  # module:attribute
+    settings: str | None  # DJANGO_SETTINGS_MODULE, None for a non-Django stack
+    lifespan: bool  # the app answers the ASGI lifespan protocol (starts Tortoise)
+    requires: tuple[str, ...] = ()
+    django: bool = True
+    default: bool = True  # in the default --stacks list
+
+
+STACKS: dict[str, Stack] = {
+    s.name: s
+    for s in (
+        Stack(
+            "asyncdrf",
+            "async_drf (generics + ModelSerializer, Tortoise, uvicorn)",
+            "uvicorn",
+            "bench.stacks.asyncdrf.asgi:application",
+            "bench.stacks.asyncdrf.settings",
+            True,
+            ("async_drf", "uvicorn"),
+        ),
+        Stack(
+            "asyncdrf-orjson",
+            "async_drf as above, with async_drf.fastjson.ORJSONRenderer",
+            "uvicorn",
+            "bench.stacks.asyncdrf.asgi:application",
+            "bench.stacks.asyncdrf.settings_orjson",
+            True,
+            ("async_drf", "uvicorn", "orjson"),
+        ),
+        Stack(
+            "asyncdrf-nocache",
+            "async_drf with its field-plan and is_async_callable caches off (the 'before')",
+            "uvicorn",
+            "bench.stacks.asyncdrf.asgi_nocache:application",
+            "bench.stacks.asyncdrf.settings",
+            True,
+            ("async_drf", "uvicorn"),
+            default=False,
+        ),
+        Stack(
+            "bare",
+            "bare Django async views + Tortoise (floor, uvicorn)",
+            "uvicorn",
+            "bench.stacks.bare.asgi:application",
+            "bench.stacks.bare.settings",
+            True,
+            ("tortoise", "uvicorn"),
+        ),
+        Stack(
+            "drf-gunicorn",
+            "DRF sync, Django ORM (gunicorn, 1 sync worker)",
+            "gunicorn",
+            "bench.stacks.drf.wsgi:application",
+            "bench.stacks.drf.settings",
+            False,
+            ("rest_framework", "gunicorn"),
+        ),
+        Stack(
+            "drf-uvicorn",
+            "DRF sync, Django ORM (uvicorn)",
+            "uvicorn",
+            "bench.stacks.drf.asgi:application",
+            "bench.stacks.drf.settings",
+            False,
+            ("rest_framework", "uvicorn"),
+        ),
+        Stack(
+            "adrf",
+            "adrf generics, Django async ORM (uvicorn)",
+            "uvicorn",
+            "bench.stacks.adrf_orm.asgi:application",
+            "bench.stacks.adrf_orm.settings",
+            False,
+            ("adrf", "uvicorn"),
+        ),
+        Stack(
+            "ninja",
+            "django-ninja async, Django async ORM (uvicorn)",
+            "uvicorn",
+            "bench.stacks.ninja_async.asgi:application",
+            "bench.stacks.ninja_async.settings",
+            False,
+            ("ninja", "uvicorn"),
+        ),
+        Stack(
+            "fastapi",
+            "FastAPI + Tortoise (uvicorn; not Django)",
+            "uvicorn",
+            "bench.stacks.fastapi_tortoise.app:app",
+            None,
+            True,
+            ("fastapi", "uvicorn"),
+            django=False,
+        ),
+    )
+}
+
+ENDPOINTS = ("list", "detail", "create", "slow")
+ENDPOINT_PATHS = {
+    "list": "GET /posts/?page=N",
+    "detail": "GET /posts/<id>/",
+    "create": "POST /posts/",
+    "slow": "GET /slow/ (20 ms await)",
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+def seed_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The same 50 authors and 1000 posts every run (seeded RNG)."""
+    rng = random.Random(20240601)
+    words = (
+        "async django rest framework tortoise orm query serializer view page json "
+        "loop thread worker latency request response field model cache socket"
+    ).split()
+    authors = [(i, f"Author {i}") for i in range(1, N_AUTHORS + 1)]
+    base = dt.datetime(2024, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    posts = []
+    for i in range(1, N_POSTS + 1):
+        title = f"Post {i}: " + " ".join(rng.choices(words, k=6))
+        body = " ".join(rng.choices(words, k=60))
+        created = (base + dt.timedelta(minutes=i)).isoformat(" ")
+        posts.append((i, title, body, i % 3 != 0, created, (i % N_AUTHORS) + 1))
+    return authors, posts
+
+
+def make_database(path: Path) -> None:
+    """Create the benchmark SQLite file (WAL) with the seed data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    authors, posts = seed_rows()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(
+            """
+            CREATE TABLE author (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name VARCHAR(100) NOT NULL
+            );
+            CREATE TABLE post (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                title VARCHAR(200) NOT NULL,
+                body TEXT NOT NULL,
+                published BOOL NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                author_id INT NOT NULL REFERENCES author (id) ON DELETE CASCADE
+            );
+            CREATE INDEX post_author_id ON post (author_id);
+            """
+        )
+        conn.executemany("INSERT INTO author (id, name) VALUES (?, ?)", authors)
+        conn.executemany(
+            "INSERT INTO post (id, title, body, published, created_at, author_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            posts,
+        )
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def copy_database(master: Path, dest: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{dest}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(master, dest)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def missing_packages(stack: Stack, python: str = sys.executable) -> list[str]:
+    if python == sys.executable:
+        return [m for m in stack.requires if importlib.util.find_spec(m) is None]
+    code = (
+        "import importlib.util,sys;"
+        "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
+    )
+    out = subprocess.run([python, "-c", code, *stack.requires], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def can_pin() -> bool:
+    return shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+
+
+def server_command(stack: Stack, port: int, python: str) -> list[str]:
+    if stack.server == "gunicorn":
+        return [
+            python,
+            "-m",
+            "gunicorn",
+            stack.target,
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ]
+    return [
+        python,
+        "-m",
+        "uvicorn",
+        stack.target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--lifespan",
+        "on" if stack.lifespan else "off",
+    ]
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def serve(
+    stack: Stack,
+    db: Path,
+    *,
+    pin: bool = False,
+    python: str = sys.executable,
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[str]:
+    """Run ``stack`` on a free loopback port over ``db``; yield its base URL."""
+    port = free_port()
+    cmd = server_command(stack, port, python)
+    if pin:
+        cmd = ["taskset", "-c", "0", *cmd]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "BENCH_DB": str(db),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if stack.settings:
+        env["DJANGO_SETTINGS_MODULE"] = stack.settings
+    log = open(log_path, "w") if log_path else tempfile.TemporaryFile("w+")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise ServerError(f"server exited with {proc.returncode}: {_tail(log)}")
+            try:
+                request("127.0.0.1", port, "GET", "/posts/1/", timeout=2)
+                break  # any HTTP answer: up (the check reports a wrong one)
+            except (OSError, http.client.HTTPException):
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"server not ready after {timeout:.0f} s: {_tail(log)}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+        log.close()
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _tail(log: Any, n: int = 1500) -> str:
+    with contextlib.suppress(Exception):
+        log.flush()
+        name = getattr(log, "name", None)
+        if isinstance(name, str):
+            text = Path(name).read_text(errors="replace")
+        else:
+            log.seek(0)
+            text = log.read()
+        return text[-n:].strip().replace("\n", " | ")
+    return "(no log)"
+
+
+# --------------------------------------------------------------------------- correctness
+
+
+def request(
+    host: str,
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    timeout: float = 10,
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        headers = {"Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=payload, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def check_stack(base_url: str) -> list[str]:
+    """Check a running stack's answers; return the problems (empty when correct).
+
+    Runs the requests the load will make plus the error cases, against the freshly
+    seeded database (it creates one post).
+    """
+    host, port = base_url.removeprefix("http://").split(":")
+    _, posts = seed_rows()
+    problems: list[str] = []
+
+    def call(method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        status, headers, raw = request(host, int(port), method, path, body)
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            data = raw[:200]
+        if raw and "json" not in headers.get("content-type", ""):
+            problems.append(f"{method} {path}: content-type {headers.get('content-type')!r}")
+        return status, data
+
+    def expect(cond: bool, what: str) -> bool:
+        if not cond:
+            problems.append(what)
+        return cond
+
+    def check_post(obj: Any, where: str, expected_id: int | None = None) -> None:
+        if not expect(isinstance(obj, dict), f"{where}: not an object: {obj!r:.200}"):
+            return
+        if not expect(set(obj) == POST_KEYS, f"{where}: keys {sorted(obj)}"):
+            return
+        expect(
+            isinstance(obj["id"], int)
+            and isinstance(obj["title"], str)
+            and isinstance(obj["body"], str)
+            and isinstance(obj["published"], bool)
+            and isinstance(obj["created_at"], str)
+            and isinstance(obj["author"], int),
+            f"{where}: field types {obj!r:.300}",
+        )
+        if expected_id is not None and 1 <= expected_id <= len(posts):
+            row = posts[expected_id - 1]
+            expect(
+                (obj["id"], obj["title"], obj["body"], obj["published"], obj["author"])
+                == (row[0], row[1], row[2], row[3], row[5]),
+                f"{where}: wrong content for post {expected_id}: {obj!r:.200}",
+            )
+            expect(
+                obj["created_at"].startswith(row[4][:19].replace(" ", "T")),
+                f"{where}: created_at {obj['created_at']!r} != {row[4]!r}",
+            )
+
+    # List: page 1 and page 2.
+    for page in (1, 2):
+        path = f"/posts/?page={page}"
+        status, data = call("GET", path)
+        if not expect(status == 200, f"GET {path}: status {status}: {data!r:.200}"):
+            continue
+        page_ok = isinstance(data, dict) and set(data) == PAGE_KEYS
+        if not expect(page_ok, f"GET {path}: {data!r:.200}"):
+            continue
+        expect(data["count"] == N_POSTS, f"GET {path}: count {data['count']}")
+        results = data["results"]
+        if expect(
+            isinstance(results, list) and len(results) == PAGE_SIZE,
+            f"GET {path}: {len(results) if isinstance(results, list) else results!r} results",
+        ):
+            first = (page - 1) * PAGE_SIZE + 1
+            expect(
+                [r.get("id") for r in results if isinstance(r, dict)]
+                == list(range(first, first + PAGE_SIZE)),
+                f"GET {path}: ids {[r.get('id') for r in results if isinstance(r, dict)]}",
+            )
+            for offset, obj in enumerate(results):
+                check_post(obj, f"GET {path} results[{offset}]", first + offset)
+        expect(
+            isinstance(data["next"], str) and f"page={page + 1}" in data["next"],
+            f"GET {path}: next {data['next']!r}",
+        )
+        if page == 1:
+            expect(data["previous"] is None, f"GET {path}: previous {data['previous']!r}")
+        else:
+            expect(isinstance(data["previous"], str), f"GET {path}: previous {data['previous']!r}")
+    status, data = call("GET", "/posts/?page=50")
+    if expect(status == 200, f"GET /posts/?page=50: status {status}") and isinstance(data, dict):
+        expect(data.get("next") is None, f"GET /posts/?page=50: next {data.get('next')!r}")
+
+    # Detail, and a missing id.
+    for pk in (1, 537):
+        status, data = call("GET", f"/posts/{pk}/")
+        if expect(status == 200, f"GET /posts/{pk}/: status {status}: {data!r:.200}"):
+            check_post(data, f"GET /posts/{pk}/", pk)
+    status, data = call("GET", "/posts/999999/")
+    expect(status == 404, f"GET /posts/999999/: status {status} (want 404)")
+
+    # Create: valid, then the invalid cases.
+    good = {"title": "bench check", "body": "b", "published": True, "author": 7}
+    status, data = call("POST", "/posts/", good)
+    if expect(status == 201, f"POST /posts/: status {status} (want 201): {data!r:.200}"):
+        check_post(data, "POST /posts/")
+        if isinstance(data, dict) and set(data) == POST_KEYS:
+            expect(
+                data["id"] > N_POSTS
+                and (data["title"], data["body"], data["published"], data["author"])
+                == ("bench check", "b", True, 7),
+                f"POST /posts/: echoed {data!r:.200}",
+            )
+            created = data["id"]
+            status, data = call("GET", f"/posts/{created}/")
+            expect(status == 200, f"GET /posts/{created}/ after create: status {status}")
+    for name, body in (
+        ("missing title", {"body": "b", "author": 1}),
+        ("title > 200", {"title": "x" * 201, "author": 1}),
+        ("non-existent author", {"title": "t", "author": 99999}),
+        ("missing author", {"title": "t"}),
+    ):
+        status, data = call("POST", "/posts/", body)
+        expect(status == 400, f"POST /posts/ ({name}): status {status} (want 400): {data!r:.200}")
+
+    # Slow.
+    started = time.perf_counter()
+    status, data = call("GET", "/slow/")
+    elapsed = time.perf_counter() - started
+    expect(status == 200, f"GET /slow/: status {status}")
+    expect(elapsed >= 0.019, f"GET /slow/: answered in {elapsed * 1000:.1f} ms (< 20 ms)")
+    return problems
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    non2xx: int
+
+
+def wrk_script(endpoint: str, workdir: Path) -> Path:
+    script = workdir / f"{endpoint}.lua"
+    script.write_text(
+        (WRK_DIR / f"{endpoint}.lua").read_text() + "\n" + (WRK_DIR / "report.lua").read_text()
+    )
+    return script
+
+
+def run_wrk(
+    base_url: str,
+    endpoint: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int,
+    pin: bool,
+    workdir: Path,
+) -> Result:
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(wrk_script(endpoint, workdir)),
+        base_url + "/",
+    ]
+    if pin:
+        cmd = ["taskset", "-c", "1", *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if out.returncode != 0 or line is None:
+        tail = f"{out.stdout[-500:]} {out.stderr[-500:]}"
+        raise RuntimeError(f"wrk failed ({out.returncode}): {tail}")
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
+    return Result(
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        errors=errors,
+        non2xx=data["status"],
+    )
+
+
+@dataclass
+class StackRun:
+    stack: Stack
+    failed: str | None = None
+    results: dict[str, Result] = field(default_factory=dict)
+
+
+_machine_warm = False
+
+
+def _mark_warm() -> None:
+    global _machine_warm
+    _machine_warm = True
+
+
+def bench_stack(
+    stack: Stack, master: Path, workdir: Path, args: argparse.Namespace, pin: bool
+) -> StackRun:
+    run = StackRun(stack)
+    missing = missing_packages(stack)
+    if missing:
+        run.failed = f"not installed: {', '.join(missing)}"
+        return run
+    db = workdir / f"{stack.name}.sqlite3"
+    copy_database(master, db)
+    log_path = RESULTS_DIR / "logs" / f"{stack.name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with serve(stack, db, pin=pin, log_path=log_path) as base_url:
+            problems = check_stack(base_url)
+            if problems:
+                run.failed = "; ".join(problems[:3]) + (
+                    f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+                )
+                return run
+            for endpoint in args.endpoints:
+                common = dict(connections=args.connections, threads=args.threads, pin=pin)
+                warmup = args.warmup
+                if not _machine_warm:
+                    # The first load of a run measured low whichever stack came first:
+                    # warm the machine up longer once.
+                    warmup = max(warmup, 3 * args.warmup, 5.0)
+                    _mark_warm()
+                if warmup > 0:
+                    run_wrk(base_url, endpoint, duration=warmup, workdir=workdir, **common)
+                result = run_wrk(
+                    base_url, endpoint, duration=args.duration, workdir=workdir, **common
+                )
+                run.results[endpoint] = result
+                print(
+                    f"  {stack.name:13} {endpoint:7} {result.rps:9.1f} req/s  "
+                    f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
+                    + (f"  errors {result.errors}" if result.errors else "")
+                    + (f"  non-2xx {result.non2xx}" if result.non2xx else ""),
+                    flush=True,
+                )
+    except (ServerError, RuntimeError, OSError) as exc:
+        run.failed = f"{type(exc).__name__}: {exc}"[:400]
+    return run
+
+
+# --------------------------------------------------------------------------- report
+
+
+def versions() -> str:
+    from importlib import metadata
+
+    names = [
+        "async_drf",
+        "Django",
+        "djangorestframework",
+        "tortoise-orm",
+        "aiosqlite",
+        "adrf",
+        "django-ninja",
+        "fastapi",
+        "pydantic",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "gunicorn",
+        "orjson",
+    ]
+    found = []
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{name} {metadata.version(name)}")
+    return ", ".join(found)
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def wrk_version() -> str:
+    out = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
+
+
+def render(runs: list[StackRun], args: argparse.Namespace, pin: bool, elapsed: float) -> str:
+    floor = next((r for r in runs if r.stack.name == FLOOR and not r.failed), None)
+    endpoints = list(args.endpoints)
+
+    def ratio(run: StackRun, endpoint: str) -> str:
+        if floor is None or endpoint not in floor.results or endpoint not in run.results:
+            return "-"
+        return f"{run.results[endpoint].rps / floor.results[endpoint].rps:.2f}x"
+
+    lines = [
+        "# async_drf benchmark",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; run took {elapsed:.0f} s",
+        f"- machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
+        f"- load: {wrk_version()}, `-t {args.threads} -c {args.connections} -d "
+        f"{round(args.duration)}s --latency` per endpoint after a {args.warmup:g} s warm-up, "
+        f"loopback; "
+        + ("server pinned to core 0, wrk to core 1 (taskset)" if pin else "no CPU pinning"),
+        f"- data: {N_AUTHORS} authors, {N_POSTS} posts, SQLite (WAL) file copied per stack; "
+        f"page size {PAGE_SIZE}",
+        f"- versions: {versions()}",
+        f"- ratio = requests/s / requests/s of `{FLOOR}` (bare Django async views + Tortoise)",
+        "",
+        "## Requests/s (ratio to the floor)",
+        "",
+        "| stack | " + " | ".join(ENDPOINT_PATHS[e] for e in endpoints) + " |",
+        "|---|" + "---:|" * len(endpoints),
+    ]
+    for run in runs:
+        if run.failed:
+            pad = " |" * (len(endpoints) - 1)
+            lines.append(f"| {run.stack.name} | FAILED: {run.failed} |" + pad)
+            continue
+        cells = [
+            f"{run.results[e].rps:,.0f} ({ratio(run, e)})" if e in run.results else "-"
+            for e in endpoints
+        ]
+        lines.append(f"| {run.stack.name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Latency p50 / p99 (ms)",
+        "",
+        "| stack | " + " | ".join(endpoints) + " |",
+        "|---|" + "---:|" * len(endpoints),
+    ]
+    for run in runs:
+        if run.failed:
+            lines.append(f"| {run.stack.name} | FAILED |" + " |" * (len(endpoints) - 1))
+            continue
+        cells = []
+        for e in endpoints:
+            r = run.results.get(e)
+            if r is None:
+                cells.append("-")
+                continue
+            cell = f"{r.p50_ms:.1f} / {r.p99_ms:.1f}"
+            if r.errors or r.non2xx:
+                cell += f" (errors {r.errors}, non-2xx {r.non2xx})"
+            cells.append(cell)
+        lines.append(f"| {run.stack.name} | " + " | ".join(cells) + " |")
+    lines += ["", "Stacks:", ""]
+    lines += [f"- `{r.stack.name}`: {r.stack.label}" for r in runs]
+    targets = target_lines(runs)
+    if targets:
+        lines += ["", "## Targets", "", *targets]
+    return "\n".join(lines) + "\n"
+
+
+def target_lines(runs: list[StackRun]) -> list[str]:
+    """async_drf's targets, evaluated on this run's ratios."""
+    by = {r.stack.name: r for r in runs if not r.failed}
+    me = by.get("asyncdrf")
+    if me is None:
+        return []
+    out = []
+
+    def rps(name: str, endpoint: str) -> float | None:
+        run = by.get(name)
+        result = run.results.get(endpoint) if run else None
+        return result.rps if result else None
+
+    def add(desc: str, mine: float | None, theirs: float | None, want: float) -> None:
+        if mine is None or theirs is None:
+            return
+        got = mine / theirs
+        out.append(f"- {'met' if got >= want else 'MISSED'}: {desc}: {got:.2f}x (want >= {want}x)")
+
+    for peer in ("drf-gunicorn", "drf-uvicorn", "adrf", "ninja"):
+        for endpoint in ENDPOINTS:
+            if endpoint == "slow" and peer.startswith("drf"):
+                continue
+            add(f"{endpoint} vs {peer}", rps("asyncdrf", endpoint), rps(peer, endpoint), 1.0)
+    add("slow vs drf-gunicorn", rps("asyncdrf", "slow"), rps("drf-gunicorn", "slow"), 15.0)
+    for endpoint, want in (("detail", 0.85), ("create", 0.85), ("list", 0.8)):
+        add(f"{endpoint} vs floor", rps("asyncdrf", endpoint), rps(FLOOR, endpoint), want)
+    return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--stacks",
+        default=",".join(name for name, stack in STACKS.items() if stack.default),
+        help=f"comma-separated, from: {', '.join(STACKS)}",
+    )
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint, 1 s warm-up")
+    parser.add_argument(
+        "--check-only", action="store_true", help="only check the stacks' answers (no wrk)"
+    )
+    parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = 2.0, 1.0
+    args.stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
+    unknown = [s for s in args.stacks if s not in STACKS]
+    if unknown:
+        parser.error(f"unknown stacks {unknown}; choose from {', '.join(STACKS)}")
+    if FLOOR not in args.stacks and not args.check_only:
+        print(f"note: the floor stack `{FLOOR}` is not selected: no ratios", file=sys.stderr)
+    args.endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    unknown = [e for e in args.endpoints if e not in ENDPOINTS]
+    if unknown:
+        parser.error(f"unknown endpoints {unknown}; choose from {', '.join(ENDPOINTS)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.check_only and shutil.which("wrk") is None:
+        print(
+            "wrk is not installed. Install it (`apt-get install -y wrk`, or run `make bench`, "
+            "which does so when apt-get is available) and run again.",
+            file=sys.stderr,
+        )
+        return 2
+    pin = can_pin() and not args.no_pin
+    if not pin and not args.no_pin:
+        print("note: taskset or a second core missing: server and wrk share the CPUs")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="async-drf-bench-") as tmp:
+        workdir = Path(tmp)
+        master = workdir / "master.sqlite3"
+        make_database(master)
+        runs = []
+        for name in args.stacks:
+            stack = STACKS[name]
+            print(f"== {name}: {stack.label}", flush=True)
+            if args.check_only:
+                run = check_only(stack, master, workdir)
+            else:
+                run = bench_stack(stack, master, workdir, args, pin)
+            if run.failed:
+                print(f"  FAILED: {run.failed}", flush=True)
+            runs.append(run)
+    if args.check_only:
+        return 1 if any(r.failed for r in runs) else 0
+    report = render(runs, args, pin, time.monotonic() - started)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    print()
+    print(report)
+    print(f"(written to {args.output})")
+    return 0
+
+
+def check_only(stack: Stack, master: Path, workdir: Path) -> StackRun:
+    run = StackRun(stack)
+    missing = missing_packages(stack)
+    if missing:
+        run.failed = f"not installed: {', '.join(missing)}"
+        return run
+    db = workdir / f"{stack.name}.sqlite3"
+    copy_database(master, db)
+    try:
+        with serve(stack, db) as base_url:
+            problems = check_stack(base_url)
+    except ServerError as exc:
+        problems = [str(exc)]
+    run.failed = "; ".join(problems) or None
+    if not run.failed:
+        print("  answers OK")
+    return run
+
+
+if __name__ == "__main__":
+    sys.exit(main())

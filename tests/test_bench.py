@@ -1,0 +1,80 @@
+"""Smoke test of the benchmark harness (bench/run.py): answers only, never timings.
+
+Starts the async_drf stack and the floor stack (bare Django + Tortoise) under a
+short-lived uvicorn on a free loopback port, each over a freshly seeded SQLite file,
+and runs the harness's correctness check against them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("uvicorn") is None, reason="uvicorn is not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    from bench import run
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def master_db(bench, tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "master.sqlite3"
+    bench.make_database(path)
+    return path
+
+
+def test_seed_database_is_wal_with_the_benchmark_rows(bench, master_db):
+    import sqlite3
+
+    conn = sqlite3.connect(master_db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("SELECT count(*) FROM author").fetchone() == (bench.N_AUTHORS,)
+        assert conn.execute("SELECT count(*) FROM post").fetchone() == (bench.N_POSTS,)
+        longest = conn.execute("SELECT max(length(title)) FROM post").fetchone()[0]
+        assert longest <= 200
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", ["asyncdrf", "bare"])
+def test_stack_answers_correctly(bench, master_db, tmp_path, name):
+    stack = bench.STACKS[name]
+    if bench.missing_packages(stack):
+        pytest.skip(f"{name} needs {bench.missing_packages(stack)}")
+    db = tmp_path / f"{name}.sqlite3"
+    bench.copy_database(master_db, db)
+    with bench.serve(stack, db, log_path=tmp_path / "server.log") as base_url:
+        assert bench.check_stack(base_url) == []
+
+
+def test_check_reports_a_wrong_stack(bench, master_db, tmp_path):
+    """The check is not vacuous: a stack answering with the wrong data is reported."""
+    stack = bench.STACKS["bare"]
+    db = tmp_path / "wrong.sqlite3"
+    bench.copy_database(master_db, db)
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE post SET title = 'changed' WHERE id = 1")
+    conn.execute("DELETE FROM author WHERE id = 7")  # so the valid create fails
+    conn.commit()
+    conn.close()
+    with bench.serve(stack, db, log_path=tmp_path / "server.log") as base_url:
+        problems = bench.check_stack(base_url)
+    assert any("wrong content for post 1" in p for p in problems), problems
+    assert any("POST /posts/: status 400 (want 201)" in p for p in problems), problems
+
+
+def test_options(bench):
+    args = bench.parse_args(["--quick", "--stacks", "asyncdrf,bare", "--endpoints", "detail"])
+    assert (args.duration, args.stacks, args.endpoints) == (2.0, ["asyncdrf", "bare"], ["detail"])
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--stacks", "nope"])
