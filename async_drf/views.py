@@ -18,6 +18,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.utils.functional import classproperty
 from rest_framework import exceptions, status
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.response import Response
@@ -194,6 +195,32 @@ class AsyncAPIView(APIView):
         data = await maybe_await(metadata_class().determine_metadata, request, self)
         return Response(data, status=status.HTTP_200_OK)
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """DRF's negotiation, remembered: with DRF's DefaultContentNegotiation the
+        answer depends only on the renderers, the Accept header and the format
+        override, so repeated requests skip parsing and matching media types."""
+        if self.content_negotiation_class is not DefaultContentNegotiation:
+            return super().perform_content_negotiation(request, force)
+        renderers = self.get_renderers()
+        key = _negotiation_key(self, request, renderers)
+        cached = _negotiated.get(key) if key is not None else None
+        if cached is not None:
+            index, media_type = cached
+            return renderers[index], media_type
+        try:
+            renderer, media_type = self.get_content_negotiator().select_renderer(
+                request, renderers, self.format_kwarg
+            )
+        except Exception:
+            if force:
+                return (renderers[0], renderers[0].media_type)
+            raise
+        if key is not None:
+            if len(_negotiated) >= _NEGOTIATED_MAX:
+                _negotiated.clear()  # bounded: odd headers cannot grow it without limit
+            _negotiated[key] = (renderers.index(renderer), media_type)
+        return renderer, media_type
+
     def get_renderers(self) -> list[Any]:
         # DRF's BrowsableAPIRenderer checks permissions synchronously: use its async twin.
         return [async_renderer_class(renderer)() for renderer in self.renderer_classes]
@@ -207,6 +234,21 @@ class AsyncAPIView(APIView):
         ):
             response.__class__ = _InlineRenderedResponse
         return response
+
+
+# (renderer classes, Accept, format override, format suffix) -> (index, media type)
+_negotiated: dict[tuple[Any, ...], tuple[int, str]] = {}
+_NEGOTIATED_MAX = 512
+_NEGOTIATED_ACCEPT_MAX = 256  # longer Accept headers are negotiated every time
+
+
+def _negotiation_key(view: Any, request: Request, renderers: list[Any]) -> Any:
+    accept = request.META.get("HTTP_ACCEPT", "")
+    if len(accept) > _NEGOTIATED_ACCEPT_MAX:
+        return None
+    param = view.settings.URL_FORMAT_OVERRIDE
+    override = request.query_params.get(param) if param else None
+    return (tuple(map(type, renderers)), accept, param, override, view.format_kwarg)
 
 
 def _needs_hop(authenticator: Any) -> bool:

@@ -389,3 +389,53 @@ async def test_json_responses_render_on_the_loop_without_djangos_render_hop(api_
     assert iscoroutinefunction(response.render)
     assert response.render() is response
     assert response.content == b'{"handler":"sync"}'
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "expected"),
+    [
+        ("application/json", {}, "application/json"),
+        ("text/html", {}, "text/html"),
+        ("*/*", {}, "application/json"),
+        ("text/html;q=0.5, application/json", {}, "application/json"),
+        ("*/*", {"format": "api"}, "text/html"),
+        ("", {}, "application/json"),
+    ],
+)
+async def test_negotiation_answers_as_drf_and_is_remembered(accept, query, expected, monkeypatch):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+    class View(AsyncAPIView):
+        renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+        async def get(self, request):
+            return Response({"media_type": request.accepted_media_type})
+
+    calls = []
+    original = DefaultContentNegotiation.select_renderer
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DefaultContentNegotiation, "select_renderer", counting)
+    view = View.as_view()
+    for _ in range(3):
+        response = await view(factory.get("/", query, HTTP_ACCEPT=accept))
+        assert response.status_code == 200
+        assert response.accepted_media_type.split(";")[0] == expected
+    assert len(calls) <= 1  # asked once, then remembered (or already remembered)
+
+
+async def test_negotiation_failures_are_not_remembered():
+    class View(AsyncAPIView):
+        async def get(self, request):
+            return Response({})
+
+    view = View.as_view()
+    for _ in range(2):
+        response = await view(factory.get("/", HTTP_ACCEPT="application/xml"))
+        assert response.status_code == 406
+    response = await view(factory.get("/", {"format": "nope"}))
+    assert response.status_code == 404
