@@ -23,7 +23,8 @@ from typing import Any
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
-from rest_framework.fields import empty
+from rest_framework.fields import SkipField, empty
+from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.serializers` has them
     HiddenField,
     SerializerMethodField,
@@ -238,6 +239,27 @@ class Serializer(AsyncSerializerMixin, drf.Serializer):
         meta = getattr(cls, "Meta", None)
         list_serializer_class = getattr(meta, "list_serializer_class", ListSerializer)
         return list_serializer_class(*args, **list_kwargs)
+
+    def to_representation(self, instance: Any) -> Any:
+        # Mirrors rest_framework.serializers.Serializer.to_representation; differs only
+        # in listing the readable fields once per serializer instead of once per row
+        # (a ListSerializer renders every row with the same child).
+        fields = self.fields
+        cached = self.__dict__.get("_readable_cache")
+        if cached is None or cached[0] is not fields:
+            cached = self._readable_cache = (fields, list(self._readable_fields))
+        ret = {}
+        for field in cached[1]:
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            if check_for_none is None:
+                ret[field.field_name] = None
+            else:
+                ret[field.field_name] = field.to_representation(attribute)
+        return ret
 
     def run_validation(self, data: Any = empty) -> Any:
         # Mirrors rest_framework.serializers.Serializer.run_validation; differs only in

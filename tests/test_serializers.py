@@ -259,3 +259,38 @@ def test_field_classes_are_reachable_from_the_serializers_module():
     assert async_serializers.IntegerField is drf_fields.IntegerField
     assert async_serializers.ValidationError is drf.ValidationError
     assert async_serializers.SerializerMethodField is not None
+
+
+def test_to_representation_matches_drf_for_every_readable_field_kind():
+    """Write-only fields are left out, missing optional attributes skipped, None kept."""
+    from types import SimpleNamespace
+
+    class Plain(Serializer):
+        name = drf.CharField()
+        secret = drf.CharField(write_only=True)
+        nickname = drf.CharField(required=False)  # missing attribute -> skipped
+        note = drf.CharField(allow_null=True)
+        upper = drf.SerializerMethodField()
+
+        def get_upper(self, obj):
+            return obj.name.upper()
+
+    class Reference(drf.Serializer):
+        name = drf.CharField()
+        secret = drf.CharField(write_only=True)
+        nickname = drf.CharField(required=False)
+        note = drf.CharField(allow_null=True)
+        upper = drf.SerializerMethodField()
+
+        def get_upper(self, obj):
+            return obj.name.upper()
+
+    rows = [
+        SimpleNamespace(name="ann", secret="x", note=None),
+        SimpleNamespace(name="bo", note="n"),
+    ]
+    assert Plain(rows, many=True).data == Reference(rows, many=True).data
+    assert Plain(rows, many=True).data == [
+        {"name": "ann", "note": None, "upper": "ANN"},
+        {"name": "bo", "note": "n", "upper": "BO"},
+    ]
