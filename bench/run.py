@@ -586,16 +586,24 @@ def _mark_warm() -> None:
     _machine_warm = True
 
 
-def bench_stack(
-    stack: Stack, master: Path, workdir: Path, args: argparse.Namespace, pin: bool
-) -> StackRun:
+def _prepare(stack: Stack, master: Path, workdir: Path) -> tuple[StackRun, Path]:
+    """A fresh result and the stack's own copy of the database (unless not installed)."""
     run = StackRun(stack)
+    db = workdir / f"{stack.name}.sqlite3"
     missing = missing_packages(stack)
     if missing:
         run.failed = f"not installed: {', '.join(missing)}"
+    else:
+        copy_database(master, db)
+    return run, db
+
+
+def bench_stack(
+    stack: Stack, master: Path, workdir: Path, args: argparse.Namespace, pin: bool
+) -> StackRun:
+    run, db = _prepare(stack, master, workdir)
+    if run.failed:
         return run
-    db = workdir / f"{stack.name}.sqlite3"
-    copy_database(master, db)
     log_path = RESULTS_DIR / "logs" / f"{stack.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -851,13 +859,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_only(stack: Stack, master: Path, workdir: Path) -> StackRun:
-    run = StackRun(stack)
-    missing = missing_packages(stack)
-    if missing:
-        run.failed = f"not installed: {', '.join(missing)}"
+    run, db = _prepare(stack, master, workdir)
+    if run.failed:
         return run
-    db = workdir / f"{stack.name}.sqlite3"
-    copy_database(master, db)
     try:
         with serve(stack, db) as base_url:
             problems = check_stack(base_url)
