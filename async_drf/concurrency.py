@@ -4,11 +4,14 @@ Every hook a user can override may be ``def`` or ``async def``; the framework ca
 each through :func:`maybe_await`.  Async callables are awaited on the loop; sync ones
 run in Django's thread-sensitive worker through ``sync_to_async`` (a "thread hop"),
 unless they are registered as pure with :func:`mark_inline`.  Hops are counted so
-tests can pin them per request.
+tests can pin them per request.  The other direction, for DRF code that calls view
+hooks synchronously (schema generation, the browsable API's renderer, both off the
+loop), is :func:`call_sync`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import functools
@@ -17,13 +20,15 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from asgiref.sync import iscoroutinefunction, sync_to_async
+from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 
 T = TypeVar("T")
 
 __all__ = [
     "HopCounter",
+    "call_sync",
     "count_hops",
+    "in_event_loop",
     "is_async_callable",
     "mark_inline",
     "maybe_await",
@@ -136,3 +141,25 @@ async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) ->
     if is_inline(func):
         return func(*args, **kwargs)
     return await run_sync(func, *args, **kwargs)
+
+
+def in_event_loop() -> bool:
+    """True on a thread running an event loop, where ``async_to_sync`` cannot be used."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def call_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a view hook from sync code: an ``async def`` one through ``async_to_sync``.
+
+    Raises RuntimeError for an async hook on an event-loop thread (it cannot be awaited
+    there); callers decide whether that means "deny" or "leave out".
+    """
+    if not is_async_callable(func):
+        return func(*args, **kwargs)
+    if in_event_loop():
+        raise RuntimeError(f"cannot call async {func!r} synchronously on an event loop thread")
+    return async_to_sync(func)(*args, **kwargs)

@@ -38,8 +38,7 @@ from rest_framework import exceptions, renderers
 from rest_framework.request import Request, override_method
 from rest_framework.response import Response
 
-from .concurrency import is_async_callable, maybe_await
-from .schemas import call_sync
+from .concurrency import call_sync, is_async_callable, maybe_await
 
 __all__ = [
     "AdminRenderer",

@@ -17,13 +17,11 @@ It needs ``uritemplate``, ``inflection`` and ``PyYAML`` (the ``openapi`` extra).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import warnings
 from typing import Any
 
 import inflection
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -37,32 +35,10 @@ from rest_framework.settings import api_settings
 from tortoise import fields as tf
 from tortoise.fields.relational import RelationalField
 
-from .concurrency import is_async_callable
+from .concurrency import call_sync
 from .orm import get_model, is_model_class
 
 __all__ = ["AsyncDefaultSchema", "AutoSchema", "SchemaGenerator", "get_schema_view"]
-
-
-def _in_event_loop() -> bool:
-    """True on a thread running an event loop, where ``async_to_sync`` cannot be used."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-def call_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a view hook from sync code: an ``async def`` one through ``async_to_sync``.
-
-    Raises RuntimeError for an async hook on an event-loop thread (it cannot be awaited
-    there); callers decide whether that means "deny" or "leave out".
-    """
-    if not is_async_callable(func):
-        return func(*args, **kwargs)
-    if _in_event_loop():
-        raise RuntimeError(f"cannot call async {func!r} synchronously on an event loop thread")
-    return async_to_sync(func)(*args, **kwargs)
 
 
 def view_model(view: Any) -> Any:
