@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
 
-from async_drf.concurrency import count_hops, is_async_callable, mark_inline, maybe_await
+import pytest
+
+from async_drf.concurrency import (
+    call_sync,
+    count_hops,
+    is_async_callable,
+    mark_inline,
+    maybe_await,
+)
 
 from .models import Author
 
@@ -88,3 +97,11 @@ async def test_hop_counter_is_per_block():
             await maybe_await(sync_double, 1)
         assert inner.count == 1
     assert outer.count == 1
+
+
+async def test_call_sync_runs_async_hooks_off_the_loop_and_refuses_on_it():
+    assert call_sync(sync_double, 3) == 6
+    with pytest.raises(RuntimeError, match="event loop thread"):
+        call_sync(async_double, 3)
+    # From a worker thread (where DRF's sync schema/renderer code runs) it is awaited.
+    assert await asyncio.to_thread(call_sync, async_double, 3) == 6
