@@ -26,6 +26,7 @@ from tortoise import exceptions as orm
 
 from .compat import DBConnectionError, ObjectDoesNotExistError
 from .concurrency import mark_inline
+from .orm import view_model
 
 __all__ = ["ServiceUnavailable", "exception_handler", "translate_exception"]
 
@@ -151,7 +152,7 @@ def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -
     for classes, translate in ERROR_TABLE:
         if isinstance(exc, classes):
             if translate in _MODEL_AWARE:
-                new = translate(exc, _view_model(context))
+                new = translate(exc, view_model((context or {}).get("view")))
             else:
                 new = translate(exc)
             if new is None:
@@ -159,12 +160,6 @@ def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -
             new.__cause__ = exc
             return new
     return exc
-
-
-def _view_model(context: dict[str, Any] | None) -> Any:
-    view = (context or {}).get("view")
-    queryset = getattr(view, "queryset", None)
-    return getattr(queryset, "model", queryset)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:

@@ -30,6 +30,7 @@ __all__ = [
     "is_queryset",
     "isolate_connections",
     "release_connections",
+    "view_model",
 ]
 
 logger = logging.getLogger("async_drf")
@@ -150,3 +151,16 @@ def get_model(queryset_or_model: Any) -> type[Model]:
             f"Expected a Tortoise model class or QuerySet, got {type(queryset_or_model).__name__}."
         )
     return model
+
+
+def view_model(view: Any) -> Any:
+    """The Tortoise model a view serves (its ``queryset``, else its serializer's Meta), or None."""
+    queryset = getattr(view, "queryset", None)
+    if queryset is not None:
+        try:
+            return get_model(queryset)
+        except TypeError:
+            pass
+    serializer_class = getattr(view, "serializer_class", None)
+    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+    return model if is_model_class(model) else None

@@ -36,22 +36,9 @@ from tortoise import fields as tf
 from tortoise.fields.relational import RelationalField
 
 from .concurrency import call_sync
-from .orm import get_model, is_model_class
+from .orm import get_model, view_model
 
 __all__ = ["AsyncDefaultSchema", "AutoSchema", "SchemaGenerator", "get_schema_view"]
-
-
-def view_model(view: Any) -> Any:
-    """The Tortoise model a view serves (its ``queryset``, else its serializer's Meta), or None."""
-    queryset = getattr(view, "queryset", None)
-    if queryset is not None:
-        try:
-            return get_model(queryset)
-        except TypeError:
-            pass
-    serializer_class = getattr(view, "serializer_class", None)
-    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
-    return model if is_model_class(model) else None
 
 
 def tortoise_field_schema(field: Any) -> dict[str, Any]:
