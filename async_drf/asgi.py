@@ -35,7 +35,7 @@ from django.db import close_old_connections, reset_queries
 from django.http import HttpResponse
 from django.urls import set_script_prefix
 
-from .concurrency import request_thread_started
+from .concurrency import is_inline, request_thread_started
 from .orm import close_orm, init_orm
 
 Scope = MutableMapping[str, Any]
@@ -145,7 +145,13 @@ async def _send_signal(signal: Any, sender: Any, **named: Any) -> None:
 def _closes_only(response: Any, request: Any) -> bool:
     # Django adds request.close to every response; it closes the in-memory body and
     # any uploaded files.  Uploaded files may sit on disk: those take Django's path.
-    return response._resource_closers == [request.close] and not getattr(request, "_files", None)
+    closers = response._resource_closers
+    return (
+        bool(closers)
+        and closers[-1] == request.close
+        and all(map(is_inline, closers[:-1]))
+        and not getattr(request, "_files", None)
+    )
 
 
 async def _close_response(response: Any, request: Any) -> None:
@@ -199,13 +205,14 @@ class ASGIHandler(django_asgi.ASGIHandler):
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in tasks:
             if task.done():
-                try:
-                    task.result()
-                except RequestAborted:
-                    pass
-                except AssertionError:
-                    body_file.close()
-                    raise
+                # task.result() would raise the listener's RequestAborted through this
+                # frame, and its traceback would then hold this frame, whose `tasks`
+                # hold the exception: a cycle keeping the whole request alive.
+                exc = None if task.cancelled() else task.exception()
+                if task.cancelled() or (exc is not None and not isinstance(exc, RequestAborted)):
+                    if isinstance(exc, AssertionError):
+                        body_file.close()
+                    task.result()  # raises as in Django's handler
             else:
                 task.cancel()
                 try:

@@ -55,6 +55,12 @@ async def download(request):
     return FileResponse(handle)
 
 
+async def with_closer(request):
+    response = HttpResponse("ok")
+    response._resource_closers.append(lambda: seen.update(closer=threading.get_ident()))
+    return response
+
+
 async def slow(request):
     try:
         await asyncio.sleep(5)
@@ -82,16 +88,22 @@ urlpatterns = [
     path("upload/", upload),
     path("download/", download),
     path("slow/", slow),
+    path("closer/", with_closer),
 ]
 
 
 # -- an in-process ASGI client ------------------------------------------------------
 
 
-async def call(app, method, url, body=b"", headers=(), disconnect_after=None):
-    """One request through `app`; returns (status, body)."""
+async def call(app, method, url, body=b"", headers=(), disconnect_after=None, query=b""):
+    """One request through `app`; returns (status, body).
+
+    Like uvicorn, ``receive`` answers ``http.disconnect`` once the response is sent;
+    ``disconnect_after`` makes the client leave that many seconds in instead.
+    """
     sent_request = False
     messages = []
+    response_sent = asyncio.Event()
 
     async def receive():
         nonlocal sent_request
@@ -100,11 +112,14 @@ async def call(app, method, url, body=b"", headers=(), disconnect_after=None):
             return {"type": "http.request", "body": body, "more_body": False}
         if disconnect_after is not None:
             await asyncio.sleep(disconnect_after)
-            return {"type": "http.disconnect"}
-        await asyncio.Event().wait()  # the client stays connected
+        else:
+            await response_sent.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message):
         messages.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            response_sent.set()
 
     scope = {
         "type": "http",
@@ -115,7 +130,7 @@ async def call(app, method, url, body=b"", headers=(), disconnect_after=None):
         "path": url,
         "raw_path": url.encode(),
         "root_path": "",
-        "query_string": b"",
+        "query_string": query,
         "headers": [(b"host", b"testserver"), *headers],
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
@@ -279,6 +294,19 @@ async def test_file_responses_are_closed(handler, bookkeeping_spy):
     assert seen["file"].closed
     finished_thread = [thread for name, thread in bookkeeping_spy if name == "finished"]
     assert finished_thread != [threading.get_ident()]
+
+
+async def test_other_resource_closers_run_off_the_loop(handler):
+    """Only closers marked inline (the view's cycle breaker) run on the loop."""
+    assert await call(handler, "GET", "/closer/") == (200, b"ok")
+    assert seen["closer"] != threading.get_ident()
+
+
+async def test_the_views_cycle_breaker_keeps_the_loop_path(tortoise_db, handler, bookkeeping_spy):
+    loop_thread = threading.get_ident()
+    status, _ = await call(handler, "GET", "/authors/")
+    assert status == 200
+    assert bookkeeping_spy == [("started", loop_thread), ("finished", loop_thread)]
 
 
 async def test_a_client_that_leaves_cancels_the_view_and_finishes_the_request(
