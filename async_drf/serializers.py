@@ -183,6 +183,39 @@ class AsyncSerializerMixin:
         return getattr(getattr(self, "Meta", None), "model", None)
 
 
+def release_cycles(data: Any) -> None:
+    """Break the reference cycles of the serializers that rendered ``data``.
+
+    DRF binds each field to its serializer (``field.parent``) and caches the bound
+    fields on the serializer, and a ListSerializer's child points back at it, so every
+    serializer is a reference cycle that only CPython's cyclic garbage collector frees.
+    Views call this once the response is closed: the request's objects are then freed
+    at once.  ``fields`` is a cached property, so reading it again rebuilds the fields.
+    """
+    if isinstance(data, (drf.ReturnDict, drf.ReturnList)):
+        _release(data.serializer)
+    elif isinstance(data, dict):  # a paginated body: {"count": ..., "results": [...]}
+        for value in data.values():
+            if isinstance(value, (drf.ReturnDict, drf.ReturnList)):
+                _release(value.serializer)
+
+
+def _release(serializer: Any) -> None:
+    state = getattr(serializer, "__dict__", None)
+    if state is None:
+        return
+    fields = state.pop("fields", None)
+    state.pop("_readable_cache", None)
+    for field in (fields or {}).values():
+        if isinstance(field, drf.BaseSerializer):
+            _release(field)
+    child = state.get("child")
+    if isinstance(child, drf.BaseSerializer):
+        _release(child)
+        if child.__dict__.get("parent") is serializer:
+            child.parent = None
+
+
 class _ModelRef:
     """Stands in for a view so translate_exception can name fields of ``queryset``."""
 

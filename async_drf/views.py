@@ -15,6 +15,7 @@ from typing import Any
 
 from asgiref.sync import markcoroutinefunction
 from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponseBase
 from django.utils.functional import classproperty
 from rest_framework import exceptions, status
 from rest_framework.metadata import SimpleMetadata
@@ -31,6 +32,7 @@ from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
 from .renderers import async_renderer_class
 from .schemas import AsyncDefaultSchema
+from .serializers import release_cycles
 from .settings import async_settings
 
 __all__ = ["AsyncAPIView"]
@@ -233,7 +235,36 @@ class AsyncAPIView(APIView):
             and isinstance(getattr(response, "accepted_renderer", None), JSONRenderer)
         ):
             response.__class__ = _InlineRenderedResponse
+        if isinstance(response, HttpResponseBase):
+            # Django's handlers (ASGI, WSGI, test client) call it in response.close().
+            response._resource_closers.append(self.release_cycles)
         return response
+
+    def release_cycles(self) -> None:
+        """Break the reference cycles a finished request leaves behind.
+
+        Django and DRF tie a request's objects into cycles (``view.head = view.get``,
+        the Request in its own ``parser_context``, the Response in its own
+        ``renderer_context``, fields bound to their serializer), so without this only
+        the cyclic garbage collector frees a request, and under load its full passes
+        stall every request in flight.  Runs when the response is closed; afterwards
+        the view has no ``response``, and a serializer's ``fields`` are rebuilt if
+        read again.
+        """
+        head = self.__dict__.get("head")
+        if getattr(head, "__self__", None) is self:
+            del self.head  # Django's View.setup aliases head = self.get
+        parser_context = getattr(self.__dict__.get("request"), "parser_context", None)
+        if isinstance(parser_context, dict):
+            parser_context.pop("request", None)  # DRF's Request puts itself there
+            parser_context.pop("view", None)
+        response = self.__dict__.pop("response", None)
+        if response is None:
+            return
+        context = getattr(response, "renderer_context", None)
+        if isinstance(context, dict) and context.get("response") is response:
+            del context["response"]
+        release_cycles(getattr(response, "data", None))
 
 
 # (renderer classes, Accept, format override, format suffix) -> (index, media type)
@@ -281,4 +312,6 @@ def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
     return None
 
 
-mark_inline(APIView.http_method_not_allowed, ForcedAuthentication.authenticate)
+mark_inline(
+    APIView.http_method_not_allowed, ForcedAuthentication.authenticate, AsyncAPIView.release_cycles
+)
