@@ -20,7 +20,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from .orm import get_model
-from .validators import defer_check, get_queryset
+from .validators import defer_check
 
 __all__ = [
     "ManyRelatedField",
@@ -157,15 +157,21 @@ class PrimaryKeyRelatedField(drf_relations.PrimaryKeyRelatedField):
         return pk
 
     async def acheck_exist(self, pks: list[Any]) -> None:
-        """One query for all ``pks``; fails with DRF's does_not_exist on the first missing."""
-        queryset = get_queryset(self.queryset)
-        pk_attr = queryset.model._meta.pk_attr  # values_list() does not know "pk"
-        found = set(await queryset.filter(pk__in=pks).values_list(pk_attr, flat=True))
-        for pk in pks:
-            if pk not in found:
-                raise ValidationError(
-                    self.error_messages["does_not_exist"].format(pk_value=pk), code="does_not_exist"
-                )
+        """At most one query for all ``pks``; the first missing one fails (does_not_exist)."""
+        queryset = self.queryset  # filter() returns a fresh QuerySet (TRAPS 17)
+        if not pks:
+            return
+        if len(pks) == 1:  # the FK case: EXISTS is cheaper to build and run
+            missing = [] if await queryset.filter(pk=pks[0]).exists() else pks
+        else:
+            pk_attr = get_model(queryset)._meta.pk_attr  # values_list() does not know "pk"
+            found = set(await queryset.filter(pk__in=pks).values_list(pk_attr, flat=True))
+            missing = [pk for pk in pks if pk not in found]
+        if missing:
+            raise ValidationError(
+                self.error_messages["does_not_exist"].format(pk_value=missing[0]),
+                code="does_not_exist",
+            )
 
     def get_attribute(self, instance: Any) -> Any:
         value = super().get_attribute(instance)

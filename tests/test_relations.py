@@ -283,3 +283,13 @@ async def test_list_adata_awaits_a_queryset(tortoise_db):
     await _post(ann)
     data = await NestedPostSerializer(Post.all(), many=True).adata
     assert data[0]["author"]["id"] == ann.pk
+
+
+async def test_fk_existence_is_one_exists_query(tortoise_db, queries):
+    ann = await Author.create(name="ann")
+    s = PostSerializer(data={"title": "x", "body": "y", "author": ann.pk, "tags": []})
+    queries.reset()
+    assert await s.ais_valid(), s.errors
+    # author exists (no query for the empty tags) + unique_together(author, title)
+    assert queries.count == 2, queries.queries
+    assert "LIMIT" in queries.queries[0].upper() and "IN (" not in queries.queries[0].upper()
