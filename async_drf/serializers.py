@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime
 import functools
 from collections.abc import Awaitable
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import ISO_8601
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
@@ -29,6 +33,7 @@ from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.seri
     HiddenField,
     SerializerMethodField,
 )
+from rest_framework.settings import api_settings
 from tortoise.exceptions import IntegrityError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 from tortoise.fields import relational as rel
@@ -183,6 +188,125 @@ class AsyncSerializerMixin:
         return getattr(getattr(self, "Meta", None), "model", None)
 
 
+_MISSING = object()
+_USE_DEFAULT_TZ = object()
+
+
+def _same(value: Any, tz: Any) -> Any:
+    return value
+
+
+def _iso_datetime(value: datetime.datetime, tz: Any) -> Any:
+    # DRF's DateTimeField.to_representation for an ISO 8601 format, for the two cases
+    # that need no conversion error handling; _MISSING sends the others to DRF.
+    if value.utcoffset() is None:
+        if tz is not None:
+            return _MISSING  # DRF makes it aware (and may fail)
+    elif tz is None:
+        return _MISSING  # DRF makes it naive in UTC
+    else:
+        try:
+            value = value.astimezone(tz)
+        except OverflowError:
+            return _MISSING
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _plain_kind(field: drf.Field) -> tuple[tuple[type, ...], Any] | None:
+    """The value types ``field`` renders without DRF's call, and how; None for DRF's path.
+
+    Only DRF's own methods qualify: a subclass that overrides ``get_attribute`` or
+    ``to_representation`` always takes DRF's path.
+    """
+    cls = type(field)
+    if cls.get_attribute not in _PLAIN_GETTERS or len(field.source_attrs) != 1:
+        return None
+    render = cls.to_representation
+    if render is drf.DateTimeField.to_representation:
+        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        if not isinstance(output, str) or output.lower() != ISO_8601:
+            return None
+        return (datetime.datetime,), _iso_datetime
+    if render is PrimaryKeyRelatedField.to_representation and field.pk_field is not None:
+        return None
+    kinds = _PLAIN_TYPES.get(render)
+    return (kinds, _same) if kinds else None
+
+
+# Getters that read ``getattr(instance, source)`` for a plain value, and the renderers
+# that return a value of these types unchanged.
+_PLAIN_GETTERS = frozenset({drf.Field.get_attribute, PrimaryKeyRelatedField.get_attribute})
+_PLAIN_TYPES: dict[Any, tuple[type, ...]] = {
+    drf.CharField.to_representation: (str,),
+    drf.IntegerField.to_representation: (int,),
+    drf.FloatField.to_representation: (float,),
+    drf.BooleanField.to_representation: (bool,),
+    drf.ReadOnlyField.to_representation: (str, int, float, bool),
+    PrimaryKeyRelatedField.to_representation: (int, str),  # without pk_field
+}
+
+
+class _RowPlan:
+    """How a serializer renders a row: its readable fields, each with a fast path.
+
+    A field whose value is a plain attribute of a Tortoise instance and whose DRF
+    ``to_representation`` would return it unchanged (an ``int`` for IntegerField, a
+    ``str`` for CharField, a ``bool`` for BooleanField...) or ISO-format a datetime is
+    rendered here; anything else (a dict row, a dotted source, a callable, another
+    type, a nested serializer) goes through DRF's ``get_attribute`` and
+    ``to_representation`` exactly as in DRF.
+    """
+
+    __slots__ = ("fields", "steps", "default_tz")
+
+    def __init__(self, fields: Any) -> None:
+        self.fields = list(fields)
+        self.steps = []
+        self.default_tz = False
+        for field in self.fields:
+            kind = _plain_kind(field)
+            if kind is None:
+                self.steps.append((field.field_name, field, None, (), _same, None))
+                continue
+            types, render = kind
+            tz = None
+            if render is _iso_datetime:
+                tz = field.timezone if hasattr(field, "timezone") else _USE_DEFAULT_TZ
+                self.default_tz = self.default_tz or tz is _USE_DEFAULT_TZ
+            self.steps.append((field.field_name, field, field.source_attrs[0], types, render, tz))
+
+    def render(self, instances: Any) -> list[dict[str, Any]]:
+        # DRF looks the current timezone up once per value; here once per call, which
+        # renders synchronously: nothing can activate another timezone in between.
+        default_tz = None
+        if self.default_tz and settings.USE_TZ:
+            default_tz = timezone.get_current_timezone()
+        rows = []
+        for instance in instances:
+            ret = {}
+            plain = isinstance(instance, Model)
+            for name, field, attr, types, render, tz in self.steps:
+                if plain and attr is not None:
+                    value = getattr(instance, attr, _MISSING)
+                    if value is None:
+                        ret[name] = None
+                        continue
+                    if type(value) in types:
+                        value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
+                        if value is not _MISSING:
+                            ret[name] = value
+                            continue
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                ret[name] = None if check is None else field.to_representation(attribute)
+            rows.append(ret)
+        return rows
+
+
 def release_cycles(data: Any) -> None:
     """Break the reference cycles of the serializers that rendered ``data``.
 
@@ -239,6 +363,16 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
         data = getattr(self, "initial_data", None)
         return [{} for _ in data] if isinstance(data, list) else {}
 
+    def to_representation(self, data: Any) -> Any:
+        # Mirrors rest_framework.serializers.ListSerializer.to_representation; differs
+        # only in rendering the rows through the child's plan when the child renders
+        # as async_drf's Serializer does (one timezone lookup per list, not per value).
+        child = self.child
+        if type(child).to_representation is not Serializer.to_representation:
+            return super().to_representation(data)
+        iterable = data.all() if isinstance(data, drf.models.manager.BaseManager) else data
+        return child._row_plan().render(iterable)
+
     async def _instances_to_render(self) -> list[Model]:
         if isinstance(self.instance, AwaitableQuery):
             self.instance = await self.instance  # never iterate a QuerySet synchronously
@@ -274,25 +408,17 @@ class Serializer(AsyncSerializerMixin, drf.Serializer):
         return list_serializer_class(*args, **list_kwargs)
 
     def to_representation(self, instance: Any) -> Any:
-        # Mirrors rest_framework.serializers.Serializer.to_representation; differs only
-        # in listing the readable fields once per serializer instead of once per row
-        # (a ListSerializer renders every row with the same child).
+        # Mirrors rest_framework.serializers.Serializer.to_representation; differs in
+        # listing the readable fields once per serializer and in the plain-field fast
+        # path of _RowPlan (a ListSerializer renders every row with the same child).
+        return self._row_plan().render([instance])[0]
+
+    def _row_plan(self) -> _RowPlan:
         fields = self.fields
         cached = self.__dict__.get("_readable_cache")
         if cached is None or cached[0] is not fields:
-            cached = self._readable_cache = (fields, list(self._readable_fields))
-        ret = {}
-        for field in cached[1]:
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
-            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            if check_for_none is None:
-                ret[field.field_name] = None
-            else:
-                ret[field.field_name] = field.to_representation(attribute)
-        return ret
+            cached = self._readable_cache = (fields, _RowPlan(self._readable_fields))
+        return cached[1]
 
     def run_validation(self, data: Any = empty) -> Any:
         # Mirrors rest_framework.serializers.Serializer.run_validation; differs only in
