@@ -258,13 +258,12 @@ class _RowPlan:
     ``to_representation`` exactly as in DRF.
     """
 
-    __slots__ = ("fields", "steps", "default_tz")
+    __slots__ = ("steps", "default_tz")
 
     def __init__(self, fields: Any) -> None:
-        self.fields = list(fields)
-        self.steps = []
+        self.steps: list[tuple[Any, ...]] = []
         self.default_tz = False
-        for field in self.fields:
+        for field in fields:
             kind = _plain_kind(field)
             if kind is None:
                 self.steps.append((field.field_name, field, None, (), _same, None))
@@ -288,7 +287,10 @@ class _RowPlan:
             plain = isinstance(instance, Model)
             for name, field, attr, types, render, tz in self.steps:
                 if plain and attr is not None:
-                    value = getattr(instance, attr, _MISSING)
+                    try:
+                        value = getattr(instance, attr)
+                    except Exception:  # DRF's get_attribute below decides what it means
+                        value = _MISSING
                     if value is None:
                         ret[name] = None
                         continue

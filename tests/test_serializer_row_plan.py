@@ -141,3 +141,20 @@ async def test_a_value_of_another_type_takes_drfs_path(tortoise_db):
 
     row = await Everything.create(char="42", status=Status.DRAFT, priority=Priority.HIGH)
     assert Loose(row).data == {"char": 42, "status": str(Status.DRAFT), "priority": 2}
+
+
+async def test_a_failing_attribute_is_handled_as_drf_does(tortoise_db, monkeypatch):
+    """A property raising KeyError: DRF's get_attribute turns it into the field's
+    default (or skips a non-required field) instead of letting it escape."""
+
+    def broken(self):
+        raise KeyError("broken")
+
+    class WithDefault(s.Serializer):
+        char = s.CharField()
+        broken = s.CharField(default="fallback")
+        skipped = s.CharField(source="broken", required=False)
+
+    row = await Everything.create(char="x")
+    monkeypatch.setattr(Everything, "broken", property(broken), raising=False)
+    assert WithDefault(row).data == {"char": "x", "broken": "fallback"}
