@@ -243,17 +243,18 @@ class AsyncAPIView(APIView):
     def release_cycles(self) -> None:
         """Break the reference cycles a finished request leaves behind.
 
-        Django and DRF tie a request's objects into cycles (``view.head = view.get``,
-        the Request in its own ``parser_context``, the Response in its own
-        ``renderer_context``, fields bound to their serializer), so without this only
-        the cyclic garbage collector frees a request, and under load its full passes
-        stall every request in flight.  Runs when the response is closed; afterwards
-        the view has no ``response``, and a serializer's ``fields`` are rebuilt if
-        read again.
+        Django and DRF tie a request's objects into cycles: ``view.head = view.get``
+        (and a viewset's ``view.get = view.list``), the Request in its own
+        ``parser_context``, the Response in its own ``renderer_context``, fields bound
+        to their serializer.  Without this only the cyclic garbage collector frees a
+        request, and under load its full passes stall every request in flight.  Runs
+        when the response is closed; afterwards the view has no ``response`` and no
+        method aliases, and a serializer's ``fields`` are rebuilt if read again.
         """
-        head = self.__dict__.get("head")
-        if getattr(head, "__self__", None) is self:
-            del self.head  # Django's View.setup aliases head = self.get
+        # Django's View.setup aliases head = self.get; a viewset maps get = self.list...
+        for name, value in list(self.__dict__.items()):
+            if getattr(value, "__self__", None) is self:
+                del self.__dict__[name]
         parser_context = getattr(self.__dict__.get("request"), "parser_context", None)
         if isinstance(parser_context, dict):
             parser_context.pop("request", None)  # DRF's Request puts itself there

@@ -18,7 +18,7 @@ from django.urls import path
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from async_drf import asgi, generics
+from async_drf import asgi, generics, viewsets
 from async_drf import serializers as s
 from async_drf.pagination import AsyncPageNumberPagination
 from async_drf.views import AsyncAPIView
@@ -87,6 +87,11 @@ class NestedPostList(generics.AsyncListAPIView):
         return Post.all().select_related("author").prefetch_related("comments")
 
 
+class AuthorViewSet(viewsets.AsyncModelViewSet):
+    queryset = Author
+    serializer_class = AuthorSerializer
+
+
 class Refuses(BasePermission):
     async def has_permission(self, request, view):
         raise PermissionDenied("no")
@@ -119,6 +124,8 @@ urlpatterns = [
     path("posts/", PostList.as_view()),
     path("nested/", NestedPostList.as_view()),
     path("guarded/", Guarded.as_view()),
+    path("set/", AuthorViewSet.as_view({"get": "list", "post": "create"})),
+    path("set/<int:pk>/", AuthorViewSet.as_view({"get": "retrieve", "patch": "partial_update"})),
     path("plain/", Plain.as_view()),
     path("cyclic/", Cyclic.as_view()),
 ]
@@ -170,6 +177,9 @@ async def cyclic_garbage(app, method, url, body=None, query=b""):
         ("DELETE", "/authors/", None, b"", 405),
         ("GET", "/guarded/", None, b"", 403),
         ("GET", "/plain/", None, b"", 200),
+        ("GET", "/set/", None, b"", 200),
+        ("GET", "/set/1/", None, b"", 200),
+        ("PATCH", "/set/1/", {"email": "ada@example.org"}, b"", 200),
     ],
 )
 async def test_a_finished_request_leaves_no_cycles(app, method, url, body, query, status):
