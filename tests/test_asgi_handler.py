@@ -8,6 +8,7 @@ request ran no sync code, and takes Django's path for everything else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 import pytest
@@ -153,6 +154,18 @@ def handler():
         yield asgi.ASGIHandler()
 
 
+@contextlib.contextmanager
+def connected(receiver):
+    """``receiver`` on request_started and request_finished for the block."""
+    signals.request_started.connect(receiver)
+    signals.request_finished.connect(receiver)
+    try:
+        yield
+    finally:
+        signals.request_started.disconnect(receiver)
+        signals.request_finished.disconnect(receiver)
+
+
 @pytest.fixture
 def bookkeeping_spy(monkeypatch):
     """A receiver treated as Django bookkeeping; records the thread of each call."""
@@ -237,13 +250,8 @@ async def test_other_sync_receivers_run_off_the_loop_once_per_request(handler, t
     def receiver(sender, **kwargs):
         calls.append(threading.get_ident())
 
-    signals.request_started.connect(receiver)
-    signals.request_finished.connect(receiver)
-    try:
+    with connected(receiver):
         assert await call(handler, "GET", "/plain/") == (200, b"ok")
-    finally:
-        signals.request_started.disconnect(receiver)
-        signals.request_finished.disconnect(receiver)
     assert len(calls) == 2
     assert threading.get_ident() not in calls  # never blocking the loop
     assert thread_starts
@@ -256,13 +264,8 @@ async def test_async_receivers_are_awaited_on_the_fast_path(handler, thread_star
         await asyncio.sleep(0)
         calls.append("scope" in kwargs)
 
-    signals.request_started.connect(receiver)
-    signals.request_finished.connect(receiver)
-    try:
+    with connected(receiver):
         assert await call(handler, "GET", "/plain/") == (200, b"ok")
-    finally:
-        signals.request_started.disconnect(receiver)
-        signals.request_finished.disconnect(receiver)
     assert calls == [True, False]  # started (with the scope), then finished
 
 
