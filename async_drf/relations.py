@@ -20,7 +20,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from .orm import get_model
-from .validators import defer_check
+from .validators import defer_check, get_queryset
 
 __all__ = [
     "ManyRelatedField",
@@ -158,14 +158,14 @@ class PrimaryKeyRelatedField(drf_relations.PrimaryKeyRelatedField):
 
     async def acheck_exist(self, pks: list[Any]) -> None:
         """At most one query for all ``pks``; the first missing one fails (does_not_exist)."""
-        queryset = self.queryset  # filter() returns a fresh QuerySet (TRAPS 17)
         if not pks:
             return
         if len(pks) == 1:  # the FK case: EXISTS is cheaper to build and run
-            missing = [] if await queryset.filter(pk=pks[0]).exists() else pks
+            missing = [] if await get_queryset(self.queryset, pk=pks[0]).exists() else pks
         else:
-            pk_attr = get_model(queryset)._meta.pk_attr  # values_list() does not know "pk"
-            found = set(await queryset.filter(pk__in=pks).values_list(pk_attr, flat=True))
+            pk_attr = get_model(self.queryset)._meta.pk_attr  # values_list() does not know "pk"
+            queryset = get_queryset(self.queryset, pk__in=pks)
+            found = set(await queryset.values_list(pk_attr, flat=True))
             missing = [pk for pk in pks if pk not in found]
         if missing:
             raise ValidationError(

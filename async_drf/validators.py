@@ -64,9 +64,10 @@ def defer_check(node: Field, func: Callable[..., Awaitable[Any]], *args: Any) ->
     queue.append(AsyncCheck(_path(node), func, args))
 
 
-def get_queryset(queryset: Any) -> Any:
-    """A fresh Tortoise QuerySet from a model class or a shared QuerySet (TRAPS 17)."""
-    return queryset.all()
+def get_queryset(queryset: Any, **filters: Any) -> Any:
+    """A fresh Tortoise QuerySet from a model class or a shared QuerySet (TRAPS 17),
+    filtered by ``filters`` (``filter()`` clones, so it needs no ``all()`` first)."""
+    return queryset.filter(**filters) if filters else queryset.all()
 
 
 def has_error(errors: Any, path: tuple[str | int, ...]) -> bool:
@@ -122,7 +123,7 @@ class UniqueValidator:
 
     async def acheck(self, value: Any, field_name: str, instance: Any = None) -> None:
         key = field_name if self.lookup == "exact" else f"{field_name}__{self.lookup}"
-        queryset = get_queryset(self.queryset).filter(**{key: value})
+        queryset = get_queryset(self.queryset, **{key: value})
         if instance is not None and getattr(instance, "pk", None) is not None:
             queryset = queryset.exclude(pk=instance.pk)  # an update may keep its own value
         if await queryset.exists():
@@ -169,7 +170,7 @@ class UniqueTogetherValidator:
         defer_check(serializer, self.acheck, values, instance)
 
     async def acheck(self, values: dict[str, Any], instance: Any = None) -> None:
-        queryset = get_queryset(self.queryset).filter(**values)
+        queryset = get_queryset(self.queryset, **values)
         if instance is not None and getattr(instance, "pk", None) is not None:
             queryset = queryset.exclude(pk=instance.pk)
         if await queryset.exists():

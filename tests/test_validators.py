@@ -161,3 +161,17 @@ async def test_nested_list_errors_are_indexed(tortoise_db):
     s = TagInput(data=[{"name": "b"}, {"name": "a"}], many=True)
     assert not await s.ais_valid()
     assert s.errors == [{}, {"name": ["This field must be unique."]}]
+
+
+async def test_a_shared_queryset_is_never_changed_by_a_check(tortoise_db):
+    """TRAPS 17: a QuerySet made at import time is shared by every request; checks
+    filter a clone of it."""
+    from async_drf.validators import get_queryset
+
+    shared = Author.filter(name__startswith="a")
+    await Author.create(name="ann")
+    await Author.create(name="amy")
+    assert await get_queryset(shared, name="ann").count() == 1
+    assert await get_queryset(shared).count() == 2
+    assert await shared.count() == 2
+    assert await get_queryset(Author, name="amy").exists()
