@@ -713,6 +713,8 @@ def cpu_model() -> str:
 
 
 def wrk_version() -> str:
+    if shutil.which("wrk") is None:  # the report renders without it (make bench installs it)
+        return "wrk (not installed)"
     out = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
 

@@ -142,3 +142,13 @@ def test_report_shows_every_round(bench):
     assert "| asyncdrf | 90 / 100 / 110 | 90 / 100 / 110 |" in report
     single = bench.render([run], bench.parse_args([]), True, 1.0)
     assert "each round" not in single
+
+
+def test_report_renders_on_a_machine_without_wrk(bench, monkeypatch, tmp_path):
+    """The report's header names wrk's version; without wrk it says so instead of failing."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no wrk on PATH
+    assert bench.wrk_version() == "wrk (not installed)"
+    run = bench.StackRun(bench.STACKS["asyncdrf"])
+    for endpoint in bench.ENDPOINTS:
+        run.results[endpoint] = bench.Result(100, 1, 2, 1, 0, 0)
+    assert "- load: wrk (not installed), " in bench.render([run], bench.parse_args([]), True, 1.0)
