@@ -2,7 +2,9 @@
 
 Django's ASGIHandler refuses lifespan scopes; ``TortoiseLifespan`` answers them:
 Tortoise is initialised on ``lifespan.startup`` and its connections are closed on
-``lifespan.shutdown``.  Every other scope goes to Django.
+``lifespan.shutdown``.  Every other scope goes to Django.  ``StaticFiles`` (on with
+``ASYNC_DRF["SERVE_STATIC"]``) answers requests under ``STATIC_URL`` before Django sees
+them, with servestatic, whatever ``DEBUG`` says.
 
 ``ASGIHandler`` is Django's handler minus two thread hops per request.  Django runs
 the sync receivers of ``request_started`` and ``response.close()`` (which sends
@@ -28,15 +30,16 @@ from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.cache import caches, close_caches
 from django.core.cache.backends.base import BaseCache
-from django.core.exceptions import RequestAborted
+from django.core.exceptions import ImproperlyConfigured, RequestAborted
 from django.core.handlers import asgi as django_asgi
 from django.core.handlers.base import reset_urlconf
 from django.db import close_old_connections, reset_queries
 from django.http import HttpResponse
 from django.urls import set_script_prefix
 
-from .concurrency import is_inline, request_thread_started
+from .concurrency import is_inline, request_thread_started, run_sync
 from .orm import close_orm, init_orm
+from .settings import async_settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,7 +49,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("async_drf")
 
-__all__ = ["ASGIHandler", "TortoiseLifespan", "get_asgi_application"]
+__all__ = ["ASGIHandler", "StaticFiles", "TortoiseLifespan", "get_asgi_application"]
 
 
 class TortoiseLifespan:
@@ -228,14 +231,70 @@ class ASGIHandler(django_asgi.ASGIHandler):
         body_file.close()
 
 
+async def _never_called(request: Any) -> None:  # pragma: no cover - see StaticFiles
+    raise AssertionError("StaticFiles uses servestatic's middleware as a file table only")
+
+
+class StaticFiles:
+    """ASGI middleware: serves ``STATIC_URL`` with servestatic, before Django's handler.
+
+    The files are the ones servestatic's Django integration finds (``STATIC_ROOT``
+    after ``collectstatic``; the finders' app directories with
+    ``SERVESTATIC_USE_FINDERS = True``; its other ``SERVESTATIC_*`` settings apply)
+    and are sent by its ASGI responder, which reads them off the loop.  Only paths
+    under the static prefix are looked up: every other request reaches ``app``
+    unchanged, with no thread hop.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        try:
+            from servestatic.asgi import FileServerASGI
+            from servestatic.middleware import ServeStaticMiddleware
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                'ASYNC_DRF["SERVE_STATIC"] needs servestatic: pip install "async_drf[static]"'
+            ) from exc
+        self.app = app
+        self.responder = FileServerASGI
+        # The middleware reads servestatic's Django settings and builds the URL -> file
+        # table; it is used as that table only, never called as middleware.
+        self.files = ServeStaticMiddleware(_never_called)
+        self.prefix = self.files.static_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # Django's path_info: the path without the ASGI root_path (SCRIPT_NAME).
+            path = scope["path"].removeprefix(scope.get("root_path", ""))
+            if path.startswith(self.prefix):
+                static_file = await self.find_file(path)
+                if static_file is not None:
+                    await self.responder(static_file)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def find_file(self, path: str) -> Any:
+        """The static file for ``path``, or None to let Django answer."""
+        if self.files.autorefresh:
+            # SERVESTATIC_AUTOREFRESH (the default with DEBUG): look on disk each time.
+            return await run_sync(self.files.find_file, path)
+        return self.files.files.get(path)
+
+
 def get_asgi_application(
-    *, config: dict[str, Any] | None = None, generate_schemas: bool | None = None
+    *,
+    config: dict[str, Any] | None = None,
+    generate_schemas: bool | None = None,
+    serve_static: bool | None = None,
 ) -> TortoiseLifespan:
     """Django's ASGI application wrapped to start and stop Tortoise with the server.
 
     Call it where you would call ``django.core.asgi.get_asgi_application()``; run the
     server with ``--lifespan on`` so that a failed start-up stops it.  HTTP requests go
-    to ``ASGIHandler``, Django's handler without its per-request thread.
+    to ``ASGIHandler``, Django's handler without its per-request thread, or first to
+    ``StaticFiles`` when ``serve_static`` (default ``ASYNC_DRF["SERVE_STATIC"]``).
     """
     django.setup(set_prefix=False)
-    return TortoiseLifespan(ASGIHandler(), config=config, generate_schemas=generate_schemas)
+    app: ASGIApp = ASGIHandler()
+    if async_settings.SERVE_STATIC if serve_static is None else serve_static:
+        app = StaticFiles(app)
+    return TortoiseLifespan(app, config=config, generate_schemas=generate_schemas)

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # Under Django's WSGI handler every request runs on a new event loop: initialise
     # Tortoise lazily and close its connections at the end of each request.
     "WSGI_CLOSE_CONNECTIONS": True,
+    # get_asgi_application() serves STATIC_URL itself (asgi.StaticFiles, servestatic),
+    # with DEBUG on or off.
+    "SERVE_STATIC": False,
     # Path prefixes (of request.path_info) where async_drf.handlers answer Django-level
     # errors with {"detail": ...} JSON instead of Django's HTML pages.
     "API_PATH_PREFIXES": ["/api/"],

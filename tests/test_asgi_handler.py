@@ -185,20 +185,6 @@ def bookkeeping_spy(monkeypatch):
     signals.request_finished.disconnect(finished)
 
 
-@pytest.fixture
-def thread_starts(monkeypatch):
-    """Counts threads started while the test runs."""
-    started = []
-    original = threading.Thread.start
-
-    def start(self):
-        started.append(self.name)
-        return original(self)
-
-    monkeypatch.setattr(threading.Thread, "start", start)
-    return started
-
-
 # -- the fast path ------------------------------------------------------------------
 
 
