@@ -12,6 +12,7 @@ WORKERS ?= 1
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
 	@echo "make demo     install, prepare the demo databases and serve it on http://$(HOST):$(PORT)/"
+	@echo "              (DEBUG off; make demo DEBUG=1 turns it on)"
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
@@ -27,11 +28,20 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
+# DEBUG is off unless asked for: `make demo DEBUG=1` (only on the command line, so a
+# DEBUG variable in the shell's environment does not turn it on) or DEMO_DEBUG=1.
+DEMO_ENV := $(if $(filter command line,$(origin DEBUG)),DEMO_DEBUG=$(DEBUG))
+
 demo: install
 	cd demo && ../$(BIN)/python manage.py migrate --noinput
 	cd demo && ../$(BIN)/python manage.py setup_demo
-	cd demo && exec ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) --port $(PORT) \
-		--workers $(WORKERS) --lifespan on
+	@if [ "$(if $(DEMO_ENV),$(DEBUG),$(DEMO_DEBUG))" = 1 ]; then \
+		echo "DEBUG is on: error pages show settings and local variables (passwords masked)."; \
+	else \
+		echo "DEBUG is off; to turn it on: make demo DEBUG=1 (or DEMO_DEBUG=1 make demo)."; \
+	fi
+	cd demo && $(DEMO_ENV) exec ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) \
+		--port $(PORT) --workers $(WORKERS) --lifespan on
 
 # SQLite first; then, when ASYNC_DRF_TEST_DB_URL names a PostgreSQL database, the
 # same suite again on PostgreSQL (CI sets it).

@@ -12,9 +12,9 @@ Django static files (no CDN, so the page works offline).  Enable it with::
              name="swagger-ui"),
     ]
 
-The static files are served like any other: ``runserver`` with DEBUG, or
-``collectstatic`` plus the web server / WhiteNoise / Django's
-``ASGIStaticFilesHandler`` under uvicorn.
+The static files are served like any other: ``runserver`` with DEBUG, the web
+server after ``collectstatic``, or ``get_asgi_application()`` itself with
+``ASYNC_DRF["SERVE_STATIC"]`` (servestatic, DEBUG on or off).
 """
 
 from __future__ import annotations

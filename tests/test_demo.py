@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 PASSWORD = "test-password"
 UPSTREAM_LIMIT = 3  # DEMO_UPSTREAM_RATE for this test
+TOKEN_LIMIT = 4  # DEMO_TOKEN_RATE for this test
 
 pytestmark = pytest.mark.sqlite_only  # the demo's own SQLite files, not the test database
 
@@ -29,8 +31,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=DEMO,
         env=env,
@@ -38,23 +40,31 @@ def manage(env: dict[str, str], *args: str) -> str:
         text=True,
         timeout=60,
     )
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = run_manage(env, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def demo_env(var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment the demo runs in: this one without DEMO_* (a developer's
+    DEMO_DEBUG, database URLs...), plus ``settings``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DEMO_")}
+    # DJANGO_SETTINGS_MODULE: the test run exports tests.settings.
+    env.update(DJANGO_SETTINGS_MODULE="demo.settings", DEMO_VAR_DIR=str(var_dir), **settings)
+    return env
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The demo on fresh SQLite files, served by uvicorn; yields (process, base URL, token)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DEMO_DATABASE_URL", "DEMO_TORTOISE_URL", "DEMO_REDIS_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="demo.settings",  # the test run exports tests.settings
-        DEMO_VAR_DIR=str(tmp_path_factory.mktemp("demo-var")),
+    env = demo_env(
+        tmp_path_factory.mktemp("demo-var"),
         DEMO_PASSWORD=PASSWORD,
         DEMO_UPSTREAM_RATE=f"{UPSTREAM_LIMIT}/min",
+        DEMO_TOKEN_RATE=f"{TOKEN_LIMIT}/min",
     )
     manage(env, "migrate", "--noinput")
     output = manage(env, "setup_demo")
@@ -245,6 +255,126 @@ def test_throttling(client: httpx.Client) -> None:
     assert statuses[-1] == 429
     assert set(statuses[:-1]) <= {200}
     assert int(response.headers["Retry-After"]) > 0
+
+
+# -- safe defaults: DEBUG off, hosts, framing, JSON errors, static files -------------
+
+
+def test_token_endpoint_is_throttled(client: httpx.Client) -> None:
+    """Each guess costs a password hash: after DEMO_TOKEN_RATE guesses, 429."""
+    statuses = []
+    for _ in range(TOKEN_LIMIT + 1):
+        response = client.post("/api/token/", data={"username": "demo", "password": "guess"})
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) <= {400, 200}  # test_token_endpoint may have used one slot
+    assert response.json()["detail"].startswith("Request was throttled.")
+    assert int(response.headers["Retry-After"]) > 0
+    # Other endpoints count against their own rates.
+    assert client.get("/api/posts/1/").status_code == 200
+
+
+def test_pages_may_not_be_framed(client: httpx.Client) -> None:
+    for url in ("/api/posts/", "/api-auth/login/", "/api/docs/", "/api/nope/"):
+        assert client.get(url).headers["X-Frame-Options"] == "DENY", url
+
+
+def test_a_foreign_host_is_refused(client: httpx.Client) -> None:
+    """The Host header becomes the host of pagination links: only ALLOWED_HOSTS."""
+    response = client.get("/api/posts/", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Invalid Host header."}
+    page = client.get("/api-auth/login/", headers={"Host": "evil.example"})
+    assert (page.status_code, page.headers["Content-Type"]) == (400, "text/html; charset=utf-8")
+    assert "localhost" in client.get("/api/posts/", headers={"Host": "localhost"}).json()["next"]
+
+
+def test_unknown_api_path_is_a_json_404(client: httpx.Client) -> None:
+    response = client.get("/api/nope/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}  # DEBUG off: no URL list either
+    page = client.get("/nope/")
+    assert (page.status_code, page.headers["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert "Using the URLconf" not in page.text
+
+
+def test_too_many_fields_and_oversized_bodies_are_json_400s(client: httpx.Client) -> None:
+    fields = {f"f{i}": "1" for i in range(1001)}  # DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+    for response in (
+        client.get("/api/posts/", params=fields),
+        client.post("/api/status/", data=fields),
+        client.post("/api/status/", json={"text": "x" * 2_700_000}),  # > 2.5 MB
+    ):
+        assert response.status_code == 400, response.text
+        assert response.headers["Content-Type"] == "application/json"
+        assert list(response.json()) == ["detail"], response.text
+
+
+def test_static_files_are_served_with_debug_off(client: httpx.Client) -> None:
+    """The browsable API's CSS and JS (Swagger UI's: test_openapi_schema...)."""
+    page = client.get("/api/posts/", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert "/static/rest_framework/css/bootstrap.min.css" in assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.headers["Content-Type"].startswith(("text/css", "text/javascript")), asset
+
+
+def test_debug_page_masks_database_and_cache_passwords(tmp_path: Path) -> None:
+    """With DEMO_DEBUG=1 the page shows settings and frame variables: the URLs'
+    passwords are masked by async_drf.debug.SafeExceptionReporterFilter."""
+    env = demo_env(
+        tmp_path,
+        DEMO_DEBUG="1",
+        DEMO_TORTOISE_URL="postgres://blog:pw-tortoise@db.invalid:5432/blog",
+        DEMO_REDIS_URL="redis://:pw-redis@cache.invalid:6379/0",
+    )
+    code = (
+        "import os, sys, django\n"
+        "django.setup()\n"
+        "from django.test import RequestFactory\n"
+        "from django.views.debug import technical_500_response\n"
+        "dsn = os.environ['DEMO_TORTOISE_URL']\n"
+        "try:\n"
+        "    raise RuntimeError(dsn.split('@')[1])\n"
+        "except RuntimeError:\n"
+        "    page = technical_500_response(RequestFactory().get('/'), *sys.exc_info())\n"
+        "print(page.content.decode())\n"
+    )
+    # Not `manage.py shell`: its system checks would load the PostgreSQL driver.
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=DEMO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    page = result.stdout
+    assert "TORTOISE_ORM" in page and "dsn" in page
+    assert "postgres://blog:********************@db.invalid:5432/blog" in page
+    assert "redis://:********************@cache.invalid:6379/0" in page
+    assert "pw-" not in page
+
+
+def test_check_deploy_is_clean_with_the_production_switch(tmp_path: Path) -> None:
+    production = demo_env(tmp_path, DEMO_PRODUCTION="1", DEMO_SECRET_KEY=secrets.token_urlsafe(50))
+    result = run_manage(production, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    # The default (http on 127.0.0.1) is not a deployment, and says so.
+    result = run_manage(demo_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 1
+    for check in ("W004", "W008", "W009", "W012", "W016"):  # HSTS, SSL, key, cookies
+        assert f"security.{check}" in result.stderr
+
+
+def test_the_production_switch_refuses_unsafe_settings(tmp_path: Path) -> None:
+    result = run_manage(demo_env(tmp_path, DEMO_PRODUCTION="1"), "check")
+    assert "DEMO_PRODUCTION=1 needs DEMO_SECRET_KEY" in result.stderr
+    key = secrets.token_urlsafe(50)
+    both = demo_env(tmp_path, DEMO_PRODUCTION="1", DEMO_SECRET_KEY=key, DEMO_DEBUG="1")
+    assert "exclude each other" in run_manage(both, "check").stderr
 
 
 # -- stopping --------------------------------------------------------------------------

@@ -189,3 +189,7 @@ class StatusView(AsyncAPIView):
 
 class TokenView(AsyncAPIView, ObtainAuthToken):
     """``POST username, password`` -> ``{"token": ...}`` (rest_framework.authtoken)."""
+
+    # DRF's view has no throttle: each password guess costs a hash of ~0.35 s of CPU.
+    throttle_classes = [AsyncScopedRateThrottle]
+    throttle_scope = "token"  # rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"]

@@ -3,20 +3,51 @@ whose users, sessions and tokens live in Django's ORM.
 
 Everything that differs between a laptop and a server comes from the environment
 (see README.md): SQLite files under ``demo/var/`` and a per-process memory cache by
-default; PostgreSQL and Redis when their URLs are given.
+default; PostgreSQL and Redis when their URLs are given.  The defaults are safe to
+copy: DEBUG off, local hosts only, X-Frame-Options DENY, a throttled token endpoint;
+``DEMO_PRODUCTION=1`` adds what ``manage.py check --deploy`` asks for (HTTPS only).
 """
 
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DEMO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-not-a-secret")
-DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = ["*"]
+# -- security ----------------------------------------------------------------------
+PRODUCTION = os.environ.get("DEMO_PRODUCTION") == "1"
+# DEBUG shows settings, local variables and SQL to whoever triggers an error: only
+# on request (`make demo DEBUG=1`), never with DEMO_PRODUCTION.
+DEBUG = os.environ.get("DEMO_DEBUG") == "1"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEMO_DEBUG=1 and DEMO_PRODUCTION=1 exclude each other.")
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DEMO_PRODUCTION=1 needs DEMO_SECRET_KEY (50+ random chars).")
+    SECRET_KEY = "demo-only-not-a-secret"
+# The Host header becomes the host of every absolute link (pagination): accept only
+# the names this server is reached by.
+ALLOWED_HOSTS = os.environ.get("DEMO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+X_FRAME_OPTIONS = "DENY"  # XFrameOptionsMiddleware: no page may be framed (clickjacking)
+# Settings and frame variables on the DEBUG page and in error reports with the
+# passwords of database and cache URLs masked (Django masks only secret-looking names).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "async_drf.debug.SafeExceptionReporterFilter"
+# Django-level errors under /api/ as {"detail": ...} JSON (handler400... in urls.py).
+CSRF_FAILURE_VIEW = "async_drf.handlers.csrf_failure"
+if PRODUCTION:
+    # HTTPS only, behind a TLS proxy: uvicorn trusts X-Forwarded-Proto from
+    # --forwarded-allow-ips (127.0.0.1 by default).
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DEMO_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -27,16 +58,21 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "async_drf",
     "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served locally
+    # servestatic's system checks; after staticfiles, whose runserver keeps serving
+    # static files under `manage.py runserver`.
+    "servestatic",
     "blog",
 ]
 
-# Django's own middleware is async-capable: none of it costs a thread hop.
+# Django's middleware (MiddlewareMixin) runs each process_* method through
+# sync_to_async under ASGI: one thread per request, a hop per method.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "demo.urls"
@@ -56,6 +92,13 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"  # for `manage.py collectstatic`; not needed to serve
+ASYNC_DRF = {
+    # get_asgi_application() serves STATIC_URL itself (servestatic, on the loop), with
+    # DEBUG on or off: the browsable API's CSS and Swagger UI's JavaScript.
+    "SERVE_STATIC": True,
+}
+SERVESTATIC_USE_FINDERS = True  # straight from the apps' static/ folders
 
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -140,6 +183,8 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("DEMO_ANON_RATE", "100/min"),
         "user": os.environ.get("DEMO_USER_RATE", "1000/min"),
         "upstream": os.environ.get("DEMO_UPSTREAM_RATE", "30/min"),  # the /api/upstream/ view
+        # /api/token/: each guess costs a password hash (~0.35 s of CPU).
+        "token": os.environ.get("DEMO_TOKEN_RATE", "10/min"),
     },
 }
 

@@ -13,6 +13,13 @@ router = AsyncDefaultRouter()  # DRF's DefaultRouter with an async API root view
 router.register("authors", views.AuthorViewSet)  # basename "author", from the Tortoise model
 router.register("tags", views.TagViewSet)
 
+# Django-level errors (unknown URL, disallowed Host, too many fields, oversized body,
+# uncaught exception) as {"detail": ...} JSON under /api/, Django's pages elsewhere.
+handler400 = "async_drf.handlers.bad_request"
+handler403 = "async_drf.handlers.permission_denied"
+handler404 = "async_drf.handlers.page_not_found"
+handler500 = "async_drf.handlers.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/")),
     path("api/posts/", views.PostList.as_view(), name="post-list"),
