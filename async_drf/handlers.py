@@ -57,8 +57,12 @@ def is_api_path(request: HttpRequest) -> bool:
     return request.path_info.startswith(tuple(async_settings.API_PATH_PREFIXES))
 
 
-def _json(detail: Any, status: int) -> JsonResponse:
-    return JsonResponse({"detail": str(detail)}, status=status)
+def _json_or_page(
+    request: HttpRequest, status: int, detail: Any, django_view: Any, *args: Any
+) -> HttpResponse:
+    if is_api_path(request):
+        return JsonResponse({"detail": str(detail)}, status=status)
+    return django_view(request, *args)
 
 
 def bad_request_detail(exception: BaseException | None) -> str:
@@ -77,9 +81,8 @@ def bad_request(
     template_name: str = defaults.ERROR_400_TEMPLATE_NAME,
 ) -> HttpResponse:
     """400 handler: JSON under the API's paths, Django's page elsewhere."""
-    if is_api_path(request):
-        return _json(bad_request_detail(exception), 400)
-    return defaults.bad_request(request, exception, template_name)
+    detail = bad_request_detail(exception)
+    return _json_or_page(request, 400, detail, defaults.bad_request, exception, template_name)
 
 
 def permission_denied(
@@ -88,9 +91,8 @@ def permission_denied(
     template_name: str = defaults.ERROR_403_TEMPLATE_NAME,
 ) -> HttpResponse:
     """403 handler: JSON under the API's paths, Django's page elsewhere."""
-    if is_api_path(request):
-        return _json(exceptions.PermissionDenied.default_detail, 403)
-    return defaults.permission_denied(request, exception, template_name)
+    detail = exceptions.PermissionDenied.default_detail
+    return _json_or_page(request, 403, detail, defaults.permission_denied, exception, template_name)
 
 
 def page_not_found(
@@ -99,24 +101,21 @@ def page_not_found(
     template_name: str = defaults.ERROR_404_TEMPLATE_NAME,
 ) -> HttpResponse:
     """404 handler: JSON under the API's paths, Django's page elsewhere."""
-    if is_api_path(request):
-        return _json(exceptions.NotFound.default_detail, 404)
-    return defaults.page_not_found(request, exception, template_name)
+    detail = exceptions.NotFound.default_detail
+    return _json_or_page(request, 404, detail, defaults.page_not_found, exception, template_name)
 
 
 def server_error(
     request: HttpRequest, template_name: str = defaults.ERROR_500_TEMPLATE_NAME
 ) -> HttpResponse:
     """500 handler: JSON under the API's paths, Django's page elsewhere."""
-    if is_api_path(request):
-        return _json(exceptions.APIException.default_detail, 500)
-    return defaults.server_error(request, template_name)
+    detail = exceptions.APIException.default_detail
+    return _json_or_page(request, 500, detail, defaults.server_error, template_name)
 
 
 def csrf_failure(
     request: HttpRequest, reason: str = "", template_name: str = csrf.CSRF_FAILURE_TEMPLATE_NAME
 ) -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: DRF's ``CSRF Failed: ...`` 403 under the API's paths."""
-    if is_api_path(request):
-        return _json(f"CSRF Failed: {reason}", 403)
-    return csrf.csrf_failure(request, reason, template_name)
+    detail = f"CSRF Failed: {reason}"
+    return _json_or_page(request, 403, detail, csrf.csrf_failure, reason, template_name)
