@@ -38,10 +38,16 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
     Settings and request META are cleansed as Django does (by name, through dicts,
     lists and tuples), and every string in them is passed through ``cleanse_text``.
     Frame variables, which Django shows as they are unless ``sensitive_variables``
-    names them, are searched through dicts, lists, tuples and sets: a secret-looking
-    key or named-tuple field is masked and strings go through ``cleanse_text``.  A
-    value with nothing to mask is shown unchanged (the same object).
+    names them, are searched through dicts, lists, tuples and sets: a key or
+    named-tuple field matching ``hidden_names`` is masked and strings go through
+    ``cleanse_text``.  A value with nothing to mask is shown unchanged (the same
+    object).
     """
+
+    # Names whose values are masked inside values (dict keys, named-tuple fields,
+    # name=value pairs in text): Django's hidden_settings without AUTH and API, which
+    # would also catch a blog's "author" and "rapid".
+    hidden_names = _lazy_re_compile("TOKEN|KEY|SECRET|PASS|PWD|SIGNATURE|COOKIE", flags=re.I)
 
     def cleanse_text(self, text: str) -> str:
         """``text`` with URL passwords and secret-looking ``name=value`` values masked."""
@@ -52,7 +58,7 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
 
     def _mask_named_value(self, match: re.Match[str]) -> str:
         name, equals, value = match.groups()
-        if not value or not self.hidden_settings.search(name):
+        if not value or not self.hidden_names.search(name):
             return match.group(0)
         return f"{name}{equals}{self.cleansed_substitute}"
 
@@ -90,7 +96,7 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
         return {key: self._cleanse_item(key, item, seen, depth) for key, item in items}
 
     def _cleanse_item(self, name: Any, value: Any, seen: dict[int, Any], depth: int) -> Any:
-        if isinstance(name, str) and self.hidden_settings.search(name):
+        if isinstance(name, str) and self.hidden_names.search(name):
             return self.cleansed_substitute
         return self.cleanse_value(value, seen, depth - 1)
 

@@ -29,7 +29,14 @@ from rest_framework import exceptions
 
 from .settings import async_settings
 
-__all__ = ["bad_request", "csrf_failure", "page_not_found", "permission_denied", "server_error"]
+__all__ = [
+    "bad_request",
+    "csrf_failure",
+    "is_api_path",
+    "page_not_found",
+    "permission_denied",
+    "server_error",
+]
 
 # Django's 400s, most specific first: (exception class, detail, setting with the limit).
 _BAD_REQUESTS: list[tuple[type[Exception], Any, str | None]] = [

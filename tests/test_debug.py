@@ -116,6 +116,7 @@ def test_settings_are_masked_inside_dicts_and_lists():
             f"host=db user=blog password={STARS} port=5432",
         ),
         ("x = 1, page=2", "x = 1, page=2"),
+        ("/api/posts/?author=2&token=t", f"/api/posts/?author=2&token={STARS}"),
         ("user@example.com", "user@example.com"),
     ],
 )
@@ -130,11 +131,11 @@ def test_frame_variables_are_searched_and_unchanged_when_clean():
     reporter = SafeExceptionReporterFilter()
     clean = {"rows": [1, 2, (3, "text")], "name": "Ada"}
     assert reporter.cleanse_special_types(None, clean) is clean
-    leaky = {"rows": [1, {"url": TORTOISE_URL}], "auth_token": "abc", "n": 1}
+    leaky = {"rows": [1, {"url": TORTOISE_URL}], "auth_token": "abc", "author": 1}
     assert reporter.cleanse_special_types(None, leaky) == {
         "rows": [1, {"url": f"postgres://blog:{STARS}@db.internal:5432/blog"}],
         "auth_token": STARS,
-        "n": 1,
+        "author": 1,  # Django's settings rule (AUTH) would hide it
     }
     assert leaky["rows"][1]["url"] == TORTOISE_URL  # the program's own value is untouched
     params = Params("blog", SECRET, "blog")
