@@ -22,6 +22,7 @@ from .compat import ObjectDoesNotExistError
 from .concurrency import mark_inline, maybe_await
 from .mixins import _get_queryset
 from .orm import get_model, is_model_class, is_queryset
+from .settings import async_settings
 from .views import AsyncAPIView
 
 __all__ = [
@@ -65,7 +66,11 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
 
     ``queryset`` may be a Tortoise model class (usable at import time, before
     Tortoise is initialised) or a QuerySet; each request gets a fresh ``.all()``.
+    ``etag_class`` (e.g. :class:`~async_drf.conditional.ModelETag`) turns on ETags,
+    ``If-None-Match`` and ``If-Match`` for retrieve, update and destroy.
     """
+
+    etag_class = async_settings.DEFAULT_ETAG_CLASS
 
     def get_queryset(self) -> Any:
         assert self.queryset is not None, (

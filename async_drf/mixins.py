@@ -16,6 +16,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from .concurrency import is_async_callable, is_inline, maybe_await, run_sync
+from .conditional import check_preconditions, delete_instance, guard_write
 from .orm import is_model_class, is_queryset
 
 __all__ = [
@@ -131,8 +132,13 @@ class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin):
 
     async def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         instance = await maybe_await(self.get_object)
+        # With an etag_class: If-None-Match may answer 304, If-Match 412.
+        etag, not_modified = check_preconditions(self, request, instance)
+        if not_modified is not None:
+            return not_modified
         serializer = await _get_serializer(self, instance)
-        return Response(await _serialized_data(serializer))
+        headers = {"ETag": etag} if etag is not None else None
+        return Response(await _serialized_data(serializer), headers=headers)
 
 
 class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
@@ -141,10 +147,12 @@ class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
     async def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         instance = await maybe_await(self.get_object)
-        serializer = await _get_serializer(self, instance, data=request.data, partial=partial)
+        with guard_write(self, request, instance) as guard:  # If-Match: a conditional UPDATE
+            serializer = await _get_serializer(self, instance, data=request.data, partial=partial)
+            data = await _validate_and_save(serializer, self.perform_update)
         # Tortoise keeps no prefetch cache to invalidate (DRF clears Django's here):
         # async_drf serializers fetch the relations they render when asked for data.
-        return Response(await _validate_and_save(serializer, self.perform_update))
+        return Response(data, headers=guard.headers(serializer.instance))
 
     async def perform_update(self, serializer: Any) -> None:
         await _save(serializer)
@@ -159,11 +167,12 @@ class AsyncDestroyModelMixin(mixins.DestroyModelMixin):
 
     async def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         instance = await maybe_await(self.get_object)
-        await maybe_await(self.perform_destroy, instance)
+        with guard_write(self, request, instance):  # If-Match: a conditional DELETE
+            await maybe_await(self.perform_destroy, instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     async def perform_destroy(self, instance: Any) -> None:
-        await instance.delete()
+        await delete_instance(instance)
 
 
 # The default save hooks: with a DRF serializer, _validate_and_save runs their sync

@@ -42,6 +42,7 @@ from tortoise.queryset import AwaitableQuery
 from tortoise.transactions import in_transaction
 
 from .concurrency import is_async_callable, maybe_await
+from .conditional import save_instance
 from .exceptions import translate_exception
 from .fields import ModelInfo, build_standard_field, get_model_info
 from .relations import (
@@ -646,7 +647,12 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         return instance
 
     async def aupdate(self, instance: Any, validated_data: dict[str, Any]) -> Any:
-        """Async twin of DRF's ModelSerializer.update: set attributes, ``save()``, reset m2m."""
+        """Async twin of DRF's ModelSerializer.update: set attributes, save them, reset m2m.
+
+        Only the columns of the validated data (and ``auto_now`` ones) are written, so
+        concurrent updates of other fields are kept; with ``If-Match`` on the view the
+        UPDATE is conditional (:func:`async_drf.conditional.save_instance`).
+        """
         model = type(instance)
         data, many = split_many(model, validated_data)
         for attr, value in data.items():
@@ -655,7 +661,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             if reference is not None:  # a cached related object would now be stale
                 instance.__dict__.pop(f"_{reference.model_field_name}", None)
         async with _atomic(model, many) as conn:
-            await instance.save(using_db=conn)
+            await save_instance(instance, data, using_db=conn)
             await self._aset_many(instance, many, conn, clear=True)
         return instance
 

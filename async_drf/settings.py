@@ -29,9 +29,12 @@ DEFAULTS: dict[str, Any] = {
     # Path prefixes (of request.path_info) where async_drf.handlers answer Django-level
     # errors with {"detail": ...} JSON instead of Django's HTML pages.
     "API_PATH_PREFIXES": ["/api/"],
+    # The etag_class of generic views (async_drf.conditional.ModelETag turns on ETags,
+    # If-None-Match and If-Match everywhere); None ignores those headers, as DRF does.
+    "DEFAULT_ETAG_CLASS": None,
 }
 
-IMPORT_STRINGS: list[str] = []
+IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]
 
 
 class AsyncDRFSettings(APISettings):

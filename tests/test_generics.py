@@ -3,6 +3,7 @@ query counts."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from unittest.mock import ANY
 
@@ -355,6 +356,43 @@ async def test_partial_update(posts: list[Post]) -> None:
     assert response.status_code == 200
     assert response.data == {**body(posts[0]), "body": "patched"}
     assert (await Post.get(id=posts[0].id)).body == "patched"
+
+
+async def test_partial_update_writes_only_its_columns(
+    posts: list[Post], queries: Any, hops: Any
+) -> None:
+    """PATCH writes the columns it changes and the auto_now one, nothing else: a
+    concurrent PATCH of another field is not overwritten with the value read."""
+    before = (await Post.get(id=posts[0].id)).updated
+    queries.reset()
+    response = await call(PostDetail, "patch", data={"body": "patched"}, pk=posts[0].id)
+    assert response.status_code == 200
+    assert response.data == {**body(posts[0]), "body": "patched"}
+    assert queries.count == 3  # the row, the unique_together check, the UPDATE
+    assert _qmarks(queries.queries[-1]) == 'UPDATE "post" SET "body"=?,"updated"=? WHERE "id"=?'
+    assert hops.count == 0
+    after = await Post.get(id=posts[0].id)
+    assert after.body == "patched"
+    assert after.updated > before  # auto_now still set
+
+
+async def test_update_writes_the_validated_columns(posts: list[Post], queries: Any) -> None:
+    """PUT writes what it validated: an omitted optional field keeps its value."""
+    await Post.filter(id=posts[0].id).update(published=False)
+    data = {"title": "renamed", "body": "new body", "author": posts[0].author_id}
+    queries.reset()
+    response = await call(PostDetail, "put", data=data, pk=posts[0].id)
+    assert response.status_code == 200
+    assert response.data == {**data, "id": posts[0].id, "published": False}
+    assert queries.count == 4  # the row, the author exists, unique_together, the UPDATE
+    assert _qmarks(queries.queries[-1]) == (
+        'UPDATE "post" SET "title"=?,"body"=?,"author_id"=?,"updated"=? WHERE "id"=?'
+    )
+
+
+def _qmarks(sql: str) -> str:
+    """``sql`` with PostgreSQL's numbered placeholders written as SQLite's ``?``."""
+    return re.sub(r"\$\d+", "?", sql)
 
 
 async def test_destroy(posts: list[Post]) -> None:

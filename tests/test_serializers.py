@@ -1,6 +1,7 @@
 """Serializer / ModelSerializer async forms: ais_valid, asave, acreate, aupdate, adata."""
 
 import asyncio
+import re
 
 import pytest
 from rest_framework import serializers as drf
@@ -84,6 +85,49 @@ async def test_partial_update_writes_only_given_fields(tortoise_db):
     await s.asave()
     stored = await Author.get(pk=ann.pk)
     assert (stored.name, stored.email) == ("ann", None)
+
+
+async def test_aupdate_writes_only_the_changed_columns(tortoise_db, queries):
+    """An UPDATE of the validated columns (a relation by its column), never the rest."""
+    ann, bo = await Author.create(name="ann"), await Author.create(name="bo")
+    post = await Post.create(title="t", body="b", author=ann)
+    s = PostSerializer(post, data={"title": "t2"}, partial=True)
+    assert await s.ais_valid(), s.errors
+    queries.reset()
+    await s.asave(author=bo)  # a related object: its column is written
+    assert [_qmarks(q) for q in queries.queries] == [
+        'UPDATE "post" SET "title"=?,"author_id"=?,"updated"=? WHERE "id"=?'
+    ]
+    stored = await Post.get(pk=post.pk)
+    assert (stored.title, stored.body, stored.author_id) == ("t2", "b", bo.pk)
+
+
+async def test_aupdate_changing_no_column_writes_nothing(tortoise_db, queries):
+    """Author has no auto_now column: an update that sets no column runs no UPDATE."""
+    ann = await Author.create(name="ann")
+    s = AuthorSerializer(ann, data={}, partial=True)
+    assert await s.ais_valid(), s.errors
+    queries.reset()
+    assert await s.asave() is ann
+    assert queries.queries == []
+
+
+async def test_aupdate_of_an_attribute_that_is_not_a_column_saves_the_row(tortoise_db, queries):
+    """An attribute the serializer does not know as a column (a property, say) may set
+    any column: the whole row is written, as before."""
+    ann = await Author.create(name="ann")
+    s = AuthorSerializer(ann, data={"name": "ann2"}, partial=True)
+    assert await s.ais_valid(), s.errors
+    queries.reset()
+    await s.asave(nickname="an")
+    assert [_qmarks(q) for q in queries.queries] == [
+        'UPDATE "author" SET "name"=?,"email"=?,"created"=? WHERE "id"=?'
+    ]
+
+
+def _qmarks(sql):
+    """``sql`` with PostgreSQL's numbered placeholders written as SQLite's ``?``."""
+    return re.sub(r"\$\d+", "?", sql)
 
 
 async def test_read_only_fields_never_written(tortoise_db):

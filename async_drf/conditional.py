@@ -1,0 +1,326 @@
+"""Conditional requests (RFC 9110, section 13) and the row writes they guard.
+
+A generic view with an ``etag_class`` (default: ``ASYNC_DRF["DEFAULT_ETAG_CLASS"]``)
+sends its object's ETag on retrieve, answers ``If-None-Match`` with 304 Not Modified,
+and turns ``If-Match`` on an update or delete into a compare-and-swap in the database:
+the UPDATE or DELETE itself carries ``WHERE <pk> = ? AND <the columns the ETag was
+computed from still hold the values read>``; when it touches no row the answer is
+412 Precondition Failed.  A view without one ignores these headers, as DRF does.
+
+``save_instance`` and ``delete_instance`` are the writes ModelSerializer and the
+mixins use: only the columns behind the changed attributes are written (plus
+``auto_now`` ones), conditionally when the view guarded the instance.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponseNotModified
+from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from tortoise import fields as orm_fields
+from tortoise import timezone
+from tortoise.models import Model
+
+from . import compat
+
+__all__ = [
+    "ALL_FIELDS",
+    "ModelETag",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "check_preconditions",
+    "delete_instance",
+    "guard_write",
+    "save_instance",
+]
+
+ALL_FIELDS = "__all__"
+
+_SAFE_METHODS = ("GET", "HEAD")
+_GUARD = "_async_drf_guard"  # instance attribute: the condition its next write must meet
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("The resource has changed: fetch it again to get its current ETag.")
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _("This request must be conditional: send If-Match with the resource's ETag.")
+    default_code = "precondition_required"
+
+
+NONE_MATCH_FAILED = _("The resource matches the request's If-None-Match header.")
+
+
+class ModelETag:
+    """Strong ETags for the rows of a Tortoise model (``etag_class`` of a generic view).
+
+    The ETag is a hash of the row's *version fields*, which an ``If-Match`` write also
+    compares in its WHERE clause: ``version_fields`` when set (a list of columns, or
+    ``"__all__"``), else the model's ``auto_now`` columns (Tortoise sets them on every
+    save), else all its columns.  It names a version of the row, shared by every
+    format the row is rendered in.
+    """
+
+    version_fields: Iterable[str] | str | None = None
+    # Refuse PUT, PATCH and DELETE without If-Match (428 Precondition Required).
+    require_if_match = False
+
+    def get_version_fields(self, model: type[Model]) -> tuple[str, ...]:
+        names = self.version_fields
+        key = (model, names if names is None or isinstance(names, str) else tuple(names))
+        fields = _version_fields.get(key)
+        if fields is None:
+            fields = _version_fields[key] = _resolve_version_fields(model, names)
+        return fields
+
+    def get_etag(self, instance: Model) -> str:
+        meta = instance._meta
+        parts = [meta.db_table, instance.pk]
+        for name in self.get_version_fields(type(instance)):
+            parts.append(_canonical(meta.fields_map[name], getattr(instance, name)))
+        # repr() of the list keeps the parts apart whatever text the values hold.
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        return quote_etag(digest)
+
+    def get_condition(self, instance: Model) -> dict[str, Any]:
+        """The values a write compares: the version fields as ``instance`` holds them."""
+        return {name: getattr(instance, name) for name in self.get_version_fields(type(instance))}
+
+
+_version_fields: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+
+def _columns(model: type[Model]) -> list[str]:
+    meta = model._meta
+    return [name for name in meta.fields_db_projection if name != meta.pk_attr]
+
+
+def _resolve_version_fields(model: type[Model], names: Any) -> tuple[str, ...]:
+    columns = _columns(model)
+    if names is None:
+        auto_now = [n for n in columns if getattr(model._meta.fields_map[n], "auto_now", False)]
+        return tuple(auto_now or columns)
+    if names == ALL_FIELDS:
+        return tuple(columns)
+    unknown = [name for name in names if name not in columns]
+    if unknown or not names:
+        raise ImproperlyConfigured(
+            f"ModelETag.version_fields must name columns of {model.__name__} other than its "
+            f"primary key (or be '{ALL_FIELDS}'); got {list(names)!r}."
+        )
+    return tuple(names)
+
+
+def _canonical(field: Any, value: Any) -> str | None:
+    """``value`` as a read of the column returns it, so a saved instance and a fresh
+    read of the same row give the same ETag (a JSON object's key order, a datetime's
+    time zone and a Decimal's places vary with how the value was obtained)."""
+    if value is None:
+        return None
+    if isinstance(field, orm_fields.JSONField):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    if isinstance(field, orm_fields.DatetimeField | orm_fields.DecimalField):
+        value = field.to_python_value(value)
+    if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+        value = value.astimezone(datetime.UTC)
+    elif isinstance(value, enum.Enum):
+        value = value.value
+    elif isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+# -- evaluating the request's preconditions (RFC 9110, section 13.2.2) -----------------
+
+
+def _if_match_passes(target_etag: str, etags: list[str]) -> bool:
+    # Mirrors django.utils.cache._if_match_passes; differs in that a row always has a
+    # current representation (get_object found it).
+    if etags == ["*"]:
+        return True
+    if target_etag.startswith("W/"):
+        return False  # strong comparison: a weak tag matches nothing
+    return target_etag in etags
+
+
+def _if_none_match_passes(target_etag: str, etags: list[str]) -> bool:
+    # Mirrors django.utils.cache._if_none_match_passes; differs as _if_match_passes.
+    if etags == ["*"]:
+        return False
+    target_etag = target_etag.removeprefix("W/")  # weak comparison
+    return target_etag not in (etag.removeprefix("W/") for etag in etags)
+
+
+@dataclass
+class _Guard:
+    """The condition the next write of an instance must meet (``{}``: the row exists)."""
+
+    condition: dict[str, Any]
+    used: bool = False
+
+
+def check_preconditions(view: Any, request: Any, instance: Model) -> tuple[str | None, Any]:
+    """Evaluate ``If-Match`` and ``If-None-Match`` against ``instance``'s ETag.
+
+    Returns ``(etag, not_modified)``: ``etag`` is None when the view has no
+    ``etag_class`` (the headers are ignored); ``not_modified`` is a 304 response for
+    a GET or HEAD whose ``If-None-Match`` matches, else None.  Raises
+    PreconditionFailed (412) or PreconditionRequired (428).  A PUT, PATCH or DELETE
+    that carries ``If-Match`` and passes guards ``instance``: its next
+    :func:`save_instance` or :func:`delete_instance` is conditional.
+    """
+    etag_class = getattr(view, "etag_class", None)
+    if etag_class is None:
+        return None, None
+    policy = etag_class()
+    etag = policy.get_etag(instance)
+    safe = request.method in _SAFE_METHODS
+    if_match = request.META.get("HTTP_IF_MATCH")
+    if if_match is None and policy.require_if_match and not safe:
+        raise PreconditionRequired()
+    if if_match is not None:
+        etags = parse_etags(if_match)
+        if not _if_match_passes(etag, etags):
+            raise PreconditionFailed()
+        if not safe:
+            condition = {} if etags == ["*"] else policy.get_condition(instance)
+            instance.__dict__[_GUARD] = _Guard(condition)
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None and not _if_none_match_passes(etag, parse_etags(if_none_match)):
+        if not safe:
+            raise PreconditionFailed(NONE_MATCH_FAILED)
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return etag, response
+    return etag, None
+
+
+class guard_write:  # noqa: N801 - a context manager, named like a function
+    """``with guard_write(view, request, instance) as guard:`` around a view's write.
+
+    On entry, the preconditions are evaluated (412 and 428 are raised); on a clean
+    exit, a write that had to be conditional is checked to have been so, and
+    ``guard.headers(obj)`` gives the response's ETag when the write was compared
+    against the whole ETag: the row then holds exactly what ``obj`` holds (after an
+    unconditional write, or ``If-Match: *``, the client reads the row again).
+    """
+
+    def __init__(self, view: Any, request: Any, instance: Model) -> None:
+        self.view, self.request, self.instance = view, request, instance
+        self.written = False
+
+    def __enter__(self) -> guard_write:
+        check_preconditions(self.view, self.request, self.instance)
+        return self
+
+    def __exit__(self, exc_type: Any, *exc_info: Any) -> None:
+        guard = self.instance.__dict__.pop(_GUARD, None)
+        if guard is None or exc_type is not None:
+            return
+        assert guard.used, (
+            f"`{type(self.view).__name__}` received If-Match, but the row was not written "
+            "with `async_drf.conditional.save_instance()` or `delete_instance()`, which "
+            "make the write conditional: use them in a custom `aupdate()` or `perform_*()`."
+        )
+        self.written = bool(guard.condition)
+
+    def headers(self, instance: Any) -> dict[str, str]:
+        if not self.written or not isinstance(instance, Model):
+            return {}
+        return {"ETag": self.view.etag_class().get_etag(instance)}
+
+
+# -- the writes ------------------------------------------------------------------------
+
+
+def _update_columns(model: type[Model], names: Iterable[str]) -> list[str] | None:
+    """The columns behind attributes ``names`` (``author`` -> ``author_id``), plus the
+    ``auto_now`` columns; None (every column) if one is not a column of ``model``."""
+    meta = model._meta
+    columns: list[str] = []
+    for name in names:
+        if name in meta.fk_fields or name in meta.o2o_fields:
+            name = meta.fields_map[name].source_field
+        elif name not in meta.fields_db_projection:
+            return None  # a property or another attribute: it may set any column
+        if name != meta.pk_attr and name not in columns:
+            columns.append(name)
+    for name in _columns(model):
+        if getattr(meta.fields_map[name], "auto_now", False) and name not in columns:
+            columns.append(name)
+    return columns
+
+
+async def save_instance(
+    instance: Model, update_fields: Iterable[str] | None = None, using_db: Any = None
+) -> None:
+    """Save the attributes ``update_fields`` of ``instance`` (None: all of them): only
+    their columns (``author`` is ``author_id``) and the ``auto_now`` ones are written.
+
+    When the view guarded ``instance`` (If-Match), the UPDATE also compares the
+    version fields with the values read, and a row changed since is a
+    PreconditionFailed (412).
+    """
+    model = type(instance)
+    fields = None if update_fields is None else _update_columns(model, update_fields)
+    guard = instance.__dict__.get(_GUARD)
+    if guard is None:
+        if fields is None or fields:
+            await instance.save(update_fields=fields, using_db=using_db)
+        return
+    fields = fields if fields is not None else _columns(model)
+    for name in fields:
+        field = model._meta.fields_map[name]
+        if getattr(field, "auto_now", False):  # as Tortoise's save sets it
+            setattr(instance, name, field.to_python_value(timezone.now()))
+    # With nothing to write, set a column to the value read: the statement still
+    # checks the condition and locks the row for the rest of the transaction.
+    values = {name: getattr(instance, name) for name in fields or _columns(model)[:1]}
+    db = compat.write_db(instance, using_db)
+    await compat.send_pre_save(instance, db, fields)
+    query = _guarded(model, instance, guard).using_db(db)
+    _check_rows(await (query.update(**values) if values else query.exists()), guard)
+    for name in guard.condition.keys() & values.keys():
+        guard.condition[name] = values[name]  # a second write is conditional on this one
+    await compat.send_post_save(instance, db, fields)
+
+
+async def delete_instance(instance: Model, using_db: Any = None) -> None:
+    """``instance.delete()``; conditional, as :func:`save_instance`, when guarded."""
+    guard = instance.__dict__.get(_GUARD)
+    if guard is None:
+        await instance.delete(using_db=using_db)
+        return
+    db = compat.write_db(instance, using_db)
+    await compat.send_pre_delete(instance, db)
+    rows = await _guarded(type(instance), instance, guard).using_db(db).delete()
+    _check_rows(rows, guard)
+    await compat.send_post_delete(instance, db)
+
+
+def _guarded(model: type[Model], instance: Model, guard: _Guard) -> Any:
+    lookups = {
+        (f"{name}__isnull" if value is None else name): (True if value is None else value)
+        for name, value in guard.condition.items()
+    }
+    return model.filter(pk=instance.pk, **lookups)
+
+
+def _check_rows(rows: int, guard: _Guard) -> None:
+    guard.used = True
+    if not rows:
+        raise PreconditionFailed()
