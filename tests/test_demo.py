@@ -189,6 +189,22 @@ def test_only_the_owner_may_edit(client: httpx.Client, auth: dict[str, str]) -> 
     assert response.json() == {"detail": "Only the owner of this object may change it."}
 
 
+def test_if_match_refuses_a_stale_write(client: httpx.Client, auth: dict[str, str]) -> None:
+    etag = client.get("/api/posts/5/").headers["ETag"]
+    assert client.get("/api/posts/5/", headers={"If-None-Match": etag}).status_code == 304
+    edit = client.patch(
+        "/api/posts/5/", json={"body": "Edited"}, headers={**auth, "If-Match": etag}
+    )
+    assert edit.status_code == 200
+    assert edit.headers["ETag"] == client.get("/api/posts/5/").headers["ETag"] != etag
+    stale = client.patch("/api/posts/5/", json={"body": "Lost"}, headers={**auth, "If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json() == {
+        "detail": "The resource has changed: fetch it again to get its current ETag."
+    }
+    assert client.get("/api/posts/5/").json()["body"] == "Edited"
+
+
 def test_token_endpoint(client: httpx.Client, demo: Any) -> None:
     response = client.post("/api/token/", data={"username": "demo", "password": PASSWORD})
     assert response.json() == {"token": demo[2]}

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from async_drf import generics, viewsets
+from async_drf.conditional import ModelETag
 from async_drf.decorators import api_view
 from async_drf.pagination import AsyncCursorPagination, AsyncLimitOffsetPagination
 from async_drf.schemas import AutoSchema
@@ -43,11 +44,16 @@ class PostList(generics.AsyncListCreateAPIView):
 
 
 class PostDetail(generics.AsyncRetrieveUpdateDestroyAPIView):
-    """Read a post; only its owner may change or delete it."""
+    """Read a post; only its owner may change or delete it.
+
+    Responses carry an ETag: send it back in ``If-Match`` with a PUT, PATCH or DELETE,
+    and a change made since you read the post is a 412 instead of being overwritten.
+    """
 
     queryset = Post
     serializer_class = PostSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]
+    etag_class = ModelETag  # computed from Post.updated (auto_now)
 
 
 class CommentList(generics.AsyncListCreateAPIView):
