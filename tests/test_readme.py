@@ -114,6 +114,22 @@ async def test_readme_snippets(readme_db):
     assert m.application is not None
 
 
+async def test_readme_guarded_view(readme_db):
+    """The optimistic concurrency example: 304, then 412 for a stale If-Match."""
+    m = readme_db
+    post = await m.Post.create(title="t", body="b", author=await m.Author.create(name="ann"))
+    view, factory = m.GuardedPostDetail.as_view(), AsyncAPIRequestFactory()
+    etag = (await view(factory.get("/"), pk=post.id))["ETag"]
+    assert (await view(factory.get("/", HTTP_IF_NONE_MATCH=etag), pk=post.id)).status_code == 304
+    edit = factory.patch("/", {"body": "new"}, format="json", HTTP_IF_MATCH=etag)
+    response = await view(edit, pk=post.id)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    stale = factory.patch("/", {"body": "lost"}, format="json", HTTP_IF_MATCH=etag)
+    assert (await view(stale, pk=post.id)).status_code == 412
+    assert (await m.Post.get(id=post.id)).body == "new"
+
+
 async def test_readme_pytest_example_passes(readme_db):
     await readme_db.test_create_post(None)
 
