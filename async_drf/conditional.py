@@ -285,8 +285,8 @@ async def save_instance(
     fields = fields if fields is not None else _columns(model)
     for name in fields:
         field = model._meta.fields_map[name]
-        if getattr(field, "auto_now", False):  # as Tortoise's save sets it
-            setattr(instance, name, field.to_python_value(timezone.now()))
+        if getattr(field, "auto_now", False):
+            setattr(instance, name, _now(field))
     # With nothing to write, set a column to the value read: the statement still
     # checks the condition and locks the row for the rest of the transaction.
     values = {name: getattr(instance, name) for name in fields or _columns(model)[:1]}
@@ -310,6 +310,12 @@ async def delete_instance(instance: Model, using_db: Any = None) -> None:
     rows = await _guarded(type(instance), instance, guard).using_db(db).delete()
     _check_rows(rows, guard)
     await compat.send_post_delete(instance, db)
+
+
+def _now(field: Any) -> Any:
+    # What Tortoise's save sets an auto_now column to (DatetimeField/TimeField.to_db_value).
+    now = timezone.now()
+    return field.to_python_value(now.time() if isinstance(field, orm_fields.TimeField) else now)
 
 
 def _guarded(model: type[Model], instance: Model, guard: _Guard) -> Any:
