@@ -18,13 +18,13 @@ import datetime
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseNotModified
-from django.utils.http import parse_etags, quote_etag
+from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from tortoise import fields as orm_fields
@@ -80,28 +80,34 @@ class ModelETag:
     require_if_match = False
 
     def get_version_fields(self, model: type[Model]) -> tuple[str, ...]:
-        names = self.version_fields
-        key = (model, names if names is None or isinstance(names, str) else tuple(names))
-        fields = _version_fields.get(key)
-        if fields is None:
-            fields = _version_fields[key] = _resolve_version_fields(model, names)
-        return fields
+        return tuple(name for name, _canonical in self._plan(model))
 
     def get_etag(self, instance: Model) -> str:
-        meta = instance._meta
-        parts = [meta.db_table, instance.pk]
-        for name in self.get_version_fields(type(instance)):
-            parts.append(_canonical(meta.fields_map[name], getattr(instance, name)))
-        # repr() of the list keeps the parts apart whatever text the values hold.
-        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-        return quote_etag(digest)
+        parts: list[Any] = [instance._meta.db_table, instance.pk]
+        for name, canonical in self._plan(type(instance)):
+            value = getattr(instance, name)
+            parts.append(None if value is None else canonical(value))
+        # repr() of the list keeps the parts apart whatever text the values hold; a hex
+        # digest needs no escaping inside the quotes.
+        return f'"{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"'
 
     def get_condition(self, instance: Model) -> dict[str, Any]:
         """The values a write compares: the version fields as ``instance`` holds them."""
-        return {name: getattr(instance, name) for name in self.get_version_fields(type(instance))}
+        return {name: getattr(instance, name) for name, _canonical in self._plan(type(instance))}
+
+    def _plan(self, model: type[Model]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        names = self.version_fields
+        key = (model, names if names is None or isinstance(names, str) else tuple(names))
+        plan = _plans.get(key)
+        if plan is None:
+            fields = model._meta.fields_map
+            resolved = _resolve_version_fields(model, names)
+            plan = _plans[key] = tuple((name, _canonical(fields[name])) for name in resolved)
+        return plan
 
 
-_version_fields: dict[tuple[Any, ...], tuple[str, ...]] = {}
+# (model, version_fields) -> ((column, canonical form of its values), ...)
+_plans: dict[tuple[Any, ...], tuple[tuple[str, Callable[[Any], Any]], ...]] = {}
 
 
 def _columns(model: type[Model]) -> list[str]:
@@ -125,19 +131,29 @@ def _resolve_version_fields(model: type[Model], names: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _canonical(field: Any, value: Any) -> str | None:
-    """``value`` as a read of the column returns it, so a saved instance and a fresh
-    read of the same row give the same ETag (a JSON object's key order, a datetime's
-    time zone and a Decimal's places vary with how the value was obtained)."""
-    if value is None:
-        return None
+def _canonical(field: Any) -> Callable[[Any], Any]:
+    """How to write a value of ``field`` as a read of the column returns it, so that a
+    saved instance and a fresh read of its row give the same ETag (a JSON object's key
+    order, a datetime's time zone and a Decimal's places depend on where it came from)."""
     if isinstance(field, orm_fields.JSONField):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    if isinstance(field, orm_fields.DatetimeField | orm_fields.DecimalField):
-        value = field.to_python_value(value)
-    if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
-        value = value.astimezone(datetime.UTC)
-    elif isinstance(value, enum.Enum):
+        return _json
+    if isinstance(field, orm_fields.DatetimeField):
+        return lambda value: _utc(field.to_python_value(value))
+    if isinstance(field, orm_fields.DecimalField):
+        return lambda value: str(field.to_python_value(value))  # the column's places
+    return _plain
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _utc(value: datetime.datetime) -> str:
+    return (value if value.tzinfo is None else value.astimezone(datetime.UTC)).isoformat()
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, enum.Enum):
         value = value.value
     elif isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()

@@ -571,6 +571,15 @@ def test_named_version_fields() -> None:
     assert ModelETag().get_version_fields(Author) == ("name", "email", "created")
 
 
+def test_auto_now_values_are_the_types_tortoise_sets() -> None:
+    from tortoise import fields
+
+    from async_drf.conditional import _now
+
+    assert isinstance(_now(fields.TimeField(auto_now=True)), datetime.time)
+    assert isinstance(_now(fields.DatetimeField(auto_now=True)), datetime.datetime)
+
+
 # -- Tortoise's signals and private hooks (async_drf.compat) ---------------------------
 
 
