@@ -208,13 +208,9 @@ def check_preconditions(view: Any, request: Any, instance: Model) -> tuple[str |
     if_match = request.META.get("HTTP_IF_MATCH")
     if if_match is None and policy.require_if_match and not safe:
         raise PreconditionRequired()
-    if if_match is not None:
-        etags = parse_etags(if_match)
-        if not _if_match_passes(etag, etags):
-            raise PreconditionFailed()
-        if not safe:
-            condition = {} if etags == ["*"] else policy.get_condition(instance)
-            instance.__dict__[_GUARD] = _Guard(condition)
+    etags = parse_etags(if_match) if if_match is not None else None
+    if etags is not None and not _if_match_passes(etag, etags):
+        raise PreconditionFailed()
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None and not _if_none_match_passes(etag, parse_etags(if_none_match)):
         if not safe:
@@ -222,6 +218,9 @@ def check_preconditions(view: Any, request: Any, instance: Model) -> tuple[str |
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return etag, response
+    if etags is not None and not safe:
+        condition = {} if etags == ["*"] else policy.get_condition(instance)
+        instance.__dict__[_GUARD] = _Guard(condition)
     return etag, None
 
 
