@@ -22,8 +22,10 @@ from tortoise.signals import Signals
 from async_drf import asgi, compat, generics, serializers, viewsets
 from async_drf.conditional import (
     ModelETag,
+    PreconditionFailed,
     _if_match_passes,
     _if_none_match_passes,
+    check_preconditions,
     delete_instance,
     save_instance,
 )
@@ -334,6 +336,15 @@ async def test_if_none_match_on_update_is_412(post: Post) -> None:
     assert response.status_code == 412
     assert response.data == {"detail": "The resource matches the request's If-None-Match header."}
     assert (await Post.get(id=post.id)).body == "body"
+
+
+async def test_a_refused_write_leaves_no_guard(post: Post) -> None:
+    """If-Match passes but If-None-Match refuses: the instance is left unguarded."""
+    etag = await etag_of(PostDetail, post.id)
+    request = factory.patch("/", {}, format="json", HTTP_IF_MATCH=etag, HTTP_IF_NONE_MATCH=etag)
+    with pytest.raises(PreconditionFailed):
+        check_preconditions(PostDetail(), request, post)
+    assert "_async_drf_guard" not in post.__dict__
 
 
 async def test_row_changed_between_read_and_write_is_412(post: Post) -> None:
