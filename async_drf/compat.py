@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from tortoise import exceptions as tortoise_exceptions
@@ -39,12 +40,52 @@ async def send_post_delete(instance: Any, using_db: Any) -> None:
 def write_db(instance: Any, using_db: Any = None) -> Any:
     """The connection Model.save would write ``instance`` with."""
     return using_db or instance._choose_db(True)
+def get_encoding(parser_context: dict[str, Any]) -> str:
+    """The charset of a request body: DRF's ``get_encoding`` (newer DRF refuses
+    bytes-to-bytes codecs such as ``bz2_codec``), else what older DRF read."""
+    from django.conf import settings
+    from rest_framework import parsers  # reads DRF's settings: not at import time
+
+    if hasattr(parsers, "get_encoding"):
+        return parsers.get_encoding(parser_context)
+    return parser_context.get("encoding", settings.DEFAULT_CHARSET)
+
+
+_NO_CLASSES: tuple[type[BaseException], ...] = ()
+
+
+def asyncpg_client_errors() -> tuple[tuple[type[BaseException], ...], ...]:
+    """asyncpg's client-side errors: (argument data errors, connection-state errors,
+    misuse and configuration errors); empty tuples until asyncpg is imported.
+
+    The first is ``asyncpg.exceptions._base.DataError`` ("invalid input for query
+    argument"), which subclasses ``InterfaceError``; ``asyncpg.exceptions.DataError``
+    is the server's SQLSTATE class 22.
+    """
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return _NO_CLASSES, _NO_CLASSES, _NO_CLASSES
+    errors = asyncpg.exceptions
+    base = getattr(errors, "_base", errors)
+    data = tuple(c for c in (getattr(base, "DataError", None),) if c is not None)
+    misuse = tuple(
+        getattr(errors, name)
+        for name in (
+            "ClientConfigurationError",
+            "UnsupportedClientFeatureError",
+            "UnsupportedServerFeatureError",
+        )
+        if hasattr(errors, name)
+    )
+    return data, (errors.InterfaceError, errors.InternalClientError), misuse
 
 
 __all__ = [
     "DBConnectionError",
     "ObjectDoesNotExistError",
+    "asyncpg_client_errors",
     "get_current_context",
+    "get_encoding",
     "send_post_delete",
     "send_post_save",
     "send_pre_delete",

@@ -32,12 +32,33 @@ from tortoise.fields import relational as rel
 
 __all__ = [
     "BinaryField",
+    "fits_column",
+    "integer_range",
     "EnumChoiceField",
     "TimeField",
     "ModelInfo",
     "build_standard_field",
     "get_model_info",
 ]
+
+
+def integer_range(field: Any) -> tuple[int, int] | None:
+    """``(min, max)`` of a Tortoise integer column (Int, BigInt, SmallInt), else None."""
+    if not isinstance(field, tf.IntField):
+        return None
+    constraints = field.constraints
+    return constraints.get("ge", -(2**63)), constraints.get("le", 2**63 - 1)
+
+
+def fits_column(field: Any, value: Any) -> bool:
+    """False for an integer the integer column ``field`` cannot hold.
+
+    Checked before a query: out of range, PostgreSQL refuses the value (a driver
+    error) and SQLite cannot bind more than 64 bits (``OverflowError``), and no row
+    can match it anyway.
+    """
+    bounds = integer_range(field)
+    return bounds is None or not isinstance(value, int) or bounds[0] <= value <= bounds[1]
 
 
 class BinaryField(drf_fields.Field):

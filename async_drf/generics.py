@@ -20,6 +20,8 @@ from tortoise.models import Model
 from . import mixins
 from .compat import ObjectDoesNotExistError
 from .concurrency import mark_inline, maybe_await
+from .exceptions import DatabaseErrorKind, classify_database_error
+from .fields import fits_column, integer_range
 from .mixins import _get_queryset
 from .orm import get_model, is_model_class, is_queryset
 from .settings import async_settings
@@ -53,12 +55,35 @@ async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Mod
     the field's type.
     """
     model = get_model(queryset)
+    lookup = _checked_lookup(model, lookup)
     try:
         return await queryset.get(*args, **lookup)
     except (orm.DoesNotExist, ObjectDoesNotExistError):
         raise Http404(NOT_FOUND_MESSAGE.format(name=model.__name__))
     except _BAD_LOOKUP:
         raise Http404  # DRF's bare 404: the body says "Not found."
+    except Exception as exc:
+        if classify_database_error(exc) is DatabaseErrorKind.DATA:
+            raise Http404 from exc  # a value the column cannot hold matches nothing
+        raise
+
+
+def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
+    """``lookup`` with integer column values converted, checked before any query:
+    a value of the wrong type is a bare 404, one out of the column's range matches
+    no row (PostgreSQL would refuse it, SQLite could not bind it)."""
+    checked = dict(lookup)
+    for key, value in lookup.items():
+        field = model._meta.pk if key == "pk" else model._meta.fields_map.get(key)
+        if integer_range(field) is None:
+            continue
+        try:
+            checked[key] = field.to_python_value(value)
+        except (TypeError, ValueError, OverflowError):
+            raise Http404 from None
+        if not fits_column(field, checked[key]):
+            raise Http404(NOT_FOUND_MESSAGE.format(name=model.__name__))
+    return checked
 
 
 class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):

@@ -15,12 +15,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import get_current_context
 from tortoise.queryset import QuerySet
 
 from .settings import async_settings
 
 __all__ = [
+    "bound_sqlite_waits",
     "close_orm",
     "ensure_orm",
     "get_model",
@@ -56,10 +58,30 @@ async def init_orm(
     """Initialise Tortoise for this process, visible to every task (global fallback)."""
     if _active_context() is not None:
         return
-    await Tortoise.init(config=config or get_tortoise_config(), _enable_global_fallback=True)
+    config = bound_sqlite_waits(config or get_tortoise_config())
+    await Tortoise.init(config=config, _enable_global_fallback=True)
     if async_settings.GENERATE_SCHEMAS if generate_schemas is None else generate_schemas:
         await Tortoise.generate_schemas(safe=True)
     logger.info("Tortoise ORM started")
+
+
+def bound_sqlite_waits(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with its SQLite connections served by ``async_drf.backends.sqlite``.
+
+    That client bounds a query's wait for the database to ``SQLITE_BUSY_TIMEOUT``
+    (Tortoise's own queues requests behind SQLite's 5 s busy wait); with the setting
+    None, or no SQLite connection, ``config`` is returned as it is.
+    """
+    if async_settings.SQLITE_BUSY_TIMEOUT is None:
+        return config
+    connections = {}
+    for name, info in config.get("connections", {}).items():
+        if isinstance(info, str) and info.startswith("sqlite:"):
+            info = expand_db_url(info)
+        if isinstance(info, dict) and info.get("engine") == "tortoise.backends.sqlite":
+            info = {**info, "engine": "async_drf.backends.sqlite"}
+        connections[name] = info
+    return {**config, "connections": connections}
 
 
 async def close_orm() -> None:

@@ -19,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from .fields import fits_column
 from .orm import get_model
 from .validators import defer_check, get_queryset
 
@@ -141,15 +142,20 @@ class PrimaryKeyRelatedField(drf_relations.PrimaryKeyRelatedField):
         return {}  # choices would need a sync query (browsable API forms)
 
     def to_pk(self, data: Any) -> Any:
-        """Coerce raw input to the target pk type, or fail with DRF's incorrect_type."""
+        """Coerce raw input to the target pk type, or fail with DRF's incorrect_type;
+        an integer the pk column cannot hold fails with does_not_exist, unqueried."""
         if self.pk_field is not None:
             data = self.pk_field.to_internal_value(data)
+        pk_field = get_model(self.queryset)._meta.pk
         try:
             if isinstance(data, (bool, dict, list)):
                 raise TypeError
-            return get_model(self.queryset)._meta.pk.to_python_value(data)
-        except (TypeError, ValueError):
+            pk = pk_field.to_python_value(data)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400)
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if not fits_column(pk_field, pk):
+            self.fail("does_not_exist", pk_value=data)
+        return pk
 
     def to_internal_value(self, data: Any) -> Any:
         pk = self.to_pk(data)

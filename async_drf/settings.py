@@ -32,6 +32,18 @@ DEFAULTS: dict[str, Any] = {
     # The etag_class of generic views (async_drf.conditional.ModelETag turns on ETags,
     # If-None-Match and If-Match everywhere); None ignores those headers, as DRF does.
     "DEFAULT_ETAG_CLASS": None,
+    # Seconds a client is told to wait (the Retry-After header) when the database is
+    # unreachable, out of connections or locked: the 503 of ServiceUnavailable.
+    "SERVICE_UNAVAILABLE_RETRY_AFTER": 5,
+    # Seconds a query may wait for a SQLite database: for Tortoise's one connection,
+    # then for a write lock held elsewhere (PRAGMA busy_timeout); then a 503.
+    # None keeps Tortoise's own client (SQLite's 5 s per query, queued without limit).
+    "SQLITE_BUSY_TIMEOUT": 1.0,
+    # Deepest nesting of arrays and objects accepted in a JSON request body (400 above).
+    "JSON_MAX_DEPTH": 64,
+    # SearchFilter: most terms in one search, and most characters in one term (400 above).
+    "SEARCH_MAX_TERMS": 20,
+    "SEARCH_MAX_TERM_LENGTH": 200,
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]

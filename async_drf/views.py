@@ -30,6 +30,7 @@ from .concurrency import mark_inline, maybe_await, needs_hop, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
+from .parsers import limited_parser_class
 from .renderers import async_renderer_class
 from .schemas import AsyncDefaultSchema
 from .serializers import release_cycles
@@ -222,6 +223,11 @@ class AsyncAPIView(APIView):
                 _negotiated.clear()  # bounded: odd headers cannot grow it without limit
             _negotiated[key] = (renderers.index(renderer), media_type)
         return renderer, media_type
+
+    def get_parsers(self) -> list[Any]:
+        # DRF's JSONParser fails with RecursionError (a 500) on deep nesting: use the
+        # twin that checks JSON_MAX_DEPTH first.
+        return [limited_parser_class(parser)() for parser in self.parser_classes]
 
     def get_renderers(self) -> list[Any]:
         # DRF's BrowsableAPIRenderer checks permissions synchronously: use its async twin.

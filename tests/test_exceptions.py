@@ -122,7 +122,10 @@ def test_translate_keeps_api_exceptions_and_unknown_errors():
     assert translate_exception(exc) is exc
     other = KeyError("x")
     assert translate_exception(other) is other
-    translated = translate_exception(orm.OperationalError("x"))
+    # Tortoise's own OperationalErrors with no driver error inside are misuse: a 500.
+    bare = orm.OperationalError("Can't delete unpersisted record")
+    assert translate_exception(bare) is bare
+    translated = translate_exception(orm.OperationalError("database is locked"))
     assert isinstance(translated, ServiceUnavailable)
     assert isinstance(translated.__cause__, orm.OperationalError)
 

@@ -1,0 +1,1 @@
+"""Tortoise database clients that async_drf configures in place of Tortoise's own."""

@@ -1,0 +1,103 @@
+"""Tortoise's SQLite client with a bounded wait: ``engine = "async_drf.backends.sqlite"``.
+
+Tortoise serves a SQLite database through one connection guarded by an asyncio lock,
+and SQLite waits for another process's write lock for the connection's busy timeout
+(5 s by default) while holding it: with the database locked elsewhere every request
+queued behind that wait, one busy timeout after another.  Here one query waits at
+most ``SQLITE_BUSY_TIMEOUT`` seconds in all, for the connection and then for the file
+lock; then it fails with SQLite's "database is locked", which the error table answers
+with a 503.  :func:`async_drf.orm.init_orm` uses this engine for every SQLite
+connection unless the setting is None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+from tortoise.backends.sqlite import client as tortoise_sqlite
+from tortoise.exceptions import OperationalError
+
+from ..settings import async_settings
+
+__all__ = ["SqliteClient", "SqliteClientWithRegexpSupport", "client_class", "get_client_class"]
+
+
+class _ConnectionLock(asyncio.Lock):
+    """The client's connection lock, acquired within the query's time budget.
+
+    Whatever the wait for the lock took is taken from SQLite's busy timeout for the
+    statement that follows: the connection's ``PRAGMA busy_timeout`` is kept between
+    ``slack`` below the budget left and a hundredth of the timeout above it, so it is
+    set again (one more statement) only when waits for the connection change.
+    """
+
+    def __init__(self, client: Any, timeout: float) -> None:
+        super().__init__()
+        self.client = client
+        self.timeout = timeout
+        self.slack = timeout / 10
+        self.busy_timeout = timeout  # what the connection was opened with
+
+    async def acquire(self) -> bool:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(self.timeout):
+                await super().acquire()
+        except TimeoutError:
+            raise _locked(f"waited {self.timeout:g} s for the connection") from None
+        left = max(self.timeout - (loop.time() - started), 0.0)
+        if not left - self.slack <= self.busy_timeout <= left + self.timeout / 100:
+            try:
+                await self.client.set_busy_timeout(left)
+            except BaseException:
+                self.release()
+                raise
+        return True
+
+
+def _locked(why: str) -> OperationalError:
+    # The error SQLite itself gives, wrapped as Tortoise wraps it: one classification.
+    return OperationalError(sqlite3.OperationalError(f"database is locked ({why})"))
+
+
+class _BoundedWait:
+    """Mixin for Tortoise's SQLite clients: the bounded connection lock, and the busy
+    timeout as the connection's ``PRAGMA busy_timeout`` (a ``busy_timeout`` given in
+    the database URL wins over the setting)."""
+
+    pragmas: dict[str, Any]
+    _connection: Any
+
+    def __init__(self, file_path: str, **kwargs: Any) -> None:
+        super().__init__(file_path, **kwargs)  # type: ignore[call-arg]
+        timeout = async_settings.SQLITE_BUSY_TIMEOUT
+        milliseconds = int(self.pragmas.setdefault("busy_timeout", round(timeout * 1000)))
+        self._lock = _ConnectionLock(self, milliseconds / 1000)
+
+    async def set_busy_timeout(self, seconds: float) -> None:
+        """Set how long SQLite waits for a lock held elsewhere, on the open connection."""
+        if self._connection is None:
+            return  # it opens with the full busy timeout
+        await self._connection.execute_fetchall(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        self._lock.busy_timeout = seconds
+
+
+class SqliteClient(_BoundedWait, tortoise_sqlite.SqliteClient):
+    """Tortoise's SqliteClient; a query waits at most ``SQLITE_BUSY_TIMEOUT``."""
+
+
+class SqliteClientWithRegexpSupport(_BoundedWait, tortoise_sqlite.SqliteClientWithRegexpSupport):
+    """Tortoise's SqliteClientWithRegexpSupport; a query waits at most ``SQLITE_BUSY_TIMEOUT``."""
+
+
+client_class = SqliteClient
+
+
+def get_client_class(db_info: dict[str, Any]) -> type[tortoise_sqlite.SqliteClient]:
+    # Mirrors tortoise.backends.sqlite.get_client_class; differs in the classes returned.
+    if db_info.get("credentials", {}).get("install_regexp_functions"):
+        return SqliteClientWithRegexpSupport
+    return SqliteClient
