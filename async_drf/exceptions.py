@@ -217,9 +217,10 @@ def classify_database_error(exc: BaseException) -> DatabaseErrorKind | None:
         kind = _driver_kind(error)
         if kind is not None:
             return kind
-    for django_class, kind in _DJANGO_KINDS:
-        if isinstance(exc, django_class):
-            return kind
+    for error in (exc, *_wrapped(exc)):
+        for django_class, kind in _DJANGO_KINDS:
+            if isinstance(error, django_class):
+                return kind
     if isinstance(exc, orm.OperationalError) and _LOCKED.search(str(exc)):
         return UNAVAILABLE
     return None

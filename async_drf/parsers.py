@@ -23,6 +23,7 @@ from .settings import async_settings
 __all__ = ["JSONParser", "limited_parser_class", "nesting_exceeds"]
 
 TOO_DEEP_MESSAGE = _("JSON parse error - nested deeper than {max_depth} levels.")
+RECURSION_MESSAGE = _("JSON parse error - nested too deeply.")
 
 # Every byte but brackets and quotes, to delete; then a step of +1 for an opening
 # bracket and -1 (0xFF as a signed byte) for a closing one.
@@ -65,8 +66,8 @@ class JSONParser(parsers.JSONParser):
                 raise ParseError(TOO_DEEP_MESSAGE.format(max_depth=max_depth))
             parse_constant = json.strict_constant if self.strict else None
             return json.loads(text, parse_constant=parse_constant)
-        except RecursionError:  # a JSON_MAX_DEPTH above the interpreter's own limit
-            raise ParseError(TOO_DEEP_MESSAGE.format(max_depth=max_depth)) from None
+        except RecursionError:  # no JSON_MAX_DEPTH, or one above the interpreter's limit
+            raise ParseError(RECURSION_MESSAGE) from None
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}")
 

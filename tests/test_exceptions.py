@@ -1,19 +1,45 @@
-"""The Tortoise -> DRF error table: statuses and bodies, nothing internal leaked."""
+"""The error table: statuses and bodies, nothing internal leaked; the classification of
+real driver errors (asyncpg, psycopg through Django, sqlite3) and connection failures."""
 
 from __future__ import annotations
 
+import os
+import socket
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import asyncpg
 import pytest
+from asgiref.sync import sync_to_async
+from django import db as dj_db
+from django.db import connections
+from django.test import override_settings
 from rest_framework import exceptions
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from tortoise import exceptions as orm
+from tortoise.context import TortoiseContext
 
-from async_drf.exceptions import ServiceUnavailable, exception_handler, translate_exception
+from async_drf.authentication import AsyncTokenAuthentication
+from async_drf.exceptions import (
+    DatabaseErrorKind,
+    ServiceUnavailable,
+    classify_database_error,
+    exception_handler,
+    translate_exception,
+)
 from async_drf.test import AsyncAPIRequestFactory
 from async_drf.views import AsyncAPIView
 
+from .django_db import django_db  # noqa: F401 - fixture
 from .models import Author, Post
 
 factory = AsyncAPIRequestFactory()
+
+UNAVAILABLE = {"detail": "Service temporarily unavailable, try again later."}
+DATA_ERROR = {"non_field_errors": ["A value is out of range or of the wrong type."]}
 
 
 def raising(exc: BaseException):
@@ -28,6 +54,26 @@ def raising(exc: BaseException):
 
 async def respond(exc: BaseException) -> Response:
     return await raising(exc)(factory.get("/"))
+
+
+async def respond_to(query: Callable[[], Awaitable[Any]]) -> Response:
+    """The response of a view whose handler awaits ``query()``."""
+
+    class View(AsyncAPIView):
+        queryset = Post
+
+        async def get(self, request):
+            await query()
+            return Response({})
+
+    return await View.as_view()(factory.get("/"))
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (connections to it are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 async def test_does_not_exist_is_404_naming_the_model(tortoise_db):
@@ -95,7 +141,236 @@ async def test_tortoise_validation_error_does_not_echo_the_value(tortoise_db):
 async def test_database_unavailable_is_503_without_internals(exc):
     response = await respond(exc)
     assert response.status_code == 503
-    assert response.data == {"detail": "Service temporarily unavailable, try again later."}
+    assert response.data == UNAVAILABLE
+    assert response["Retry-After"] == "5"
+
+
+@override_settings(ASYNC_DRF={"SERVICE_UNAVAILABLE_RETRY_AFTER": 2.5})
+async def test_retry_after_is_a_setting_in_whole_seconds():
+    response = await respond(ConnectionResetError())
+    assert (response.status_code, response["Retry-After"]) == (503, "3")
+
+
+@override_settings(ASYNC_DRF={"SERVICE_UNAVAILABLE_RETRY_AFTER": None})
+async def test_retry_after_none_sends_no_header():
+    response = await respond(ConnectionResetError())
+    assert response.status_code == 503
+    assert not response.has_header("Retry-After")
+
+
+# -- real driver errors -----------------------------------------------------------
+
+
+async def test_unknown_sql_function_is_500_not_503(tortoise_db):
+    # SQLite: "no such function"; PostgreSQL: asyncpg's UndefinedFunctionError.
+    # Both arrive wrapped in Tortoise's OperationalError: a bug, so re-raised.
+    db = tortoise_db.db()
+    with pytest.raises(orm.OperationalError) as info:
+        await respond_to(lambda: db.execute_query("SELECT nosuchfunc(1)"))
+    assert classify_database_error(info.value) is DatabaseErrorKind.PROGRAMMING
+
+
+async def test_unknown_table_is_500(tortoise_db):
+    db = tortoise_db.db()
+    with pytest.raises(orm.OperationalError):
+        await respond_to(lambda: db.execute_query("SELECT * FROM no_such_table"))
+
+
+async def test_integer_beyond_64_bits_in_a_query_is_400(tortoise_db):
+    # SQLite cannot bind it (OverflowError); asyncpg refuses it for an int4 column.
+    response = await respond_to(lambda: Post.filter(id=2**63).first())
+    assert response.status_code == 400
+    assert response.data == DATA_ERROR
+
+
+@pytest.mark.postgres
+async def test_postgres_int4_overflow_is_400_not_503(tortoise_db):
+    response = await respond_to(lambda: Post.filter(author_id=2**31).count())
+    assert response.status_code == 400
+    assert response.data == DATA_ERROR
+
+
+@pytest.mark.postgres
+async def test_postgres_invalid_text_representation_is_400(tortoise_db):
+    db = tortoise_db.db()
+    response = await respond_to(lambda: db.execute_query("SELECT 'abc'::int"))
+    assert response.status_code == 400
+    assert response.data == DATA_ERROR
+
+
+@pytest.mark.postgres
+async def test_postgres_refusing_connections_is_503_with_retry_after():
+    # A Tortoise connection to a port nothing listens on: ConnectionRefusedError.
+    ctx = TortoiseContext()
+    async with ctx:
+        url = f"postgres://postgres@127.0.0.1:{closed_port()}/nowhere"
+        await ctx.init(
+            config={
+                "connections": {"default": url},
+                "apps": {"models": {"models": ["tests.models"]}},
+            }
+        )
+        response = await respond_to(lambda: Author.all().count())
+    assert response.status_code == 503
+    assert response.data == UNAVAILABLE
+    assert response["Retry-After"] == "5"
+
+
+@pytest.fixture
+async def own_postgres_database() -> Any:
+    """A database of this test's own on the server of ASYNC_DRF_TEST_DB_URL."""
+    server, _, _name = os.environ["ASYNC_DRF_TEST_DB_URL"].rpartition("/")
+    name = f"async_drf_errors_{os.getpid()}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin, name, f"{server}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.mark.postgres
+async def test_terminated_postgres_backends_are_503_then_recover(own_postgres_database):
+    admin, name, url = own_postgres_database
+    ctx = TortoiseContext()
+    async with ctx:
+        config = {"connections": {"default": url}, "apps": {"models": {"models": ["tests.models"]}}}
+        await ctx.init(config=config)
+        await ctx.generate_schemas()
+        await Author.create(name="ann")
+        terminated = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+            name,
+        )
+        assert terminated >= 1
+        # The pool's connections were cut mid-life: asyncpg's ConnectionDoesNotExistError.
+        statuses = []
+        for _ in range(6):
+            response = await respond_to(lambda: Author.all().count())
+            statuses.append(response.status_code)
+            if response.status_code == 503:
+                assert response.data == UNAVAILABLE
+                assert response["Retry-After"] == "5"
+        assert statuses[0] == 503
+        assert statuses[-1] == 200  # the pool reconnects: no restart needed
+        assert set(statuses) == {200, 503}
+        assert await Author.all().count() == 1
+        await ctx.close_connections()
+
+
+# -- Django's database errors -------------------------------------------------------
+
+
+class _ReadFromUnreachable:
+    def db_for_read(self, model: Any, **hints: Any) -> str | None:
+        return "unreachable" if model is Token else None
+
+
+@pytest.fixture
+def unreachable_django_database() -> Iterator[None]:
+    """A Django database alias whose PostgreSQL server refuses connections; Token
+    reads are routed to it."""
+    pytest.importorskip("psycopg")
+    settings = connections.configure_settings(
+        {
+            "default": connections.settings["default"],
+            "unreachable": {
+                "ENGINE": "django.db.backends.postgresql",
+                "HOST": "127.0.0.1",
+                "PORT": str(closed_port()),
+                "NAME": "nowhere",
+                "USER": "postgres",
+            },
+        }
+    )
+    connections.settings["unreachable"] = settings["unreachable"]
+    try:
+        with override_settings(DATABASE_ROUTERS=[_ReadFromUnreachable()]):
+            yield
+    finally:
+        del connections.settings["unreachable"]
+
+
+@pytest.mark.usefixtures("django_db", "unreachable_django_database")
+async def test_token_lookup_with_django_database_down_is_503_json():
+    class View(AsyncAPIView):
+        authentication_classes = [AsyncTokenAuthentication]
+        permission_classes = [IsAuthenticated]
+
+        async def get(self, request):
+            return Response({"user": request.user.username})
+
+    request = factory.get("/", HTTP_AUTHORIZATION="Token abc123")
+    response = await View.as_view()(request)
+    assert response.status_code == 503
+    assert response.data == UNAVAILABLE
+    assert response["Retry-After"] == "5"
+
+
+async def test_django_sqlite_programming_error_is_classified_from_its_cause():
+    def run() -> BaseException:
+        with connections["default"].cursor() as cursor:
+            try:
+                cursor.execute("SELECT nosuchfunc(1)")
+            except dj_db.OperationalError as exc:
+                return exc
+        raise AssertionError("no error")
+
+    exc = await sync_to_async(run)()
+    assert isinstance(exc.__cause__, sqlite3.OperationalError)
+    assert classify_database_error(exc) is DatabaseErrorKind.PROGRAMMING
+    with pytest.raises(dj_db.OperationalError):
+        await respond(exc)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (asyncpg.exceptions.ConnectionDoesNotExistError("closed"), "UNAVAILABLE"),
+        (asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients"), "UNAVAILABLE"),
+        (asyncpg.exceptions.CannotConnectNowError("shutting down"), "UNAVAILABLE"),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), "UNAVAILABLE"),
+        (asyncpg.exceptions.InterfaceError("pool is closing"), "UNAVAILABLE"),
+        (asyncpg.exceptions.InternalClientError("unexpected"), "UNAVAILABLE"),
+        (asyncpg.exceptions.DeadlockDetectedError("deadlock"), "UNAVAILABLE"),
+        (asyncpg.exceptions.NumericValueOutOfRangeError("out of range"), "DATA"),
+        (asyncpg.exceptions.InvalidTextRepresentationError("bad"), "DATA"),
+        (asyncpg.exceptions.UndefinedFunctionError("no fn"), "PROGRAMMING"),
+        (asyncpg.exceptions.PostgresSyntaxError("syntax"), "PROGRAMMING"),
+        (dj_db.OperationalError("connection failed"), "UNAVAILABLE"),
+        (dj_db.InterfaceError("connection already closed"), "UNAVAILABLE"),
+        (dj_db.DataError("value too long"), "DATA"),
+        (dj_db.ProgrammingError("relation does not exist"), "PROGRAMMING"),
+        (TimeoutError(), "UNAVAILABLE"),
+        (OSError(113, "No route to host"), "UNAVAILABLE"),
+        (orm.OperationalError("Can't delete unpersisted record"), None),
+        (KeyError("x"), None),
+        (OSError(2, "No such file"), None),
+    ],
+)
+def test_classification_of_driver_errors(exc, kind):
+    # Wrapped as Tortoise wraps them (args[0] and __cause__), the kind is the same.
+    expected = DatabaseErrorKind[kind] if kind else None
+    assert classify_database_error(exc) is expected
+    wrapper = orm.OperationalError(exc)
+    wrapper.__cause__ = exc
+    if kind is not None:
+        assert classify_database_error(wrapper) is expected
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (asyncpg.exceptions.TooManyConnectionsError("too many"), 503),
+        (orm.OperationalError(asyncpg.exceptions.NumericValueOutOfRangeError("x")), 400),
+    ],
+)
+async def test_raw_asyncpg_errors_through_a_view(exc, status):
+    response = await respond(exc)
+    assert response.status_code == status
+    assert response.data == (UNAVAILABLE if status == 503 else DATA_ERROR)
 
 
 async def test_params_error_is_400():

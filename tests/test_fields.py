@@ -160,6 +160,71 @@ async def test_invalid_values_are_400(tortoise_db, field, value):
     assert await Everything.all().count() == 0
 
 
+NUMBER = "A valid number is required."
+INTEGER = "A valid integer is required."
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("big", INTEGER),
+        ("small", INTEGER),
+        ("amount", NUMBER),
+        ("ratio", NUMBER),
+        ("priority", None),  # a choice: '"inf" is not a valid choice.' and so on
+    ],
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("inf"),  # what JSON's 1e400 parses to
+        float("-inf"),
+        float("nan"),
+        "1e400",  # form input
+        "Infinity",
+        "NaN",
+    ],
+)
+async def test_non_finite_and_huge_numbers_are_400_with_drfs_message(
+    tortoise_db, field, message, value
+):
+    serializer = EverythingSerializer(data={"char": "ok", field: value})
+    assert not await serializer.ais_valid()
+    if (field, value) == ("amount", "1e400"):  # a finite Decimal: too many digits
+        message = "Ensure that there are no more than 8 digits in total."
+    if message is None:
+        assert serializer.errors[field][0].code == "invalid_choice"
+    else:
+        assert serializer.errors == {field: [message]}
+    assert await Everything.all().count() == 0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+async def test_non_finite_numbers_inside_json_fields_are_400(tortoise_db, value):
+    # Stored, they would break every later response (STRICT_JSON cannot render them).
+    serializer = EverythingSerializer(data={"char": "ok", "data": {"a": [1, value]}})
+    assert not await serializer.ais_valid()
+    assert serializer.errors == {"data": ["Value must be valid JSON."]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("big", 2**63, "Ensure this value is less than or equal to 9223372036854775807."),
+        (
+            "big",
+            -(2**63) - 1,
+            "Ensure this value is greater than or equal to -9223372036854775808.",
+        ),
+        ("small", 2**70, "Ensure this value is less than or equal to 32767."),
+    ],
+)
+async def test_integers_outside_the_column_are_400(tortoise_db, field, value, message):
+    serializer = EverythingSerializer(data={"char": "ok", field: value})
+    assert not await serializer.ais_valid()
+    assert serializer.errors == {field: [message]}
+
+
 async def test_required_char_missing(tortoise_db):
     serializer = EverythingSerializer(data={})
     assert not await serializer.ais_valid()

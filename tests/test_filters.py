@@ -9,15 +9,18 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from tortoise.context import TortoiseContext
 
+from async_drf import generics
 from async_drf.concurrency import maybe_await
 from async_drf.filters import EqualityFilter, OrderingFilter, SearchFilter
 from async_drf.pytest_plugin import test_tortoise_config
+from async_drf.serializers import ModelSerializer
 
 from .models import Author, Everything, Post, Priority, Status, Tag
 
@@ -204,6 +207,81 @@ async def test_search_wildcards_quotes_and_sql_are_literal_text(api_factory, ter
 async def test_search_null_character_is_a_400(api_factory):
     with pytest.raises(ValidationError):
         await _filter(SearchFilter, api_factory, {"search": "a\x00b"}, search_fields=["title"])
+
+
+class SearchedPostSerializer(ModelSerializer):
+    class Meta:
+        model = Post
+        fields = ["id", "title"]
+
+
+class SearchedPosts(generics.AsyncListAPIView):
+    queryset = Post
+    serializer_class = SearchedPostSerializer
+    filter_backends = [SearchFilter]
+    search_fields = ["title", "body", "author__name"]
+
+
+async def _search(api_factory: Any, term: str) -> Any:
+    return await SearchedPosts.as_view()(api_factory.get("/posts/", {"search": term}))
+
+
+TOO_MANY_TERMS = {"search": ["Ensure this search has no more than 20 terms."]}
+TERM_TOO_LONG = {"search": ["Ensure each search term has no more than 200 characters."]}
+
+
+@pytest.mark.parametrize(
+    ("term", "error"),
+    [
+        (" ".join(["a"] * 1000), TOO_MANY_TERMS),  # was a RecursionError, a 500
+        (" ".join(["a"] * 900), TOO_MANY_TERMS),  # held the loop for 1.2 s
+        (" ".join(["a"] * 21), TOO_MANY_TERMS),
+        (",".join(["a"] * 21), TOO_MANY_TERMS),  # DRF splits on commas too
+        ("x" * 100_000, TERM_TOO_LONG),  # "LIKE pattern too complex" (503) on SQLite
+        ("x" * 201, TERM_TOO_LONG),
+        (f'"{"x " * 150}"', TERM_TOO_LONG),  # a quoted phrase is one term
+    ],
+)
+async def test_search_limits_are_400s_before_any_query(api_factory, queries, term, error):
+    await _blog()
+    queries.reset()
+    response = await _search(api_factory, term)
+    assert response.status_code == 400
+    assert response.data == error
+    assert queries.count == 0
+
+
+async def test_search_limits_apply_before_the_query_is_built(api_factory, monkeypatch):
+    def construct_search(*args: Any) -> str:
+        raise AssertionError("no lookup should be built")
+
+    monkeypatch.setattr(SearchFilter, "construct_search", construct_search)
+    response = await _search(api_factory, " ".join(["a"] * 1000))
+    assert (response.status_code, response.data) == (400, TOO_MANY_TERMS)
+
+
+async def test_search_within_the_limits_works(api_factory):
+    await _blog()
+    response = await _search(api_factory, " ".join(["o"] * 20))
+    assert response.status_code == 200
+    assert len(response.data) == 3
+    response = await _search(api_factory, "x" * 200)
+    assert (response.status_code, response.data) == (200, [])
+
+
+@override_settings(ASYNC_DRF={"SEARCH_MAX_TERMS": 1, "SEARCH_MAX_TERM_LENGTH": 3})
+async def test_search_limits_are_settings(api_factory):
+    assert (await _search(api_factory, "abc")).status_code == 200
+    response = await _search(api_factory, "a b")
+    assert response.data == {"search": ["Ensure this search has no more than 1 terms."]}
+    response = await _search(api_factory, "abcd")
+    assert response.data == {"search": ["Ensure each search term has no more than 3 characters."]}
+
+
+@override_settings(ASYNC_DRF={"SEARCH_MAX_TERMS": None, "SEARCH_MAX_TERM_LENGTH": None})
+async def test_search_limits_can_be_turned_off(api_factory):
+    response = await _search(api_factory, " ".join(["o"] * 30) + " " + "o" * 300)
+    assert (response.status_code, response.data) == (200, [])
 
 
 async def test_search_without_terms_or_fields_returns_the_queryset(api_factory):

@@ -308,6 +308,65 @@ async def test_retrieve_bad_pk_type_is_404(posts: list[Post]) -> None:
     assert response.data == {"detail": "Not found."}
 
 
+@pytest.mark.parametrize("pk", [2**31, -(2**31) - 1, 2**63, 2**70, "99999999999999999999999"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+async def test_path_id_outside_the_column_is_404_without_a_query(
+    posts: list[Post], queries: Any, method: str, pk: Any
+) -> None:
+    """An id an int4 column cannot hold matches no row: 404 before any query (PostgreSQL
+    refused it, a 503; SQLite could not bind past 64 bits, a 500)."""
+    queries.reset()
+    response = await call(PostDetail, method, data={"title": "x"}, pk=pk)
+    assert response.status_code == 404
+    assert response.data == {"detail": "No Post matches the given query."}
+    assert queries.count == 0
+
+
+async def test_path_id_of_the_wrong_type_is_404_without_a_query(
+    posts: list[Post], queries: Any
+) -> None:
+    queries.reset()
+    response = await call(PostDetail, "get", pk="1e400")
+    assert (response.status_code, response.data) == (404, {"detail": "Not found."})
+    assert queries.count == 0
+
+
+async def test_lookup_the_database_refuses_is_404(posts: list[Post]) -> None:
+    """A lookup not checked beforehand that the driver refuses as data is a 404 too."""
+    with pytest.raises(Http404):
+        await generics.aget_object_or_404(Post, id__gte=2**63)
+
+
+@pytest.mark.parametrize(
+    ("author", "message"),
+    [
+        ("2147483648", 'Invalid pk "2147483648" - object does not exist.'),
+        ("9223372036854775808", 'Invalid pk "9223372036854775808" - object does not exist.'),
+        (
+            "-1180591620717411303424",
+            'Invalid pk "-1180591620717411303424" - object does not exist.',
+        ),
+        ("1e400", "Incorrect type. Expected pk value, received float."),
+        ("-1e400", "Incorrect type. Expected pk value, received float."),
+        ('"1e400"', "Incorrect type. Expected pk value, received str."),
+        ('"NaN"', "Incorrect type. Expected pk value, received str."),
+    ],
+)
+async def test_create_with_a_foreign_key_outside_the_column_is_400_without_a_query(
+    posts: list[Post], queries: Any, author: str, message: str
+) -> None:
+    """``{"author": 1e400}`` was a 500 (OverflowError), 2**63 one on SQLite, and
+    2**31 a 503 on PostgreSQL: DRF's field messages, and no query for the pk."""
+    queries.reset()
+    raw = f'{{"title": "t", "body": "b", "author": {author}}}'
+    request = factory.post("/", raw, content_type="application/json")
+    response = await PostList.as_view()(request)
+    assert response.status_code == 400
+    assert response.data == {"author": [message]}
+    assert queries.count == 0
+    assert await Post.all().count() == 3
+
+
 async def test_retrieve_by_lookup_field(posts: list[Post]) -> None:
     response = await call(SlugDetail, "get", slug="post 3")
     assert response.status_code == 200

@@ -100,6 +100,27 @@ async def test_wrong_type_fk_is_400(tortoise_db, value):
     assert str(s.errors["author"][0]).startswith("Incorrect type. Expected pk value, received")
 
 
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ([2**31], 'Invalid pk "2147483648" - object does not exist.'),
+        ([1, 2**63], 'Invalid pk "9223372036854775808" - object does not exist.'),
+        ([float("inf")], "Incorrect type. Expected pk value, received float."),
+        ([float("nan")], "Incorrect type. Expected pk value, received float."),
+    ],
+)
+async def test_m2m_pk_outside_the_column_is_400_without_a_query(
+    tortoise_db, queries, tags, message
+):
+    author = await Author.create(name="ann")
+    await Tag.create(name="py")
+    queries.reset()
+    s = PostSerializer(data={"title": "x", "body": "y", "author": author.id, "tags": tags})
+    assert not await s.ais_valid()
+    assert s.errors == {"tags": [message]}
+    assert [q for q in queries.queries if '"tag"' in q] == []  # only the author is checked
+
+
 async def test_nullable_fk_accepts_null(tortoise_db):
     ann = await Author.create(name="ann")
     s = PostSerializer(data={"title": "x", "body": "y", "author": ann.pk, "editor": None})

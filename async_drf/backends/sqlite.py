@@ -49,9 +49,10 @@ class _ConnectionLock(asyncio.Lock):
         except TimeoutError:
             raise _locked(f"waited {self.timeout:g} s for the connection") from None
         left = max(self.timeout - (loop.time() - started), 0.0)
-        if not left - self.slack <= self.busy_timeout <= left + self.timeout / 100:
+        over = self.timeout / 100  # what SQLite may wait past the budget
+        if not left - self.slack <= self.busy_timeout <= left + over:
             try:
-                await self.client.set_busy_timeout(left)
+                await self.client.set_busy_timeout(min(left + over, self.timeout))
             except BaseException:
                 self.release()
                 raise
