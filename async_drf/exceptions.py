@@ -7,6 +7,7 @@
 | MultipleObjectsReturned, NoValuesFetched,                  | left alone: a programming |
 | IncompleteInstanceError                                    | error, so a 500           |
 | ValidationError, ParamsError                               | ValidationError (400)     |
+| Django's RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE)   | ParseError (400)          |
 | ``UNAVAILABLE``: the connection failed, was terminated or  | ServiceUnavailable (503,  |
 | refused, the pool or server is out of connections, the     | with Retry-After)         |
 | database is locked, shutting down or in recovery           |                           |
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import db as django_db
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -322,6 +324,10 @@ def _database(exc: Exception, model: Any = None) -> exceptions.APIException | No
     return None  # PROGRAMMING, or not a database error: re-raised, a 500
 
 
+def _too_big(exc: Exception) -> exceptions.APIException:
+    return exceptions.ParseError(_("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
+
+
 def _keep(exc: Exception) -> None:
     return None
 
@@ -334,6 +340,7 @@ ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Any]], .
     ((orm.MultipleObjectsReturned, orm.NoValuesFetched, orm.IncompleteInstanceError), _keep),
     ((orm.ValidationError,), _validation),
     ((orm.ParamsError,), _params),
+    ((RequestDataTooBig,), _too_big),  # else Django's HTML 400 page
     ((Exception,), _database),
 )
 

@@ -49,14 +49,20 @@ def config(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def file_db(tmp_path: Path) -> AsyncIterator[tuple[Path, TortoiseContext]]:
+async def file_db(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Path, TortoiseContext]]:
+    """A SQLite file database with one author; ``SQLITE_BUSY_TIMEOUT`` is the
+    parametrised value (indirect), else the default."""
     path = tmp_path / "locked.sqlite3"
+    settings = {"SQLITE_BUSY_TIMEOUT": request.param} if hasattr(request, "param") else {}
     ctx = TortoiseContext()
-    async with ctx:
-        await ctx.init(config=bound_sqlite_waits(config(path)))
-        await ctx.generate_schemas()
-        await Author.create(name="ann")
-        yield path, ctx
+    with override_settings(ASYNC_DRF=settings):
+        async with ctx:
+            await ctx.init(config=bound_sqlite_waits(config(path)))
+            await ctx.generate_schemas()
+            await Author.create(name="ann")
+            yield path, ctx
 
 
 class WriteLock:
@@ -99,32 +105,27 @@ def write(name: str) -> Any:
     return factory.post("/", {"name": name}, format="json")
 
 
-@override_settings(ASYNC_DRF={"SQLITE_BUSY_TIMEOUT": 0.5})
-async def test_write_lock_held_elsewhere_no_request_waits_past_the_busy_timeout(tmp_path):
-    path = tmp_path / "locked.sqlite3"
-    ctx = TortoiseContext()
-    async with ctx:
-        await ctx.init(config=bound_sqlite_waits(config(path)))
-        await ctx.generate_schemas()
-        await Author.create(name="ann")
-        assert isinstance(ctx.db(), bounded.SqliteClient)
-        assert await ctx.db().execute_query_dict("PRAGMA busy_timeout") == [{"timeout": 500}]
-        with WriteLock(path):
-            requests = [write(f"w{n}") if n % 2 else read() for n in range(10)]
-            results = await asyncio.gather(*(timed(r) for r in requests))
-            for n, (elapsed, response) in enumerate(results):
-                # Tortoise's own client: up to the whole time the lock was held.
-                assert elapsed < 0.5 + 0.4, (n, elapsed)
-                if n % 2 or response.status_code != 200:  # every write, some reads
-                    assert response.status_code == 503
-                    assert response.data == UNAVAILABLE
-                    assert response["Retry-After"] == "5"
-            assert sum(response.status_code == 503 for _e, response in results) >= 5
-        # The lock is gone: the same connection serves reads and writes again.
-        elapsed, response = await timed(write("after"))
-        assert response.status_code == 201
-        assert await Author.filter(name__startswith="w").count() == 0
-        assert await Author.all().count() == 2
+@pytest.mark.parametrize("file_db", [0.5], indirect=True)
+async def test_write_lock_held_elsewhere_no_request_waits_past_the_busy_timeout(file_db):
+    path, ctx = file_db
+    assert isinstance(ctx.db(), bounded.SqliteClient)
+    assert await ctx.db().execute_query_dict("PRAGMA busy_timeout") == [{"timeout": 500}]
+    with WriteLock(path):
+        requests = [write(f"w{n}") if n % 2 else read() for n in range(10)]
+        results = await asyncio.gather(*(timed(r) for r in requests))
+        for n, (elapsed, response) in enumerate(results):
+            # Tortoise's own client: up to the whole time the lock was held.
+            assert elapsed < 0.5 + 0.4, (n, elapsed)
+            if n % 2 or response.status_code != 200:  # every write, some reads
+                assert response.status_code == 503
+                assert response.data == UNAVAILABLE
+                assert response["Retry-After"] == "5"
+        assert sum(response.status_code == 503 for _e, response in results) >= 5
+    # The lock is gone: the same connection serves reads and writes again.
+    elapsed, response = await timed(write("after"))
+    assert response.status_code == 201
+    assert await Author.filter(name__startswith="w").count() == 0
+    assert await Author.all().count() == 2
 
 
 async def test_wait_for_the_connection_is_taken_from_the_busy_timeout(file_db):
