@@ -43,11 +43,15 @@ class _ConnectionLock(asyncio.Lock):
     async def acquire(self) -> bool:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        try:
-            async with asyncio.timeout(self.timeout):
-                await super().acquire()
-        except TimeoutError:
-            raise _locked(f"waited {self.timeout:g} s for the connection") from None
+        if self._locked or any(not waiter.cancelled() for waiter in self._waiters or ()):
+            try:
+                # wait_for, not asyncio.timeout: a lock granted as the timer fires is
+                # returned, never left held by a task about to be cancelled.
+                await asyncio.wait_for(super().acquire(), self.timeout)
+            except TimeoutError:
+                raise _locked(f"waited {self.timeout:g} s for the connection") from None
+        else:
+            await super().acquire()  # free: asyncio.Lock takes it without waiting
         left = max(self.timeout - (loop.time() - started), 0.0)
         over = self.timeout / 100  # what SQLite may wait past the budget
         if not left - self.slack <= self.busy_timeout <= left + over:
