@@ -204,3 +204,42 @@ def test_config_rewrite_keeps_other_engines_and_options(tmp_path):
     assert source["connections"]["default"].startswith("sqlite://")  # not modified
     with override_settings(ASYNC_DRF={"SQLITE_BUSY_TIMEOUT": None}):
         assert bound_sqlite_waits(source) is source
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+async def test_a_query_cancelled_while_connecting_leaves_the_connection_free(
+    tmp_path, monkeypatch, in_transaction
+):
+    """A client that disconnects cancels its request; cancelled while Tortoise opened the
+    connection, Tortoise's wrappers kept the lock held, and every later query waited."""
+    from tortoise.transactions import in_transaction as transaction
+
+    ctx = TortoiseContext()
+    async with ctx:
+        await ctx.init(config=bound_sqlite_waits(config(tmp_path / "cancel.sqlite3")))
+        client = ctx.db()
+        connecting, never = asyncio.Event(), asyncio.Event()
+        open_connection = client.create_connection
+
+        async def stalled_connection(with_db: bool) -> None:
+            connecting.set()
+            await never.wait()
+
+        monkeypatch.setattr(client, "create_connection", stalled_connection)
+
+        async def query() -> None:
+            if in_transaction:
+                async with transaction():
+                    pass
+            else:
+                await client.execute_query("SELECT 1")
+
+        task = asyncio.create_task(query())
+        await connecting.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not client._lock.locked()
+        monkeypatch.setattr(client, "create_connection", open_connection)
+        await ctx.generate_schemas()
+        assert await Author.all().count() == 0

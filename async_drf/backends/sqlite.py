@@ -16,7 +16,9 @@ import asyncio
 import sqlite3
 from typing import Any
 
+from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite import client as tortoise_sqlite
+from tortoise.connection import get_connections
 from tortoise.exceptions import OperationalError
 
 from ..settings import async_settings
@@ -63,15 +65,52 @@ class _ConnectionLock(asyncio.Lock):
         return True
 
 
+class _ConnectionWrapper(ConnectionWrapper):
+    """Tortoise's ConnectionWrapper, releasing the lock when entering fails."""
+
+    async def __aenter__(self) -> Any:
+        # Mirrors tortoise.backends.base.client.ConnectionWrapper.__aenter__; differs in
+        # releasing the lock if opening the connection fails or the task is cancelled
+        # (a client that disconnects): else it stays held and every query waits for it.
+        await self._lock.acquire()
+        try:
+            await self.ensure_connection()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self.connection
+
+
+class _TransactionContext(tortoise_sqlite.SqliteTransactionContext):
+    """Tortoise's SqliteTransactionContext, releasing the lock when entering fails."""
+
+    async def __aenter__(self) -> Any:
+        # Mirrors tortoise.backends.sqlite.client.SqliteTransactionContext.__aenter__;
+        # differs in undoing what it did if a step fails or the task is cancelled.
+        await self._trxlock.acquire()
+        token = None
+        try:
+            await self.ensure_connection()
+            token = self.token = get_connections().set(self.connection_name, self.connection)
+            await self.connection.begin()
+        except BaseException:
+            if token is not None:
+                get_connections().reset(token)
+            self._trxlock.release()
+            raise
+        return self.connection
+
+
 def _locked(why: str) -> OperationalError:
     # The error SQLite itself gives, wrapped as Tortoise wraps it: one classification.
     return OperationalError(sqlite3.OperationalError(f"database is locked ({why})"))
 
 
 class _BoundedWait:
-    """Mixin for Tortoise's SQLite clients: the bounded connection lock, and the busy
+    """Mixin for Tortoise's SQLite clients: the bounded connection lock, the busy
     timeout as the connection's ``PRAGMA busy_timeout`` (a ``busy_timeout`` given in
-    the database URL wins over the setting)."""
+    the database URL wins over the setting), and a lock that a cancelled or failed
+    query never leaves held."""
 
     pragmas: dict[str, Any]
     _connection: Any
@@ -81,6 +120,12 @@ class _BoundedWait:
         timeout = async_settings.SQLITE_BUSY_TIMEOUT
         milliseconds = int(self.pragmas.setdefault("busy_timeout", round(timeout * 1000)))
         self._lock = _ConnectionLock(self, milliseconds / 1000)
+
+    def acquire_connection(self) -> ConnectionWrapper:
+        return _ConnectionWrapper(self._lock, self)
+
+    def _in_transaction(self) -> TransactionContext:
+        return _TransactionContext(tortoise_sqlite.SqliteTransactionWrapper(self), self._lock)
 
     async def set_busy_timeout(self, seconds: float) -> None:
         """Set how long SQLite waits for a lock held elsewhere, on the open connection."""
