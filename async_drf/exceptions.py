@@ -7,7 +7,7 @@
 | MultipleObjectsReturned, NoValuesFetched,                  | left alone: a programming |
 | IncompleteInstanceError                                    | error, so a 500           |
 | ValidationError, ParamsError                               | ValidationError (400)     |
-| Django's RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE)   | ParseError (400)          |
+| Django's RequestDataTooBig, TooManyFieldsSent/FilesSent    | ParseError (400)          |
 | ``UNAVAILABLE``: the connection failed, was terminated or  | ServiceUnavailable (503,  |
 | refused, the pool or server is out of connections, the     | with Retry-After)         |
 | database is locked, shutting down or in recovery           |                           |
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import db as django_db
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -42,6 +42,7 @@ from tortoise import exceptions as orm
 
 from .compat import ObjectDoesNotExistError, asyncpg_client_errors
 from .concurrency import mark_inline
+from .handlers import bad_request_detail
 from .orm import view_model
 from .settings import async_settings
 
@@ -324,8 +325,9 @@ def _database(exc: Exception, model: Any = None) -> exceptions.APIException | No
     return None  # PROGRAMMING, or not a database error: re-raised, a 500
 
 
-def _too_big(exc: Exception) -> exceptions.APIException:
-    return exceptions.ParseError(_("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
+def _request_limit(exc: Exception) -> exceptions.APIException:
+    # Raised inside a view when DRF reads request.body or request.POST.
+    return exceptions.ParseError(bad_request_detail(exc))
 
 
 def _keep(exc: Exception) -> None:
@@ -340,7 +342,7 @@ ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Any]], .
     ((orm.MultipleObjectsReturned, orm.NoValuesFetched, orm.IncompleteInstanceError), _keep),
     ((orm.ValidationError,), _validation),
     ((orm.ParamsError,), _params),
-    ((RequestDataTooBig,), _too_big),  # else Django's HTML 400 page
+    ((RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent), _request_limit),
     ((Exception,), _database),
 )
 

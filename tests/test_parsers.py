@@ -111,14 +111,12 @@ async def test_without_a_limit_deep_json_is_still_a_400_never_a_500():
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
 async def test_body_larger_than_djangos_limit_is_a_400_json_before_parsing(monkeypatch):
-    # DRF reads JSON through request.body, which checks Django's limit: the error was
-    # Django's HTML 400 page; the error table answers it in JSON.
+    # DRF reads JSON through request.body, which checks Django's limit: raised in the
+    # view, the error was Django's HTML 400 page; the error table answers it in JSON.
     monkeypatch.setattr(parsers.json, "loads", None)  # never reached
     response = await post_raw(Echo, std_json.dumps(["x" * 200]))
     assert response.status_code == 400
-    assert response.data == {
-        "detail": "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."
-    }
+    assert response.data == {"detail": "Request body too large: at most 100 bytes are accepted."}
 
 
 async def test_drfs_errors_and_messages_are_kept():
