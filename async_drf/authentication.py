@@ -3,6 +3,10 @@
 Each class subclasses its DRF counterpart: DRF's ``authenticate`` still parses the
 ``Authorization`` header (same messages, same 401s) and ends by returning
 ``self.authenticate_credentials(...)``, which is a coroutine here, awaited on the loop.
+
+When Django's database has a connection pool (``OPTIONS["pool"]``), a lookup in
+Django's ORM runs in one thread hop that hands the connection back to the pool
+(``db.call_released``): the view never holds a Django connection it does not use.
 """
 
 from __future__ import annotations
@@ -10,12 +14,16 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from django.contrib.auth import aauthenticate, aget_user, get_user_model
+from django.conf import settings
+from django.contrib.auth import aauthenticate, aget_user, get_user, get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from .concurrency import run_sync
+from .db import call_released, pooled
 from .orm import is_model_class
 
 __all__ = [
@@ -26,14 +34,35 @@ __all__ = [
 
 
 async def _session_user(request: Request) -> Any:
-    """The session's user, read with Django's async API (never the lazy ``user``)."""
+    """The session's user, with Django's async API (the lazy ``user`` would query on the loop).
+
+    With a pooled database and a session cookie, the session and the user are read in
+    one hop that also returns the connection to the pool, before the view runs.
+    """
     django_request = request._request
+    if _releases(get_user_model()) and settings.SESSION_COOKIE_NAME in django_request.COOKIES:
+        return await run_sync(call_released, _sync_session_user, django_request)
     auser = getattr(django_request, "auser", None)
     if auser is not None:  # AuthenticationMiddleware installed
         return await auser()
     if hasattr(django_request, "session"):  # SessionMiddleware only
         return await aget_user(django_request)
     return None
+
+
+def _sync_session_user(django_request: Any) -> Any:
+    # What DRF's SessionAuthentication reads: the middleware's lazy user.
+    user = getattr(django_request, "user", None)
+    if user is None and hasattr(django_request, "session"):  # SessionMiddleware only
+        user = get_user(django_request)
+    if user is not None:
+        user.is_active  # noqa: B018 - evaluates a lazy user here, not on the loop
+    return user
+
+
+def _releases(model: Any) -> bool:
+    """True when reading ``model`` uses a pooled connection, to be handed back early."""
+    return pooled(router.db_for_read(model))
 
 
 async def _tortoise_token(model: Any, key: str) -> tuple[Any, Any] | None:
@@ -48,13 +77,21 @@ async def _tortoise_token(model: Any, key: str) -> tuple[Any, Any] | None:
         return None
     # `user_id` names a row of Django's user model.
     user_model = get_user_model()
-    user = await user_model._default_manager.filter(pk=token.user_id).afirst()
+    users = user_model._default_manager.filter(pk=token.user_id)
+    if _releases(user_model):
+        user = await run_sync(call_released, users.first)
+    else:
+        user = await users.afirst()
     return None if user is None else (token, user)
 
 
 async def _django_token(model: Any, key: str) -> tuple[Any, Any] | None:
+    tokens = model.objects.select_related("user")
     try:
-        token = await model.objects.select_related("user").aget(key=key)
+        if _releases(model):
+            token = await run_sync(call_released, tokens.get, key=key)
+        else:
+            token = await tokens.aget(key=key)
     except ObjectDoesNotExist:
         return None
     return token, token.user

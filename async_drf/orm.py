@@ -19,6 +19,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import get_current_context
 from tortoise.queryset import QuerySet
 
+from .db import bounded_pools
 from .settings import async_settings
 
 __all__ = [
@@ -58,7 +59,7 @@ async def init_orm(
     """Initialise Tortoise for this process, visible to every task (global fallback)."""
     if _active_context() is not None:
         return
-    config = bound_sqlite_waits(config or get_tortoise_config())
+    config = bounded_pools(bound_sqlite_waits(config or get_tortoise_config()))
     await Tortoise.init(config=config, _enable_global_fallback=True)
     if async_settings.GENERATE_SCHEMAS if generate_schemas is None else generate_schemas:
         await Tortoise.generate_schemas(safe=True)

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # SearchFilter: most terms in one search, and most characters in one term (400 above).
     "SEARCH_MAX_TERMS": 20,
     "SEARCH_MAX_TERM_LENGTH": 200,
+    # Seconds a query waits for a free connection of Tortoise's PostgreSQL (asyncpg)
+    # pool before the request is answered with 503; None waits forever, as Tortoise does.
+    "TORTOISE_POOL_TIMEOUT": 5.0,
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]
