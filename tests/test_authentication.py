@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import override_settings
 from django.urls import path
 from rest_framework import authentication as drf_authentication
@@ -24,6 +25,7 @@ from async_drf.authentication import (
     AsyncSessionAuthentication,
     AsyncTokenAuthentication,
 )
+from async_drf.concurrency import run_sync
 from async_drf.permissions import AsyncBasePermission
 from async_drf.test import AsyncAPIClient
 from async_drf.throttling import AsyncUserRateThrottle
@@ -96,10 +98,29 @@ class LazyUserView(AsyncAPIView):
         return Response({"user": repr(request.user), "django": repr(request._request.user)})
 
 
+def _holds_connection() -> bool:
+    return connection.connection is not None
+
+
+class HeldView(AsyncAPIView):
+    """Reports whether the request's thread still holds a Django connection in the view."""
+
+    permission_classes = [IsAuthenticated]
+
+    async def get(self, request: Any) -> Response:
+        held = await run_sync(_holds_connection)
+        return Response({"user": str(request.user), "holds_connection": held})
+
+
+def held_view(*classes: Any) -> Any:
+    return HeldView.as_view(authentication_classes=list(classes))
+
+
 urlpatterns = [
     path("session/", view(AsyncSessionAuthentication)),
     path("drf-session/", view(drf_authentication.SessionAuthentication)),
     path("lazy/", LazyUserView.as_view()),
+    path("held-session/", HeldView.as_view(authentication_classes=[AsyncSessionAuthentication])),
 ]
 
 
@@ -518,4 +539,76 @@ async def test_async_policies_cost_no_hop_end_to_end(api_factory: Any, hops: Any
     assert response.status_code == 200
     response = await call(policy_view, api_factory, HTTP_AUTHORIZATION=f"Token {bob.key}")
     assert_denied(response, 403, "Only ann.")
+    assert hops.count == 0, hops
+
+
+# -- a pooled Django database: the lookup hands its connection back --------------------
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's database treated as pooled (the suite's SQLite file has no pool)."""
+    monkeypatch.setattr("async_drf.authentication.pooled", lambda alias: True)
+    monkeypatch.setattr("async_drf.db.pooled", lambda alias: True)
+
+
+async def test_pooled_token_lookup_releases_its_connection(
+    api_factory: Any, pooled: None, hops: Any
+) -> None:
+    token = await Token.objects.acreate(user=await make_user())
+    response = await call(
+        held_view(AsyncTokenAuthentication), api_factory, HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code == 200
+    assert response.data == {"user": "ann", "holds_connection": False}
+    # The lookup is the one hop Django's aget() made too; it also releases the connection.
+    assert hops.calls == ["call_released", "_holds_connection"], hops
+
+
+async def test_pooled_token_unknown_key_releases_its_connection(
+    api_factory: Any, pooled: None, hops: Any
+) -> None:
+    response = await call(
+        held_view(AsyncTokenAuthentication), api_factory, HTTP_AUTHORIZATION="Token nope"
+    )
+    assert_denied(response, 401, "Invalid token.", "Token")
+    assert await run_sync(_holds_connection) is False
+    assert hops.calls == ["call_released", "_holds_connection"], hops
+
+
+async def test_pooled_tortoise_token_releases_the_user_lookup(
+    api_factory: Any, authkeys: Any, pooled: None, hops: Any
+) -> None:
+    class ApiKeyAuthentication(AsyncTokenAuthentication):
+        model = ApiKey
+
+    user = await make_user()
+    await ApiKey.create(key="k1", user_id=user.pk)
+    response = await call(
+        held_view(ApiKeyAuthentication), api_factory, HTTP_AUTHORIZATION="Token k1"
+    )
+    assert response.status_code == 200
+    assert response.data == {"user": "ann", "holds_connection": False}
+    assert hops.calls == ["call_released", "_holds_connection"], hops
+
+
+async def test_pooled_session_user_releases_its_connection(
+    urls: Any, pooled: None, hops: Any
+) -> None:
+    client = AsyncAPIClient()
+    await client.aforce_login(await make_user())
+    hops.reset()
+    response = await client.get("/held-session/")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"user": "ann", "holds_connection": False}
+    # One hop reads the session and the user (Django's async API takes two).
+    assert hops.calls == ["call_released", "_holds_connection"], hops
+
+
+async def test_pooled_session_without_cookie_costs_no_hop(
+    urls: Any, pooled: None, hops: Any
+) -> None:
+    response = await AsyncAPIClient().get("/held-session/")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
     assert hops.count == 0, hops
