@@ -10,7 +10,7 @@ copy: DEBUG off, local hosts only, X-Frame-Options DENY, a throttled token endpo
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -105,6 +105,12 @@ TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
+# Connections per worker process on PostgreSQL: keep
+# workers x (DJANGO_POOL_SIZE + TORTOISE_POOL_SIZE) below the server's max_connections.
+DJANGO_POOL_SIZE = 4  # users, sessions, tokens: one short lookup per request
+TORTOISE_POOL_SIZE = 10  # the blog's queries
+
+
 def database_from_url(url):
     """Django's DATABASES entry for ``postgres://user:pass@host:port/name`` or
     ``sqlite:///absolute/path.sqlite3``."""
@@ -121,14 +127,29 @@ def database_from_url(url):
         }
     if parts.scheme in ("postgres", "postgresql"):
         return {
-            "ENGINE": "django.db.backends.postgresql",  # needs psycopg: pip install psycopg
+            # needs psycopg with its pool: pip install "async_drf[postgres]"
+            "ENGINE": "django.db.backends.postgresql",
             "NAME": parts.path.lstrip("/"),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            "CONN_HEALTH_CHECKS": True,  # the pool checks a connection before lending it
+            # One pool per worker process, shared by its requests.  Authentication holds
+            # a connection only for its lookup; a request that finds none free within
+            # `timeout` seconds is answered 503.
+            "OPTIONS": {"pool": {"min_size": 1, "max_size": DJANGO_POOL_SIZE, "timeout": 5}},
         }
     raise ValueError(f"DEMO_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+
+
+def tortoise_url(url):
+    """Tortoise's URL, with its asyncpg pool sized for PostgreSQL (minsize/maxsize)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        return url
+    query = {"minsize": "1", "maxsize": str(TORTOISE_POOL_SIZE), **dict(parse_qsl(parts.query))}
+    return parts._replace(query=urlencode(query)).geturl()
 
 
 # Django's database: users, sessions and tokens.
@@ -139,10 +160,14 @@ DATABASES = {
 }
 
 # Tortoise's database: the blog.  Same URL syntax; may be the same PostgreSQL database
-# (Django's tables are prefixed with their app label, Tortoise's are not).
+# (Django's tables are prefixed with their app label, Tortoise's are not).  A query that
+# finds every pooled connection busy waits ASYNC_DRF["TORTOISE_POOL_TIMEOUT"] seconds
+# (5 by default), then the request is answered 503.
 TORTOISE_ORM = {
     "connections": {
-        "default": os.environ.get("DEMO_TORTOISE_URL", f"sqlite://{VAR_DIR / 'blog.sqlite3'}")
+        "default": tortoise_url(
+            os.environ.get("DEMO_TORTOISE_URL", f"sqlite://{VAR_DIR / 'blog.sqlite3'}")
+        )
     },
     "apps": {"blog": {"models": ["blog.models"], "default_connection": "default"}},
     "use_tz": True,
