@@ -56,7 +56,11 @@ def get_tortoise_config() -> dict[str, Any]:
 async def init_orm(
     config: dict[str, Any] | None = None, *, generate_schemas: bool | None = None
 ) -> None:
-    """Initialise Tortoise for this process, visible to every task (global fallback)."""
+    """Initialise Tortoise for this process, visible to every task (global fallback).
+
+    PostgreSQL (asyncpg) connections are served by ``async_drf.backends.asyncpg``,
+    whose pool waits at most ``TORTOISE_POOL_TIMEOUT`` seconds (``db.bounded_pools``).
+    """
     if _active_context() is not None:
         return
     config = bounded_pools(bound_sqlite_waits(config or get_tortoise_config()))
