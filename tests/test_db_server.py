@@ -118,21 +118,24 @@ class Proxy:
             writer.transport.abort()
 
 
-async def create_database(name: str) -> str:
-    """A fresh database with the Tortoise table the tests write and Django's tables."""
-    admin = await asyncpg.connect(server_url())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{name}"
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(url)
     try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def create_database(name: str) -> str:
+    """A fresh database with the Tortoise table the tests write and Django's tables."""
+    async with connected(server_url()) as admin:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    async with connected(url) as conn:
         await conn.execute(
             "CREATE TABLE tag (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL UNIQUE)"
         )
-    finally:
-        await conn.close()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.pool_settings"}
     env["ASYNC_DRF_POOL_DB_URL"] = url
     migrate = [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"]
@@ -142,17 +145,13 @@ async def create_database(name: str) -> str:
 
 
 async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(server_url())
-    try:
+    async with connected(server_url()) as admin:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def create_token(url: str) -> str:
     key = secrets.token_hex(20)
-    conn = await asyncpg.connect(url)
-    try:
+    async with connected(url) as conn:
         user_id = await conn.fetchval(
             "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,"
             " email, is_staff, is_active, date_joined)"
@@ -163,8 +162,6 @@ async def create_token(url: str) -> str:
             key,
             user_id,
         )
-    finally:
-        await conn.close()
     return key
 
 
@@ -261,21 +258,15 @@ def assert_unavailable(response: httpx.Response) -> None:
 
 
 async def stored_ids(url: str) -> set[int]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connected(url) as conn:
         return {row["id"] for row in await conn.fetch("SELECT id FROM tag")}
-    finally:
-        await conn.close()
 
 
 async def backends(name: str) -> int:
-    admin = await asyncpg.connect(server_url())
-    try:
+    async with connected(server_url()) as admin:
         return await admin.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name
         )
-    finally:
-        await admin.close()
 
 
 class Load:
@@ -384,8 +375,7 @@ async def test_database_unreachable_mid_load(proxied: Any, database: Any) -> Non
 async def test_backends_terminated_mid_load(served: Any, database: Any) -> None:
     name, url, _token = database
     base, token = served
-    admin = await asyncpg.connect(server_url())
-    async with client(base, token) as http:
+    async with connected(server_url()) as admin, client(base, token) as http:
         load = Load(http)
         async with load.running():
             for _ in range(3):
@@ -397,7 +387,6 @@ async def test_backends_terminated_mid_load(served: Any, database: Any) -> None:
                 )
                 assert terminated > 0
             await until_created(load, 20, time.monotonic() + 8)
-        await admin.close()
         await assert_fault_answered_and_recovered(load, http, url)
 
 
