@@ -15,7 +15,13 @@ import inspect
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import aauthenticate, aget_user, get_user, get_user_model
+from django.contrib.auth import (
+    aauthenticate,
+    aget_user,
+    authenticate,
+    get_user,
+    get_user_model,
+)
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import router
 from django.utils.translation import gettext_lazy as _
@@ -108,13 +114,18 @@ class _AwaitCredentials:
 
 
 class AsyncBasicAuthentication(_AwaitCredentials, authentication.BasicAuthentication):
-    """Async twin of DRF's BasicAuthentication: checks the password with ``aauthenticate``."""
+    """Async twin of DRF's BasicAuthentication: checks the password with ``aauthenticate``
+    (with a pooled database, Django's sync ``authenticate`` in one releasing hop)."""
 
     async def authenticate_credentials(
         self, userid: str, password: str, request: Request | None = None
     ) -> tuple[Any, None]:
-        credentials = {get_user_model().USERNAME_FIELD: userid, "password": password}
-        user = await aauthenticate(request=request, **credentials)
+        user_model = get_user_model()
+        credentials = {user_model.USERNAME_FIELD: userid, "password": password}
+        if _releases(user_model):
+            user = await run_sync(call_released, authenticate, request=request, **credentials)
+        else:
+            user = await aauthenticate(request=request, **credentials)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid username/password."))
         if not user.is_active:

@@ -592,6 +592,23 @@ async def test_pooled_tortoise_token_releases_the_user_lookup(
     assert hops.calls == ["call_released", "_holds_connection"], hops
 
 
+async def test_pooled_basic_authentication_releases_its_connection(
+    api_factory: Any, pooled: None, hops: Any
+) -> None:
+    await make_user()
+    response = await call(
+        held_view(AsyncBasicAuthentication), api_factory, HTTP_AUTHORIZATION=basic("ann", "pw")
+    )
+    assert response.status_code == 200
+    assert response.data == {"user": "ann", "holds_connection": False}
+    # The one hop Django's aauthenticate() makes to read the user, now counted.
+    assert hops.calls == ["call_released", "_holds_connection"], hops
+    response = await call(
+        held_view(AsyncBasicAuthentication), api_factory, HTTP_AUTHORIZATION=basic("ann", "no")
+    )
+    assert_denied(response, 401, "Invalid username/password.", 'Basic realm="api"')
+
+
 async def test_pooled_session_user_releases_its_connection(
     urls: Any, pooled: None, hops: Any
 ) -> None:
