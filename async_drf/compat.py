@@ -40,6 +40,8 @@ async def send_post_delete(instance: Any, using_db: Any) -> None:
 def write_db(instance: Any, using_db: Any = None) -> Any:
     """The connection Model.save would write ``instance`` with."""
     return using_db or instance._choose_db(True)
+
+
 def get_encoding(parser_context: dict[str, Any]) -> str:
     """The charset of a request body: DRF's ``get_encoding`` (newer DRF refuses
     bytes-to-bytes codecs such as ``bz2_codec``), else what older DRF read."""

@@ -19,11 +19,10 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import get_current_context
 from tortoise.queryset import QuerySet
 
-from .db import bounded_pools
 from .settings import async_settings
 
 __all__ = [
-    "bound_sqlite_waits",
+    "bound_waits",
     "close_orm",
     "ensure_orm",
     "get_model",
@@ -58,35 +57,44 @@ async def init_orm(
 ) -> None:
     """Initialise Tortoise for this process, visible to every task (global fallback).
 
-    PostgreSQL (asyncpg) connections are served by ``async_drf.backends.asyncpg``,
-    whose pool waits at most ``TORTOISE_POOL_TIMEOUT`` seconds (``db.bounded_pools``).
+    SQLite and PostgreSQL (asyncpg) connections get async_drf's clients, whose waits
+    are bounded (:func:`bound_waits`).
     """
     if _active_context() is not None:
         return
-    config = bounded_pools(bound_sqlite_waits(config or get_tortoise_config()))
+    config = bound_waits(config or get_tortoise_config())
     await Tortoise.init(config=config, _enable_global_fallback=True)
     if async_settings.GENERATE_SCHEMAS if generate_schemas is None else generate_schemas:
         await Tortoise.generate_schemas(safe=True)
     logger.info("Tortoise ORM started")
 
 
-def bound_sqlite_waits(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with its SQLite connections served by ``async_drf.backends.sqlite``.
+# Tortoise's engine -> (async_drf's client that bounds its waits, the setting bounding them)
+BOUNDED_ENGINES = {
+    "tortoise.backends.sqlite": ("async_drf.backends.sqlite", "SQLITE_BUSY_TIMEOUT"),
+    "tortoise.backends.asyncpg": ("async_drf.backends.asyncpg", "TORTOISE_POOL_TIMEOUT"),
+}
 
-    That client bounds a query's wait for the database to ``SQLITE_BUSY_TIMEOUT``
-    (Tortoise's own queues requests behind SQLite's 5 s busy wait); with the setting
-    None, or no SQLite connection, ``config`` is returned as it is.
+
+def bound_waits(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with its SQLite and PostgreSQL connections served by async_drf's clients.
+
+    ``async_drf.backends.sqlite`` bounds a query's wait for the database to
+    ``SQLITE_BUSY_TIMEOUT`` (Tortoise's own queues requests behind SQLite's 5 s busy
+    wait); ``async_drf.backends.asyncpg`` bounds a query's wait for a free pooled
+    connection to ``TORTOISE_POOL_TIMEOUT`` (Tortoise's own waits forever).  An engine
+    whose setting is None is left alone; with nothing to change, ``config`` is returned
+    as it is.
     """
-    if async_settings.SQLITE_BUSY_TIMEOUT is None:
-        return config
-    connections = {}
+    changed = {}
     for name, info in config.get("connections", {}).items():
-        if isinstance(info, str) and info.startswith("sqlite:"):
-            info = expand_db_url(info)
-        if isinstance(info, dict) and info.get("engine") == "tortoise.backends.sqlite":
-            info = {**info, "engine": "async_drf.backends.sqlite"}
-        connections[name] = info
-    return {**config, "connections": connections}
+        expanded = expand_db_url(info) if isinstance(info, str) else info
+        engine, setting = BOUNDED_ENGINES.get(expanded.get("engine"), (None, ""))
+        if engine is not None and getattr(async_settings, setting) is not None:
+            changed[name] = {**expanded, "engine": engine}
+    if not changed:
+        return config
+    return {**config, "connections": {**config["connections"], **changed}}
 
 
 async def close_orm() -> None:

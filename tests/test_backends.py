@@ -17,7 +17,7 @@ from tortoise.context import TortoiseContext
 
 from async_drf import generics, serializers
 from async_drf.backends import sqlite as bounded
-from async_drf.orm import bound_sqlite_waits
+from async_drf.orm import bound_waits
 from async_drf.test import AsyncAPIRequestFactory
 
 from .models import Author
@@ -59,7 +59,7 @@ async def file_db(
     ctx = TortoiseContext()
     with override_settings(ASYNC_DRF=settings):
         async with ctx:
-            await ctx.init(config=bound_sqlite_waits(config(path)))
+            await ctx.init(config=bound_waits(config(path)))
             await ctx.generate_schemas()
             await Author.create(name="ann")
             yield path, ctx
@@ -195,15 +195,16 @@ def test_config_rewrite_keeps_other_engines_and_options(tmp_path):
         },
         "apps": {},
     }
-    rewritten = bound_sqlite_waits(source)
+    rewritten = bound_waits(source)
     default = rewritten["connections"]["default"]
     assert default["engine"] == "async_drf.backends.sqlite"
     assert default["credentials"]["install_regexp_functions"] is True
     assert bounded.get_client_class(default) is bounded.SqliteClientWithRegexpSupport
-    assert rewritten["connections"]["pg"] == "postgres://u@h:5432/db"
+    assert rewritten["connections"]["pg"]["engine"] == "async_drf.backends.asyncpg"
     assert source["connections"]["default"].startswith("sqlite://")  # not modified
-    with override_settings(ASYNC_DRF={"SQLITE_BUSY_TIMEOUT": None}):
-        assert bound_sqlite_waits(source) is source
+    unbounded = {"SQLITE_BUSY_TIMEOUT": None, "TORTOISE_POOL_TIMEOUT": None}
+    with override_settings(ASYNC_DRF=unbounded):
+        assert bound_waits(source) is source
 
 
 @pytest.mark.parametrize("in_transaction", [False, True])
@@ -216,7 +217,7 @@ async def test_a_query_cancelled_while_connecting_leaves_the_connection_free(
 
     ctx = TortoiseContext()
     async with ctx:
-        await ctx.init(config=bound_sqlite_waits(config(tmp_path / "cancel.sqlite3")))
+        await ctx.init(config=bound_waits(config(tmp_path / "cancel.sqlite3")))
         client = ctx.db()
         connecting, never = asyncio.Event(), asyncio.Event()
         open_connection = client.create_connection

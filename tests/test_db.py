@@ -21,23 +21,25 @@ from tortoise.exceptions import DBConnectionError
 
 from async_drf.backends.asyncpg import AsyncpgDBClient, BoundedPool, PoolTimeout
 from async_drf.concurrency import run_sync
-from async_drf.db import bounded_pools, call_released, release_connections
+from async_drf.db import call_released, release_connections
 from async_drf.exceptions import exception_handler
+from async_drf.orm import bound_waits
 
 from .django_db import django_db  # noqa: F401 - fixture
 
 APPS = {"models": {"models": ["tests.models"], "default_connection": "default"}}
 
 
-# -- Tortoise's config: asyncpg connections get the bounded pool ------------------------
+# -- Tortoise's config: asyncpg connections get the bounded pool (orm.bound_waits) ------
 
 
 def test_postgres_url_is_served_by_the_bounded_engine() -> None:
     url = "postgres://app:secret@db:5432/blog?minsize=2&maxsize=8"
-    config = {"connections": {"default": url, "local": "sqlite://:memory:"}, "apps": APPS}
-    bounded = bounded_pools(config)
+    mysql = "mysql://app@db:3306/blog"
+    config = {"connections": {"default": url, "other": mysql}, "apps": APPS}
+    bounded = bound_waits(config)
     expected = {**expand_db_url(url), "engine": "async_drf.backends.asyncpg"}
-    assert bounded["connections"] == {"default": expected, "local": "sqlite://:memory:"}
+    assert bounded["connections"] == {"default": expected, "other": mysql}
     assert bounded["connections"]["default"]["credentials"]["maxsize"] == "8"
     assert bounded["apps"] is APPS
     assert config["connections"]["default"] == url  # the settings' dict is left alone
@@ -48,17 +50,15 @@ def test_asyncpg_dict_is_served_by_the_bounded_engine() -> None:
     asyncpg = {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
     other = {"engine": "tortoise.backends.psycopg", "credentials": credentials}
     config = {"connections": {"a": asyncpg, "b": other}, "apps": APPS}
-    bounded = bounded_pools(config)["connections"]
+    bounded = bound_waits(config)["connections"]
     assert bounded["a"] == {"engine": "async_drf.backends.asyncpg", "credentials": credentials}
     assert bounded["b"] is other
 
 
-def test_sqlite_only_and_no_timeout_leave_the_config_alone() -> None:
-    sqlite = {"connections": {"default": "sqlite://:memory:"}, "apps": APPS}
-    assert bounded_pools(sqlite) is sqlite
+def test_no_timeout_leaves_the_config_alone() -> None:
     postgres = {"connections": {"default": "postgres://db/blog"}, "apps": APPS}
     with override_settings(ASYNC_DRF={"TORTOISE_POOL_TIMEOUT": None}):
-        assert bounded_pools(postgres) is postgres
+        assert bound_waits(postgres) is postgres
 
 
 # -- Django: a pooled connection goes back to its pool ----------------------------------

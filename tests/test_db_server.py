@@ -32,13 +32,6 @@ import pytest_asyncio
 
 pytestmark = pytest.mark.postgres
 
-# Until Django's database errors are classified (503 with Retry-After, as Tortoise's are),
-# a lost Django connection or an exhausted Django pool is a 500 and 503s carry no
-# Retry-After: these tests fail.
-awaits_classification = pytest.mark.xfail(
-    strict=True, reason="Django database errors are not yet 503s with Retry-After"
-)
-
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 POOL_SIZE = 4  # per worker process, for Django's pool and for Tortoise's
@@ -356,7 +349,6 @@ async def test_200_concurrent_token_creates(served: Any, database: Any) -> None:
     assert 0 < peak <= WORKERS * POOL_SIZE * 2, peak
 
 
-@awaits_classification
 async def test_database_unreachable_mid_load(proxied: Any, database: Any) -> None:
     _name, url, _token = database
     proxy, base, token = proxied
@@ -371,7 +363,6 @@ async def test_database_unreachable_mid_load(proxied: Any, database: Any) -> Non
         await assert_fault_answered_and_recovered(load, http, url)
 
 
-@awaits_classification
 async def test_backends_terminated_mid_load(served: Any, database: Any) -> None:
     name, url, _token = database
     base, token = served
@@ -390,7 +381,6 @@ async def test_backends_terminated_mid_load(served: Any, database: Any) -> None:
         await assert_fault_answered_and_recovered(load, http, url)
 
 
-@awaits_classification
 @pytest.mark.parametrize("holder", ["hold-django", "hold-tortoise"])
 async def test_pool_exhausted_waits_then_503(database: Any, holder: str) -> None:
     _name, url, token = database
