@@ -1,69 +1,43 @@
-"""Filter backends for Tortoise querysets: SearchFilter, OrderingFilter, EqualityFilter.
+"""Filter backends for Tortoise querysets: SearchFilter, OrderingFilter, FilterBackend.
 
-They keep DRF's names, parameters and settings (``SEARCH_PARAM``, ``ORDERING_PARAM``)
-and stay sync: they only build Tortoise ``Q`` objects and ``order_by`` clauses, so no
-query runs until the view awaits the queryset.  Their ``filter_queryset`` is
-registered with :func:`~async_drf.concurrency.mark_inline`, so a generic view calls
-them without a thread hop.  Only the methods of DRF's classes that read Django's
-``Model._meta`` or build Django ``Q`` objects are overridden.
+They keep DRF's (and django-filter's) names, parameters and settings
+(``SEARCH_PARAM``, ``ORDERING_PARAM``, ``filterset_fields``, ``filterset_class``) and
+only build Tortoise ``Q`` objects and ``order_by`` clauses, so no query runs until the
+view awaits the queryset.  SearchFilter's ``filter_queryset`` is registered with
+:func:`~async_drf.concurrency.mark_inline`; OrderingFilter's and FilterBackend's are
+coroutines (they may await an ``async def`` hook); a generic view calls each without
+a thread hop.  Only the methods of DRF's classes that read Django's ``Model._meta`` or
+build Django ``Q`` objects are overridden.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
-from collections.abc import Iterator
+import functools
+import re
+import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.encoding import force_str
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from rest_framework import fields as drf_fields
 from rest_framework import filters
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from tortoise.expressions import Q, Subquery
-from tortoise.fields.relational import (
-    BackwardFKRelation,
-    BackwardOneToOneRelation,
-    ForeignKeyFieldInstance,
-    ManyToManyFieldInstance,
-    RelationalField,
-)
-from tortoise.queryset import QuerySet
+from tortoise.fields.relational import RelationalField
 
-from .concurrency import is_async_callable, mark_inline
-from .orm import get_model, is_model_class
+from ._lookups import SEP as _SEP
+from ._lookups import as_queryset as _as_queryset
+from ._lookups import dialect as _dialect
+from ._lookups import is_to_many as _is_to_many
+from ._lookups import walk as _walk
+from .concurrency import call_sync, in_event_loop, is_async_callable, mark_inline
+from .filtersets import FilterSet
+from .orm import get_model, view_model
 from .settings import async_settings
 
-__all__ = ["EqualityFilter", "OrderingFilter", "SearchFilter"]
-
-_SEP = "__"
-
-
-def _as_queryset(queryset: Any) -> QuerySet[Any]:
-    return queryset.all() if is_model_class(queryset) else queryset
-
-
-def _field(model: Any, name: str) -> Any:
-    meta = model._meta
-    return meta.fields_map.get(meta.pk_attr if name == "pk" else name)
-
-
-def _walk(model: Any, parts: list[str]) -> Iterator[tuple[str, Any, Any]]:
-    """Yield ``(part, field or None, model the part belongs to)`` along a lookup path."""
-    for part in parts:
-        field = _field(model, part) if model is not None else None
-        yield part, field, model
-        model = field.related_model if isinstance(field, RelationalField) else None
-
-
-def _is_to_many(field: Any) -> bool:
-    # A backward one-to-one relation subclasses BackwardFKRelation but is to-one.
-    return isinstance(field, ManyToManyFieldInstance) or (
-        isinstance(field, BackwardFKRelation) and not isinstance(field, BackwardOneToOneRelation)
-    )
+__all__ = ["EqualityFilter", "FilterBackend", "OrderingFilter", "SearchFilter"]
 
 
 def _is_orderable(model: Any, path: str) -> bool:
@@ -73,34 +47,23 @@ def _is_orderable(model: Any, path: str) -> bool:
     return to_one and owner is not None and last in owner._meta.fields_db_projection
 
 
-def _dialect(model: Any) -> tuple[str, Any]:
-    """The model's database dialect and client (the connection behind a transaction)."""
-    try:
-        client = model._meta.db
-    except Exception:  # no Tortoise context: the query would fail anyway, and clearly
-        return "", None
-    client = getattr(client, "_parent", client)
-    return client.capabilities.dialect, client
-
-
 class SearchFilter(filters.SearchFilter):
     """DRF's SearchFilter over Tortoise: ``?search=foo bar`` on the view's ``search_fields``.
 
-    Each term must match (AND) at least one field (OR).  Prefixes: ``^`` istartswith,
-    ``=`` iexact, ``$`` iposix_regex, ``@`` full-text search (PostgreSQL/MySQL);
-    ``icontains`` by default; paths may follow relations (``author__name``).
-    Terms are passed raw: Tortoise escapes LIKE wildcards itself (TRAPS 6).
+    Each term must match (AND) at least one field (OR).  Prefixes as DRF's: ``^``
+    istartswith, ``=`` iexact, ``$`` iregex (Tortoise's iposix_regex; on SQLite it
+    needs ``install_regexp_functions``), ``@`` full-text search (PostgreSQL/MySQL; on
+    SQLite a case-insensitive contains, and system check W003 says so); ``icontains``
+    by default; paths may follow relations (``author__name``).  Terms are passed raw:
+    Tortoise escapes LIKE wildcards itself (TRAPS 6).
     """
 
     too_many_terms_message = _("Ensure this search has no more than {max_terms} terms.")
     term_too_long_message = _("Ensure each search term has no more than {max_length} characters.")
+    invalid_pattern_message = _("Enter a valid regular expression.")
 
-    lookup_prefixes = {
-        "^": "istartswith",
-        "=": "iexact",
-        "@": "search",
-        "$": "iposix_regex",
-    }
+    # DRF's lookups that Tortoise names differently.
+    orm_lookups = {"iregex": "iposix_regex", "regex": "posix_regex"}
 
     def get_search_terms(self, request: Request) -> list[str]:
         """DRF's terms, refused with a 400 past ``SEARCH_MAX_TERMS`` terms or a term
@@ -119,44 +82,41 @@ class SearchFilter(filters.SearchFilter):
         return terms
 
     def construct_search(self, field_name: str, queryset: Any) -> str:
-        """The Tortoise filter key for one ``search_fields`` entry."""
+        """DRF's lookup for one ``search_fields`` entry (``$title`` -> ``title__iregex``)."""
         model = get_model(queryset)
         lookup = self.lookup_prefixes.get(field_name[0])
         if lookup:
             field_name = field_name[1:]
         elif self._has_lookup(model, field_name):
-            lookup = field_name.rsplit(_SEP, 1)[1]
-            field_name = field_name.rsplit(_SEP, 1)[0]
+            return field_name
         else:
             lookup = self.default_lookup
-        self._check_backend(model, lookup)
         return _SEP.join([field_name, lookup])
 
-    @staticmethod
-    def _has_lookup(model: Any, field_name: str) -> bool:
-        """True if the path already ends in a Tortoise lookup (``title__iexact``)."""
+    def _has_lookup(self, model: Any, field_name: str) -> bool:
+        """True if the path already ends in a lookup (``title__iexact``, ``title__iregex``)."""
         parts = field_name.split(_SEP)
         if len(parts) < 2:
             return False
         *_, (_part, _field_, owner) = _walk(model, parts[:-1])
-        return owner is not None and _SEP.join(parts[-2:]) in owner._meta.filters
+        last = self.orm_lookups.get(parts[-1], parts[-1])
+        return owner is not None and _SEP.join([parts[-2], last]) in owner._meta.filters
 
-    @staticmethod
-    def _check_backend(model: Any, lookup: str) -> None:
-        # Both lookups build on SQLite but misbehave there: 'search' matches every row,
-        # and the regex operator fails unless the client installed its functions.
+    def get_orm_lookup(self, search: str, model: Any) -> str:
+        """The Tortoise filter key for a lookup ``construct_search`` returned."""
+        path, _sep, lookup = search.rpartition(_SEP)
+        lookup = self.orm_lookups.get(lookup, lookup)
         dialect, client = _dialect(model)
-        if lookup.endswith("search") and dialect not in ("", "postgres", "mysql"):
-            raise ImproperlyConfigured(
-                f"SearchFilter's '@' (full-text search) prefix needs PostgreSQL or MySQL; "
-                f"{model.__name__} is stored in {dialect}."
-            )
+        if lookup == "search" and dialect not in ("", "postgres", "mysql"):
+            # Tortoise's 'search' matches every row on SQLite: the closest honest match.
+            lookup = "icontains"
         if lookup.endswith("posix_regex") and dialect == "sqlite":
             if not client.capabilities.support_for_posix_regex_queries:
                 raise ImproperlyConfigured(
                     "SearchFilter's '$' (regex) prefix needs Tortoise's regexp functions on "
                     "SQLite: add '?install_regexp_functions=True' to the database URL."
                 )
+        return _SEP.join([path, lookup])
 
     def must_call_distinct(self, queryset: Any, search_fields: Any) -> bool:
         """True if a search field crosses a to-many relation (rows would repeat)."""
@@ -177,7 +137,13 @@ class SearchFilter(filters.SearchFilter):
             return queryset
 
         queryset = _as_queryset(queryset)
-        orm_lookups = [self.construct_search(str(field), queryset) for field in search_fields]
+        model = get_model(queryset)
+        orm_lookups = [
+            self.get_orm_lookup(self.construct_search(str(field), queryset), model)
+            for field in search_fields
+        ]
+        if any(lookup.endswith("posix_regex") for lookup in orm_lookups):
+            self._check_patterns(search_terms)
         conditions = [
             Q(*(Q(**{lookup: term}) for lookup in orm_lookups), join_type="OR")
             for term in search_terms
@@ -188,26 +154,44 @@ class SearchFilter(filters.SearchFilter):
         # As DRF, keep the base queryset and select its rows by key instead of
         # .distinct(): no duplicate rows, a correct count(), and a later ordering by a
         # related column still works on PostgreSQL (SELECT DISTINCT forbids it).
-        pk = get_model(queryset)._meta.pk_attr
+        pk = model._meta.pk_attr
         return queryset.filter(**{f"{pk}__in": Subquery(filtered.values(pk))})
+
+    def _check_patterns(self, terms: list[str]) -> None:
+        # A pattern the database cannot compile would fail the query (a 500 or 503).
+        for term in terms:
+            try:
+                re.compile(term)
+            except (re.error, OverflowError, RecursionError):
+                message = ErrorDetail(str(self.invalid_pattern_message), code="invalid")
+                raise ValidationError({self.search_param: [message]}) from None
 
 
 class OrderingFilter(filters.OrderingFilter):
     """DRF's OrderingFilter over Tortoise: ``?ordering=-created,title``.
 
     Allowed fields: the view's ``ordering_fields`` (a list, or ``"__all__"`` for every
-    column of the model), else the serializer's readable fields that are columns,
-    else every column.  Other fields are dropped, as in DRF.
+    column of the model), else the serializer's readable fields that are columns (an
+    ``async def get_serializer_class`` is awaited); with neither, DRF's
+    ImproperlyConfigured.  Other fields are dropped, as in DRF.
     """
+
+    # The serializer class filter_queryset awaited for this call, if it needed one.
+    _awaited_serializer_class: Any = None
 
     def get_default_valid_fields(
         self, queryset: Any, view: Any, context: dict[str, Any] | None = None
     ) -> list[tuple[str, Any]]:
         """The serializer's readable fields that Tortoise can order by."""
-        model = get_model(queryset)
-        serializer_class = _serializer_class(view)
+        serializer_class = self._awaited_serializer_class or _serializer_class(view)
         if serializer_class is None:
-            return _model_columns(model)
+            msg = (
+                "Cannot use %s on a view which does not have either a "
+                "'serializer_class', an overriding 'get_serializer_class' "
+                "or 'ordering_fields' attribute."
+            )
+            raise ImproperlyConfigured(msg % self.__class__.__name__)
+        model = get_model(queryset)
         fields = serializer_class(context=context or {}).fields.items()
         valid = [
             (field.source.replace(".", _SEP) or name, field.label)
@@ -225,152 +209,165 @@ class OrderingFilter(filters.OrderingFilter):
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
         return super().get_valid_fields(queryset, view, context)
 
-    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+    async def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
         """Return the queryset ordered by the requested (or default) fields."""
-        return super().filter_queryset(request, _as_queryset(queryset), view)
+        needs_serializer = getattr(
+            view, "ordering_fields", self.ordering_fields
+        ) is None and request.query_params.get(self.ordering_param)
+        if not needs_serializer:
+            return super().filter_queryset(request, _as_queryset(queryset), view)
+        # DRF's code below is sync: await the view's serializer class first.
+        self._awaited_serializer_class = await _aserializer_class(view)
+        try:
+            return super().filter_queryset(request, _as_queryset(queryset), view)
+        finally:
+            del self._awaited_serializer_class
 
 
 def _serializer_class(view: Any) -> Any:
-    """The view's serializer class, as DRF's get_default_valid_fields finds it."""
+    """The view's serializer class, as DRF's get_default_valid_fields finds it.
+
+    On the event loop an ``async def get_serializer_class`` cannot run from this sync
+    code: the ``serializer_class`` attribute stands in (``filter_queryset`` awaits it).
+    """
     getter = getattr(view, "get_serializer_class", None)
-    if getter is not None and not is_async_callable(getter):
-        try:
-            return getter()
-        except AssertionError:  # DRF's "should either include a serializer_class"
-            return None
-    # An async get_serializer_class cannot be called here: use the attribute.
-    return getattr(view, "serializer_class", None)
+    if getter is None or (is_async_callable(getter) and in_event_loop()):
+        return getattr(view, "serializer_class", None)
+    try:
+        return call_sync(getter)
+    except AssertionError:  # DRF's "should either include a serializer_class"
+        return None
+
+
+async def _aserializer_class(view: Any) -> Any:
+    getter = getattr(view, "get_serializer_class", None)
+    if getter is None:
+        return getattr(view, "serializer_class", None)
+    try:
+        return await getter() if is_async_callable(getter) else getter()
+    except AssertionError:
+        return None
 
 
 def _model_columns(model: Any) -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in model._meta.fields_db_projection]
 
 
-# DRF field that converts (and validates) a query value for each Tortoise field type.
-_CONVERTERS: dict[Any, Any] = {
-    bool: drf_fields.BooleanField,
-    int: drf_fields.IntegerField,
-    float: drf_fields.FloatField,
-    decimal.Decimal: lambda: drf_fields.DecimalField(max_digits=None, decimal_places=None),
-    datetime.datetime: drf_fields.DateTimeField,
-    datetime.date: drf_fields.DateField,
-    datetime.time: drf_fields.TimeField,
-    datetime.timedelta: drf_fields.DurationField,
-    uuid.UUID: drf_fields.UUIDField,
-    str: lambda: drf_fields.CharField(allow_blank=True, trim_whitespace=False),
-}
+class FilterBackend(filters.BaseFilterBackend):
+    """django-filter's DjangoFilterBackend over Tortoise querysets.
 
-_SCHEMA_TYPES: dict[Any, dict[str, str]] = {
-    bool: {"type": "boolean"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    decimal.Decimal: {"type": "number"},
-    datetime.datetime: {"type": "string", "format": "date-time"},
-    datetime.date: {"type": "string", "format": "date"},
-    datetime.time: {"type": "string", "format": "time"},
-    uuid.UUID: {"type": "string", "format": "uuid"},
-}
-
-
-class EqualityFilter(filters.BaseFilterBackend):
-    """Equality filters on the view's ``filterset_fields``: ``?published=true&author=3``.
-
-    Each value is converted by the DRF field matching the Tortoise field's type
-    (booleans accept true/false/1/0/yes/no, dates ISO 8601, enums their values, a
-    foreign key its related pk); a bad value is a 400 naming the parameter, with DRF's
-    message.  Empty and unlisted parameters are ignored.
+    Applies the view's ``filterset_class``, or a FilterSet built from its
+    ``filterset_fields``: a list of field paths (exact matches, relations included:
+    ``["published", "author__name"]``) or a dict of lookups per path
+    (``{"views": ["exact", "gte"]}``, parameters ``views`` and ``views__gte``).  A bad
+    value is a 400 ``{"views__gte": ["Enter a whole number."]}``.  ``filter_queryset``
+    is a coroutine, so ``method=`` filters may be ``async def``.
     """
 
-    filterset_description = _("Only rows whose {field} equals this value.")
+    filterset_base = FilterSet
+    raise_exception = True
 
-    def get_filterset_fields(self, view: Any, request: Request) -> list[str]:
-        """Override to choose the filterable fields per request."""
-        return list(getattr(view, "filterset_fields", None) or ())
+    def get_filterset(self, request: Request, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        kwargs = self.get_filterset_kwargs(request, queryset, view)
+        return filterset_class(**kwargs)
 
-    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
-        """Return the queryset narrowed by every listed, non-empty query parameter."""
-        names = self.get_filterset_fields(view, request)
-        if not names:
+    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+        """Return the ``FilterSet`` class used to filter the queryset (or model)."""
+        filterset_class = getattr(view, "filterset_class", None)
+        filterset_fields = getattr(view, "filterset_fields", None)
+        if filterset_class:
+            filterset_model = filterset_class._meta.model
+            # FilterSets do not need to specify a Meta class
+            if filterset_model and queryset is not None:
+                model = get_model(queryset)
+                assert issubclass(model, filterset_model), (
+                    f"FilterSet model {filterset_model} does not match queryset model {model}"
+                )
+            return filterset_class
+        if filterset_fields and queryset is not None:
+            return _auto_filterset(
+                self.filterset_base, get_model(queryset), _freeze(filterset_fields)
+            )
+        return None
+
+    def get_filterset_kwargs(self, request: Request, queryset: Any, view: Any) -> dict[str, Any]:
+        return {"data": request.query_params, "queryset": queryset, "request": request}
+
+    async def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        """Return the queryset narrowed by the filterset's parameters."""
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
             return queryset
-        model = get_model(queryset)
-        lookups, errors = {}, {}
-        for name in names:
-            raw = request.query_params.get(name)
-            if raw in (None, ""):
-                continue
-            column, field = self._column(model, name, view)
-            try:
-                lookups[column] = self._convert(field, raw)
-            except ValidationError as exc:
-                errors[name] = exc.detail
-        if errors:
-            raise ValidationError(errors)
-        return _as_queryset(queryset).filter(**lookups) if lookups else queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        if type(filterset).qs is not FilterSet.qs:
+            return filterset.qs  # django-filter's "filtering the primary .qs" override
+        return await filterset.afilter_queryset(filterset.queryset.all())
 
-    @staticmethod
-    def _column(model: Any, name: str, view: Any) -> tuple[str, Any]:
-        """The filter key and data field for a name; a foreign key filters on its id."""
-        field = _field(model, name)
-        if isinstance(field, ForeignKeyFieldInstance):  # also one-to-one
-            name = field.source_field
-            field = _field(model, name)
-        convertible = (
-            field is not None
-            and not isinstance(field, RelationalField)
-            and (getattr(field, "enum_type", None) is not None or field.field_type in _CONVERTERS)
+    def to_html(self, request: Request, queryset: Any, view: Any) -> Any:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        return format_html(
+            '<h2>{}</h2><form class="form" action="" method="get">{}'
+            '<button type="submit" class="btn btn-primary">{}</button></form>',
+            _("Field filters"),
+            filterset.form.as_p(),
+            _("Submit"),
         )
-        if not convertible:
-            raise ImproperlyConfigured(
-                f"{type(view).__name__}.filterset_fields: {model.__name__} has no "
-                f"column '{name}' that EqualityFilter can compare."
-            )
-        return name, field
-
-    @staticmethod
-    def _convert(field: Any, raw: str) -> Any:
-        enum_type = getattr(field, "enum_type", None)
-        if enum_type is not None:
-            choice = drf_fields.ChoiceField(choices=[member.value for member in enum_type])
-            return enum_type(choice.run_validation(raw))
-        converter = _CONVERTERS[field.field_type]()
-        if isinstance(converter, drf_fields.IntegerField):
-            # An integer outside the column's range is a driver error on PostgreSQL.
-            converter = drf_fields.IntegerField(
-                min_value=field.constraints.get("ge"), max_value=field.constraints.get("le")
-            )
-        return converter.run_validation(raw)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        """One optional query parameter per ``filterset_fields`` entry."""
-        try:
-            model = get_model(getattr(view, "queryset", None))
-        except TypeError:
-            model = None
+        """One query parameter per filter, typed by its column (two for a range)."""
+        model = view_model(view)
+        filterset_class = self.get_filterset_class(view, model) if model is not None else None
+        if filterset_class is None:
+            return []
         return [
-            {
-                "name": name,
-                "required": False,
-                "in": "query",
-                "description": force_str(self.filterset_description).format(field=name),
-                "schema": _schema(model, name),
-            }
-            for name in getattr(view, "filterset_fields", None) or ()
+            parameter
+            for name, f in filterset_class.get_bound_filters(model).items()
+            for parameter in f.get_schema_parameters(name)
         ]
 
 
-def _schema(model: Any, name: str) -> dict[str, Any]:
-    field = _field(model, name) if model is not None else None
-    if isinstance(field, ForeignKeyFieldInstance):
-        field = _field(model, field.source_field)
-    enum_type = getattr(field, "enum_type", None)
-    if enum_type is not None:
-        return {"enum": [member.value for member in enum_type]}
-    return dict(_SCHEMA_TYPES.get(getattr(field, "field_type", None), {"type": "string"}))
+class EqualityFilter(FilterBackend):
+    """Deprecated: use :class:`FilterBackend` (the same backend, under django-filter's name)."""
+
+    def __init__(self) -> None:
+        warnings.warn(
+            "async_drf.filters.EqualityFilter is deprecated; use async_drf.filters.FilterBackend.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
 
-# They only build queries: the generic view calls them inline, with no thread hop.
-mark_inline(
-    SearchFilter.filter_queryset,
-    OrderingFilter.filter_queryset,
-    EqualityFilter.filter_queryset,
-)
+def translate_validation(errors: Any) -> ValidationError:
+    """A Django ``ErrorDict`` as DRF's ValidationError (django_filters.utils's)."""
+    return ValidationError(
+        {
+            key: [ErrorDetail(e.message % (e.params or ()), code=e.code) for e in error_list]
+            for key, error_list in errors.as_data().items()
+        }
+    )
+
+
+def _freeze(fields: Any) -> Any:
+    if isinstance(fields, Mapping):
+        return tuple((name, tuple(lookups)) for name, lookups in fields.items())
+    return tuple(fields)
+
+
+@functools.lru_cache(maxsize=512)
+def _auto_filterset(base: type, model: Any, fields: Any) -> type:
+    """The FilterSet django-filter builds for ``filterset_fields`` (one class per view)."""
+    if fields and isinstance(fields[0], tuple):
+        fields = {name: list(lookups) for name, lookups in fields}
+    meta_base = getattr(base, "Meta", object)
+    meta = type("Meta", (meta_base,), {"model": model, "fields": fields})
+    return type(base)("AutoFilterSet", (base,), {"Meta": meta, "__module__": __name__})
+
+
+# SearchFilter only builds a query: the generic view calls it inline, with no thread hop.
+mark_inline(SearchFilter.filter_queryset)

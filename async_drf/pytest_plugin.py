@@ -2,7 +2,8 @@
 ``pytest_plugins = ["async_drf.pytest_plugin"]`` in your ``conftest.py``).
 
 * ``tortoise_db`` - a fresh Tortoise database per test, with the models of
-  ``settings.TORTOISE_ORM``: in-memory SQLite by default; with
+  ``settings.TORTOISE_ORM``: in-memory SQLite by default (with Tortoise's REGEXP
+  functions, so SearchFilter's ``$`` prefix works); with
   ``ASYNC_DRF_TEST_DB_URL`` set (``postgres://user@host:5432/name``), one PostgreSQL
   database for the session (created, then dropped) whose tables are truncated after
   each test.  Tests run on one session-wide event loop (set
@@ -26,6 +27,8 @@ import pytest_asyncio
 from .concurrency import HopCounter, count_hops
 
 TEST_DB_URL_ENV = "ASYNC_DRF_TEST_DB_URL"
+# In-memory SQLite with REGEXP/MATCH installed (SearchFilter's `$` prefix).
+SQLITE_TEST_URL = "sqlite://:memory:?install_regexp_functions=True"
 
 __all__ = ["QueryCounter", "count_queries", "test_tortoise_config"]
 
@@ -150,7 +153,7 @@ async def tortoise_db(_tortoise_server_db: Any) -> AsyncIterator[Any]:
         return
     ctx = TortoiseContext()
     async with ctx:
-        await ctx.init(config=test_tortoise_config("sqlite://:memory:"), _create_db=True)
+        await ctx.init(config=test_tortoise_config(SQLITE_TEST_URL), _create_db=True)
         await ctx.generate_schemas(safe=False)
         yield ctx
 

@@ -38,7 +38,11 @@ REST_FRAMEWORK = {
 # Model modules the Tortoise test database is built from (tests add theirs here).
 TORTOISE_ORM = {
     "connections": {"default": "sqlite://:memory:"},
-    "apps": {"models": {"models": ["tests.models"], "default_connection": "default"}},
+    "apps": {
+        "models": {"models": ["tests.models"], "default_connection": "default"},
+        # django-filter's test models, for the ported FilterSet tests.
+        "dfilter": {"models": ["tests.filterset_models"], "default_connection": "default"},
+    },
     "use_tz": True,
     "timezone": "UTC",
 }

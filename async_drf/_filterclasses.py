@@ -1,0 +1,537 @@
+"""The filters a FilterSet declares, in django-filter's shape (``CharFilter``,
+``NumberFilter``, ``ModelChoiceFilter``, ``BaseInFilter``, ``RangeFilter``, ...), over
+Tortoise querysets.  Import them from :mod:`async_drf.filtersets`."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.encoding import force_str
+from django.utils.text import capfirst
+from tortoise.expressions import Q, Subquery
+from tortoise.timezone import get_default_timezone, get_use_tz
+
+from . import _filterfields as ff
+from ._lookups import SEP, apply, as_queryset, resolve
+
+EMPTY_VALUES = ff.EMPTY_VALUES
+
+# django-filter's FILTERS_VERBOSE_LOOKUPS, for the default labels.
+VERBOSE_LOOKUPS = {
+    "exact": "",
+    "iexact": "",
+    "contains": "contains",
+    "icontains": "contains",
+    "in": "is in",
+    "gt": "is greater than",
+    "gte": "is greater than or equal to",
+    "lt": "is less than",
+    "lte": "is less than or equal to",
+    "startswith": "starts with",
+    "istartswith": "starts with",
+    "endswith": "ends with",
+    "iendswith": "ends with",
+    "range": "is in range",
+    "isnull": "is null",
+}
+
+
+class Filter:
+    """django-filter's Filter: ``<field_name>__<lookup_expr> = value`` on a Tortoise queryset.
+
+    ``field_name`` may follow relations (``author__name``); ``exclude=True`` keeps
+    the rows that do not match; ``method`` (a callable, or the name of a FilterSet
+    method, either may be ``async def``) replaces the filtering:
+    ``method(queryset, field_name, value) -> queryset``.  Other keyword arguments
+    (``required``, ``help_text``, ``min_value``, ...) go to the form field.
+    ``distinct`` is accepted and not needed: a to-many path never repeats rows.
+    """
+
+    creation_counter = 0
+    field_class: Any = forms.Field
+
+    def __init__(
+        self,
+        field_name: str | None = None,
+        lookup_expr: str | None = None,
+        *,
+        label: Any = None,
+        method: Any = None,
+        distinct: bool = False,
+        exclude: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.field_name = field_name
+        self.lookup_expr = lookup_expr or "exact"
+        self._label = label
+        self.method = method
+        self.distinct = distinct
+        self.exclude = exclude
+        self.extra = kwargs
+        self.extra.setdefault("required", False)
+        self.model: Any = None
+        self.parent: Any = None
+        self.target: Any = None
+        self.creation_counter = Filter.creation_counter
+        Filter.creation_counter += 1
+
+    @property
+    def method(self) -> Any:
+        return self._method
+
+    @method.setter
+    def method(self, value: Any) -> None:
+        # As django-filter: a method filter's `filter` is a FilterMethod.
+        self._method = value
+        if isinstance(self.__dict__.get("filter"), FilterMethod):
+            del self.filter
+        if value is not None:
+            self.filter = FilterMethod(self)
+
+    @property
+    def label(self) -> Any:
+        if self._label is None and self.field_name is not None:
+            self._label = label_for_filter(self.field_name, self.lookup_expr, self.exclude)
+        return self._label
+
+    @label.setter
+    def label(self, value: Any) -> None:
+        self._label = value
+
+    # -- binding to a model ---------------------------------------------------------
+
+    def bind(self, model: Any) -> Filter:
+        """A copy of this filter for ``model``, its lookup path resolved (cached per class)."""
+        bound = copy.copy(self)
+        bound.extra = dict(self.extra)
+        bound.__dict__.pop("_field", None)
+        if isinstance(self.__dict__.get("filter"), FilterMethod):
+            bound.filter = FilterMethod(bound)
+        bound.model = model
+        bound.target = bound.resolve(model)
+        bound.field  # noqa: B018 - built once here, shared by every request's copy
+        return bound
+
+    def resolve(self, model: Any) -> Any:
+        """Where ``field_name`` + ``lookup_expr`` lands (None for an annotation)."""
+        return resolve(model, self.field_name, self.lookup_expr)
+
+    @property
+    def column(self) -> Any:
+        """The Tortoise field whose type values take, or None."""
+        return getattr(self.target, "column", None)
+
+    # -- validation -----------------------------------------------------------------
+
+    @property
+    def field(self) -> forms.Field:
+        if "_field" not in self.__dict__:
+            kwargs = {**self.get_field_kwargs(), **self.extra}
+            self._field = self.get_field_class()(label=self.label, **kwargs)
+        return self._field
+
+    def get_field_class(self) -> Any:
+        return self.field_class
+
+    def get_field_kwargs(self) -> dict[str, Any]:
+        """Form field arguments derived from the model column (explicit ones win)."""
+        return {}
+
+    # -- filtering ------------------------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        """The Tortoise filter key, e.g. ``author__name__icontains`` or ``author_id``."""
+        if self.target is not None:
+            return self.target.key
+        if self.lookup_expr == "exact":
+            return self.field_name
+        return SEP.join([self.field_name, self.lookup_expr])
+
+    def apply(self, queryset: Any, condition: Q) -> Any:
+        return apply(queryset, self.target, condition, exclude=self.exclude)
+
+    def condition(self, value: Any) -> Q:
+        """The condition a (cleaned, non-empty) value puts on a row."""
+        return Q(**{self.key: value})
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        return self.apply(qs, self.condition(value))
+
+    def get_schema_parameters(self, name: str) -> list[dict[str, Any]]:
+        """The OpenAPI query parameters this filter reads (one, except for ranges)."""
+        field = self.field
+        words = [force_str(text) for text in (self.label, field.help_text) if text]
+        return ff.parameter_schemas(name, field, ". ".join(words), bool(field.required))
+
+
+class FilterMethod:
+    """Calls the filter's ``method`` in place of ``Filter.filter`` (django-filter's)."""
+
+    def __init__(self, filter_instance: Filter) -> None:
+        self.f = filter_instance
+
+    def __call__(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        return self.method(qs, self.f.field_name, value)
+
+    @property
+    def method(self) -> Callable[..., Any]:
+        """The callable: the filter's own, or the parent FilterSet's method of that name."""
+        instance = self.f
+        if callable(instance.method):
+            return instance.method
+        parent = instance.parent
+        assert parent is not None, (
+            f"Filter '{instance.field_name}' must have a parent FilterSet to find "
+            f"'.{instance.method}()'"
+        )
+        method = getattr(parent, instance.method, None)
+        assert callable(method), (
+            f"Expected parent FilterSet '{type(parent).__module__}.{type(parent).__name__}' "
+            f"to have a '.{instance.method}()' method."
+        )
+        return method
+
+
+def label_for_filter(field_name: str, lookup_expr: str, exclude: bool = False) -> str:
+    """django-filter's default label: ``author__name`` + ``in`` -> "Author name is in"."""
+    words = ["exclude"] if exclude else []
+    words.append(field_name.replace(SEP, " ").replace("_", " "))
+    words += [VERBOSE_LOOKUPS.get(part, part) for part in lookup_expr.split(SEP)]
+    return capfirst(" ".join(word for word in words if word))
+
+
+def _is_integer(column: Any) -> bool:
+    return getattr(column, "field_type", None) is int and getattr(column, "enum_type", None) is None
+
+
+def _column_bounds(column: Any) -> dict[str, Any]:
+    """min/max of an integer column: a value outside it is a 400, not a driver error."""
+    constraints = getattr(column, "constraints", None) or {}
+    bounds = {"min_value": constraints.get("ge"), "max_value": constraints.get("le")}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+class CharFilter(Filter):
+    field_class = forms.CharField
+
+
+class BooleanFilter(Filter):
+    field_class = ff.BooleanField
+
+
+class NumberFilter(Filter):
+    """A number; on an integer column an integer within the column's range."""
+
+    field_class = forms.DecimalField
+
+    def get_field_class(self) -> Any:
+        return forms.IntegerField if _is_integer(self.column) else self.field_class
+
+    def get_field_kwargs(self) -> dict[str, Any]:
+        if _is_integer(self.column):
+            return _column_bounds(self.column)
+        return {"max_value": decimal.Decimal("1e50")}  # django-filter's cap
+
+    def condition(self, value: Any) -> Q:
+        if isinstance(value, decimal.Decimal) and self.column is None:
+            # An annotation (a count, a sum): SQLite would compare a Decimal as text.
+            value = int(value) if value == value.to_integral_value() else float(value)
+        return super().condition(value)
+
+
+class _NullChoiceMixin:
+    """django-filter's ``null_label``/``null_value``: a choice that selects NULL rows."""
+
+    def _pop_null_choice(self, kwargs: dict[str, Any]) -> None:
+        kwargs.pop("empty_label", None)
+        self.null_label = kwargs.pop("null_label", None)
+        self.null_value = kwargs.pop("null_value", "null")
+        if self.null_label is not None and "choices" in kwargs:
+            kwargs["choices"] = [*kwargs["choices"], (self.null_value, self.null_label)]
+
+    def condition(self, value: Any) -> Q:
+        if self.null_label is not None and value == self.null_value:
+            return Q(**{resolve(self.model, self.field_name, "isnull").key: True})
+        return super().condition(_as_column_type(value, self.column))  # type: ignore[misc]
+
+
+def _as_column_type(value: Any, column: Any) -> Any:
+    """A choice's text as the column's Python type (asyncpg binds parameters by type)."""
+    if not isinstance(value, str) or column is None:
+        return value
+    enum_type = getattr(column, "enum_type", None)
+    if enum_type is not None:
+        return next((m for m in enum_type if str(m.value) == value), value)
+    if column.field_type is int and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+class ChoiceFilter(_NullChoiceMixin, Filter):
+    field_class = forms.ChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pop_null_choice(kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class TypedChoiceFilter(ChoiceFilter):
+    field_class = forms.TypedChoiceField
+
+
+class MultipleChoiceFilter(_NullChoiceMixin, Filter):
+    """Several values (``?status=a&status=b``): rows matching any (or, ``conjoined``, all)."""
+
+    field_class = forms.MultipleChoiceField
+
+    def __init__(self, *args: Any, conjoined: bool = False, **kwargs: Any) -> None:
+        self.conjoined = conjoined
+        self._pop_null_choice(kwargs)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        return _filter_any(self, qs, value)
+
+
+def _filter_any(f: Any, qs: Any, values: Any) -> Any:
+    """Rows matching any of ``values`` (each at most once), or all when conjoined."""
+    if not values:
+        return qs
+    conditions = [f.condition(value) for value in dict.fromkeys(values)]
+    if f.conjoined:
+        for condition in conditions:
+            qs = f.apply(qs, condition)
+        return qs
+    return f.apply(qs, Q(*conditions, join_type="OR"))
+
+
+class TypedMultipleChoiceFilter(MultipleChoiceFilter):
+    field_class = forms.TypedMultipleChoiceField
+
+
+class DateFilter(Filter):
+    field_class = forms.DateField
+
+
+class DateTimeFilter(Filter):
+    """ISO 8601 date-times (Django's DateTimeField reads them; naive ones are local)."""
+
+    field_class = forms.DateTimeField
+
+
+IsoDateTimeFilter = DateTimeFilter
+
+
+class TimeFilter(Filter):
+    field_class = forms.TimeField
+
+    def condition(self, value: Any) -> Q:
+        return super().condition(_aware_time(value))
+
+
+def _aware_time(value: Any) -> Any:
+    if isinstance(value, datetime.time) and value.tzinfo is None and get_use_tz():
+        # Tortoise reads a naive time as the default time zone's, with a warning.
+        return value.replace(tzinfo=get_default_timezone())
+    return value
+
+
+# Tortoise stores a duration as a 64-bit count of microseconds.
+_MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
+
+
+class DurationFilter(Filter):
+    field_class = forms.DurationField
+
+    def get_field_kwargs(self) -> dict[str, Any]:
+        return {"validators": [MinValueValidator(-_MAX_DURATION), MaxValueValidator(_MAX_DURATION)]}
+
+
+class UUIDFilter(Filter):
+    field_class = forms.UUIDField
+
+
+def _column_field(column: Any) -> tuple[Any, dict[str, Any]]:
+    """A form field class and arguments for values of a key column."""
+    field_type = getattr(column, "field_type", None)
+    if field_type is int:
+        return forms.IntegerField, _column_bounds(column)
+    if field_type is uuid.UUID:
+        return forms.UUIDField, {}
+    return forms.CharField, {}
+
+
+class ModelChoiceFilter(Filter):
+    """A related row's key (``?author=3``), typed by the key's column.
+
+    ``to_field_name`` matches another field of the related model instead.
+    ``queryset`` (a model class, a Tortoise queryset, or a callable taking the request)
+    limits which related rows may match: a key outside it matches no rows, inside the
+    same query (django-filter answers 400, which would cost a query per request).
+    """
+
+    def __init__(
+        self, *args: Any, queryset: Any = None, to_field_name: str | None = None, **kwargs: Any
+    ) -> None:
+        self.queryset = queryset
+        self.to_field_name = to_field_name
+        for name in ("empty_label", "null_label", "null_value"):
+            kwargs.pop(name, None)
+        super().__init__(*args, **kwargs)
+
+    def _path(self) -> str:
+        return SEP.join(filter(None, [self.field_name, self.to_field_name]))
+
+    def resolve(self, model: Any) -> Any:
+        return resolve(model, self._path(), self.lookup_expr)
+
+    def get_field_class(self) -> Any:
+        return _column_field(self.column)[0]
+
+    def get_field_kwargs(self) -> dict[str, Any]:
+        return _column_field(self.column)[1]
+
+    def get_queryset(self, request: Any) -> Any:
+        queryset = self.queryset
+        if callable(queryset) and not isinstance(queryset, type):
+            return queryset(request)
+        return queryset
+
+    def condition(self, value: Any) -> Q:
+        condition = super().condition(value)
+        allowed = self.get_queryset(getattr(self.parent, "request", None))
+        if allowed is None:
+            return condition
+        # The same join as the value's: the chosen row itself must be allowed.
+        allowed = as_queryset(allowed)
+        key = resolve(self.model, self.field_name, "in").key
+        return condition & Q(**{key: Subquery(allowed.values(allowed.model._meta.pk_attr))})
+
+
+class ModelMultipleChoiceFilter(ModelChoiceFilter):
+    """Several related keys (``?tags=1&tags=2``): rows related to any (or, ``conjoined``, all)."""
+
+    def __init__(self, *args: Any, conjoined: bool = False, **kwargs: Any) -> None:
+        self.conjoined = conjoined
+        super().__init__(*args, **kwargs)
+
+    def get_field_class(self) -> Any:
+        return _mixed(ff.BaseMultipleValueField, super().get_field_class())
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        return _filter_any(self, qs, value)
+
+
+@functools.cache
+def _mixed(base: type, field_class: type) -> type:
+    """``base`` mixed into a form field class (django-filter's ConcreteCSVField)."""
+    name = field_class.__name__.removesuffix("Field") + base.__name__.removeprefix("Base")
+    return type(name, (base, field_class), {})
+
+
+class BaseCSVFilter(Filter):
+    """Comma-separated values, each cleaned by the filter's field class."""
+
+    base_field_class: Any = ff.BaseCSVField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Multiple values may be separated by commas.")
+        super().__init__(*args, **kwargs)
+
+    def get_field_class(self) -> Any:
+        return _mixed(self.base_field_class, super().get_field_class())
+
+
+class BaseInFilter(BaseCSVFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        # An empty item (``1,,2``) is None, which no row is IN: leave it out (Tortoise
+        # rejects None for a non-null column); ``?id__in=,`` then matches nothing.
+        return self.apply(qs, self.condition([item for item in value if item is not None]))
+
+
+class BaseRangeFilter(BaseCSVFilter):
+    base_field_class = ff.BaseRangeField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "range")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        if None in value:  # an empty bound (``5,``): as in SQL, no row is in range
+            pk = self.model._meta.pk_attr
+            return self.apply(qs, Q(**{f"{pk}__in": []}))
+        return self.apply(qs, self.condition(value))
+
+
+class RangeFilter(Filter):
+    """``?<name>_min=1&<name>_max=9``: either bound may be left out."""
+
+    field_class = ff.RangeField
+
+    def resolve(self, model: Any) -> Any:
+        self.targets = {
+            lookup: resolve(model, self.field_name, lookup) for lookup in ("gte", "lte", "range")
+        }
+        return self.targets["range"]
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if not value:
+            return qs
+        start, stop = self.convert(value.start), self.convert(value.stop)
+        if start is not None and stop is not None:
+            lookup, bound = "range", (start, stop)
+        elif start is not None:
+            lookup, bound = "gte", start
+        else:
+            lookup, bound = "lte", stop
+        target = self.targets[lookup]
+        return apply(qs, target, Q(**{target.key: bound}), exclude=self.exclude)
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+
+class DateFromToRangeFilter(RangeFilter):
+    """``?<name>_after=2024-01-01&<name>_before=2024-01-31`` (the whole last day included)."""
+
+    field_class = ff.DateRangeField
+
+    def convert(self, value: Any) -> Any:
+        if value is not None and getattr(self.column, "field_type", None) is datetime.date:
+            return value.date()
+        return value
+
+
+class DateTimeFromToRangeFilter(RangeFilter):
+    field_class = ff.DateTimeRangeField
+
+
+IsoDateTimeFromToRangeFilter = DateTimeFromToRangeFilter
+
+
+class TimeRangeFilter(RangeFilter):
+    field_class = ff.TimeRangeField
+
+    def convert(self, value: Any) -> Any:
+        return _aware_time(value)

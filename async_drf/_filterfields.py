@@ -1,0 +1,299 @@
+"""Django form fields and widgets the FilterSet filters validate query values with.
+
+They follow django-filter's (``django_filters.fields`` and ``widgets``): comma-separated
+lists (``?id__in=1,2``), two-value ranges (``?views__range=1,9``), ``_min``/``_max``
+pairs (``?views_min=1``) and booleans spelled ``true``/``false``.  Unlike
+django-filter's ``BooleanWidget``, a value that is not a boolean is a 400, not ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Values a filter treats as "not given" (django_filters.constants.EMPTY_VALUES).
+EMPTY_VALUES = ([], (), {}, "", None)
+
+_TRUE = frozenset(("true", "1", "yes", "on"))
+_FALSE = frozenset(("false", "0", "no", "off"))
+
+
+class BooleanWidget(forms.Select):
+    """django-filter's BooleanWidget: a yes/no select that hands the field the raw text."""
+
+    def __init__(self, attrs: Any = None) -> None:
+        choices = (("", _("Unknown")), ("true", _("Yes")), ("false", _("No")))
+        super().__init__(attrs, choices)
+
+    def format_value(self, value: Any) -> list[str]:
+        return [{True: "true", False: "false"}.get(value, str(value or "").lower())]
+
+
+class BooleanField(forms.Field):
+    """``true``/``false`` (also 1/0, yes/no, on/off, any case); anything else is invalid."""
+
+    widget = BooleanWidget
+    default_error_messages = {"invalid": _("Must be a valid boolean.")}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BaseCSVWidget(forms.Widget):
+    """Reads ``a,b,c`` as a list; renders a list back as comma-separated text."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        if value is None or isinstance(value, list):
+            return value
+        return [] if value == "" else value.split(",")
+
+    def format_value(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(v) for v in value)
+        return super().format_value(value)
+
+
+class CSVWidget(BaseCSVWidget, forms.TextInput):
+    pass
+
+
+class BaseCSVField(forms.Field):
+    """Cleans each comma-separated item with the field class it is mixed with.
+
+    ``max_values`` caps the list: a database binds one parameter per item.
+    """
+
+    widget = CSVWidget
+    max_values = 1000
+    default_error_messages = {
+        "max_values": _("Ensure this value has at most %(max)d items."),
+    }
+
+    def clean(self, value: Any) -> Any:
+        if value in self.empty_values and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if value is None:
+            return None
+        if len(value) > self.max_values:
+            raise forms.ValidationError(
+                self.error_messages["max_values"],
+                code="max_values",
+                params={"max": self.max_values},
+            )
+        clean = super().clean
+        return [clean(item) for item in value]
+
+
+class MultipleValueWidget(forms.TextInput):
+    """Reads every value of a repeated parameter: ``?tags=1&tags=2``."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        getlist = getattr(data, "getlist", None)
+        if getlist is not None:
+            return getlist(name) or None
+        value = data.get(name)
+        return value if value is None or isinstance(value, list) else [value]
+
+
+class BaseMultipleValueField(BaseCSVField):
+    """Cleans each value of a repeated parameter with the field class it is mixed with."""
+
+    widget = MultipleValueWidget
+
+
+class BaseRangeField(BaseCSVField):
+    """Exactly two comma-separated values: ``?views__range=1,9``."""
+
+    default_error_messages = {"invalid_values": _("Range query expects two values.")}
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if value and len(value) != 2:
+            raise forms.ValidationError(
+                self.error_messages["invalid_values"], code="invalid_values"
+            )
+        return value
+
+
+class SuffixedMultiWidget(forms.MultiWidget):
+    """One query parameter per sub-widget, named ``<name>_<suffix>``."""
+
+    suffixes: tuple[str, ...] = ()
+
+    def suffixed(self, name: str, suffix: str) -> str:
+        return f"{name}_{suffix}" if suffix else name
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        for subcontext, suffix in zip(context["widget"]["subwidgets"], self.suffixes, strict=True):
+            subcontext["name"] = self.suffixed(name, suffix)
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[Any]:
+        return [
+            widget.value_from_datadict(data, files, self.suffixed(name, suffix))
+            for widget, suffix in zip(self.widgets, self.suffixes, strict=True)
+        ]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return all(
+            widget.value_omitted_from_data(data, files, self.suffixed(name, suffix))
+            for widget, suffix in zip(self.widgets, self.suffixes, strict=True)
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        return [value.start, value.stop] if value else [None, None]
+
+
+class RangeWidget(SuffixedMultiWidget):
+    suffixes = ("min", "max")
+
+    def __init__(self, attrs: Any = None) -> None:
+        super().__init__((forms.TextInput, forms.TextInput), attrs)
+
+
+class DateRangeWidget(RangeWidget):
+    suffixes = ("after", "before")
+
+
+class RangeField(forms.MultiValueField):
+    """A ``slice(start, stop)`` from two sub-fields (either may be left out)."""
+
+    widget = RangeWidget
+
+    def __init__(self, fields: Any = None, *args: Any, **kwargs: Any) -> None:
+        if fields is None:
+            fields = (forms.DecimalField(), forms.DecimalField())
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, *args, **kwargs)
+        for field in self.fields:
+            field.required = False
+
+    def compress(self, data_list: list[Any]) -> slice | None:
+        if data_list and any(value not in EMPTY_VALUES for value in data_list):
+            return slice(*data_list)
+        return None
+
+
+class DateRangeField(RangeField):
+    """Dates; the stop date includes its whole day (as django-filter's)."""
+
+    widget = DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((forms.DateField(), forms.DateField()), *args, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> slice | None:
+        value = super().compress(data_list)
+        if value is None:
+            return None
+        start = value.start and _aware(datetime.datetime.combine(value.start, datetime.time.min))
+        stop = value.stop and _aware(datetime.datetime.combine(value.stop, datetime.time.max))
+        return slice(start, stop)
+
+
+class DateTimeRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((forms.DateTimeField(), forms.DateTimeField()), *args, **kwargs)
+
+
+class TimeRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((forms.TimeField(), forms.TimeField()), *args, **kwargs)
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(value) if settings.USE_TZ else value
+
+
+# -- OpenAPI schemas of filter values --------------------------------------------------
+
+_FORMATS: tuple[tuple[type[forms.Field], dict[str, str]], ...] = (
+    (BooleanField, {"type": "boolean"}),
+    (forms.DecimalField, {"type": "number"}),  # Django's subclasses IntegerField
+    (forms.FloatField, {"type": "number"}),
+    (forms.IntegerField, {"type": "integer"}),
+    (forms.DateTimeField, {"type": "string", "format": "date-time"}),
+    (forms.DateField, {"type": "string", "format": "date"}),
+    (forms.TimeField, {"type": "string", "format": "time"}),
+    (forms.DurationField, {"type": "string", "format": "duration"}),
+    (forms.UUIDField, {"type": "string", "format": "uuid"}),
+)
+
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def value_schema(field: forms.Field) -> dict[str, Any]:
+    """The OpenAPI schema of one value a form field accepts."""
+    if isinstance(field, forms.ChoiceField):
+        return _choice_schema(field)
+    for field_class, schema in _FORMATS:
+        if isinstance(field, field_class):
+            schema = dict(schema)
+            break
+    else:
+        schema = {"type": "string"}
+    if schema["type"] == "integer":
+        low, high = field.min_value, field.max_value
+        if low is not None and high is not None:
+            fits = _INT32[0] <= low and high <= _INT32[1]
+            schema.update(format="int32" if fits else "int64", minimum=low, maximum=high)
+    elif isinstance(field, forms.CharField) and field.max_length is not None:
+        schema["maxLength"] = field.max_length
+    return schema
+
+
+def _choice_schema(field: forms.ChoiceField) -> dict[str, Any]:
+    values = [value for value, _label in field.choices if value != ""]
+    coerce = getattr(field, "coerce", None)
+    if coerce is not None:
+        values = [getattr(coerce(value), "value", value) for value in values]
+    kinds = {type(value) for value in values}
+    value_type = "integer" if kinds == {int} else "string"
+    return {"type": value_type, "enum": values}
+
+
+def parameter_schemas(name: str, field: forms.Field, description: str, required: bool) -> list:
+    """The OpenAPI query parameters a filter's form field reads (two for a range)."""
+    parameter = {"name": name, "required": required, "in": "query", "description": description}
+    if isinstance(field, RangeField):
+        return [
+            {
+                **parameter,
+                "name": field.widget.suffixed(name, suffix),
+                "required": False,
+                "schema": value_schema(sub),
+            }
+            for sub, suffix in zip(field.fields, field.widget.suffixes, strict=True)
+        ]
+    if isinstance(field, BaseCSVField):
+        schema: dict[str, Any] = {"type": "array", "items": value_schema(field)}
+        if isinstance(field, BaseRangeField):
+            schema.update(minItems=2, maxItems=2)
+        else:
+            schema["maxItems"] = field.max_values
+        explode = isinstance(field, BaseMultipleValueField)  # ?tags=1&tags=2, not 1,2
+        return [{**parameter, "style": "form", "explode": explode, "schema": schema}]
+    if isinstance(field, forms.MultipleChoiceField):
+        schema = {"type": "array", "items": _choice_schema(field)}
+        return [{**parameter, "style": "form", "explode": True, "schema": schema}]
+    return [{**parameter, "schema": value_schema(field)}]

@@ -1,0 +1,126 @@
+"""Lookup paths over Tortoise models (``author__name__icontains``), shared by the filter
+backends and the FilterSet: which field a path reaches, whether it crosses a to-many
+relation, and the Tortoise filter key that implements a django-filter lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.fields.relational import (
+    BackwardFKRelation,
+    BackwardOneToOneRelation,
+    ForeignKeyFieldInstance,
+    ManyToManyFieldInstance,
+    RelationalField,
+)
+from tortoise.queryset import QuerySet
+
+from .orm import is_model_class
+
+SEP = "__"
+
+# django-filter's lookups that Tortoise implements under the same name.
+LOOKUPS = frozenset(
+    "exact iexact contains icontains startswith istartswith endswith iendswith "
+    "gt gte lt lte in isnull range".split()
+)
+
+
+def as_queryset(queryset: Any) -> QuerySet[Any]:
+    return queryset.all() if is_model_class(queryset) else queryset
+
+
+def model_field(model: Any, name: str) -> Any:
+    meta = model._meta
+    return meta.fields_map.get(meta.pk_attr if name == "pk" else name)
+
+
+def walk(model: Any, parts: list[str]) -> Iterator[tuple[str, Any, Any]]:
+    """Yield ``(part, field or None, model the part belongs to)`` along a lookup path."""
+    for part in parts:
+        field = model_field(model, part) if model is not None else None
+        yield part, field, model
+        model = field.related_model if isinstance(field, RelationalField) else None
+
+
+def is_to_many(field: Any) -> bool:
+    # A backward one-to-one relation subclasses BackwardFKRelation but is to-one.
+    return isinstance(field, ManyToManyFieldInstance) or (
+        isinstance(field, BackwardFKRelation) and not isinstance(field, BackwardOneToOneRelation)
+    )
+
+
+def dialect(model: Any) -> tuple[str, Any]:
+    """The model's database dialect and client (the connection behind a transaction)."""
+    try:
+        client = model._meta.db
+    except Exception:  # no Tortoise context: the query would fail anyway, and clearly
+        return "", None
+    client = getattr(client, "_parent", client)
+    return client.capabilities.dialect, client
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a ``field_name`` + ``lookup_expr`` pair lands on a Tortoise model.
+
+    ``key`` is the Tortoise filter key, ``column`` the data field whose type the value
+    takes (a foreign key's ``<fk>_id``, a to-many relation's related pk), ``to_many``
+    whether the path crosses a to-many relation (rows would repeat), and ``local``
+    whether the column belongs to the model itself.
+    """
+
+    key: str
+    column: Any
+    to_many: bool
+    local: bool
+
+
+def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
+    """The Tortoise filter for ``field_name`` and a django-filter ``lookup_expr``.
+
+    None when the path does not name model fields (an annotation, a method filter).
+    Raises ValueError when the field exists but Tortoise has no such lookup for it.
+    """
+    parts, to_many, owner, field = [], False, model, None
+    for part, field, owner in walk(model, field_name.split(SEP)):
+        if field is None:
+            return None
+        parts.append(owner._meta.pk_attr if part == "pk" else part)
+        to_many = to_many or is_to_many(field)
+    if isinstance(field, ForeignKeyFieldInstance):  # also one-to-one: compare the id column
+        parts[-1] = field.source_field
+        field = model_field(owner, field.source_field)
+    elif isinstance(field, RelationalField):  # to-many or backward one-to-one: the related pk
+        owner = field.related_model
+        parts.append(owner._meta.pk_attr)
+        field = model_field(owner, owner._meta.pk_attr)
+    key = SEP.join(parts if lookup_expr == "exact" else [*parts, lookup_expr])
+    name = SEP.join(key.split(SEP)[len(parts) - 1 :])
+    if name not in owner._meta.filters:
+        raise ValueError(f"{owner.__name__} has no '{lookup_expr}' lookup for '{parts[-1]}'")
+    return Target(key=key, column=field, to_many=to_many, local=len(parts) == 1)
+
+
+def apply(queryset: Any, target: Target | None, condition: Q, *, exclude: bool = False) -> Any:
+    """``queryset`` narrowed (or, with ``exclude``, reduced) by ``condition`` on ``target``.
+
+    Across a to-many relation, and for an exclusion that may meet NULLs, the rows are
+    selected by key through a subquery: no duplicate rows and a correct ``count()``
+    (as DRF's SearchFilter does), and Django's ``exclude`` semantics (a row whose
+    related column is NULL is kept; Tortoise's ``NOT`` would drop it).  A path that
+    names no model field (``target`` None: an annotation) is filtered directly.
+    """
+    direct = target is None or (
+        not target.to_many
+        and (not exclude or (target.local and not getattr(target.column, "null", True)))
+    )
+    if direct:
+        return queryset.exclude(condition) if exclude else queryset.filter(condition)
+    model = queryset.model
+    pk = model._meta.pk_attr
+    matching = {f"{pk}__in": Subquery(model.filter(condition).values(pk))}
+    return queryset.exclude(**matching) if exclude else queryset.filter(**matching)
