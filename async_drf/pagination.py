@@ -5,6 +5,8 @@ Django's ``Paginator``), which a Tortoise queryset cannot do.  The classes here
 re-implement only ``paginate_queryset`` as a coroutine that awaits
 ``queryset.count()`` and ``queryset.offset(o).limit(n)``; everything else (links,
 responses, OpenAPI schema, browsable-API controls) is DRF's own code, inherited.
+Any other sequence (a list, a tuple, a ``range``) is paginated by DRF's own code,
+as DRF does, with no query and no thread hop.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import InvalidPage
-from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -20,7 +21,7 @@ from tortoise import exceptions as tortoise_exceptions
 from tortoise.queryset import QuerySet
 
 from .concurrency import mark_inline
-from .orm import get_model, is_model_class
+from .orm import get_model, is_model_class, is_queryset
 
 __all__ = [
     "AsyncCursorPagination",
@@ -47,6 +48,10 @@ def _as_queryset(queryset: Any) -> QuerySet[Any]:
     return queryset.all() if is_model_class(queryset) else queryset
 
 
+def _is_tortoise(queryset: Any) -> bool:
+    return is_model_class(queryset) or is_queryset(queryset)
+
+
 async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
     """Await one page of rows: ``OFFSET offset LIMIT limit`` (no query when empty)."""
     if limit <= 0:
@@ -54,51 +59,60 @@ async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
     return list(await queryset.offset(offset).limit(min(limit, _SQL_MAX_LIMIT)))
 
 
-class _CountedPaginator(DjangoPaginator):
-    """Django's Paginator over a count that was already awaited.
+class _Window:
+    """What ``django_paginator_class`` paginates: a queryset's awaited row count.
 
-    It validates page numbers (with Django's errors, which DRF turns into 404s) and
-    numbers pages; it never touches the queryset.
+    Django's Paginator (or the view's subclass of it) numbers and validates pages
+    from ``len()`` and slices ``object_list[bottom:top]``; the slice is recorded here
+    and its rows are fetched afterwards, with one awaited query.
     """
 
-    def __init__(self, count: int, per_page: int) -> None:
-        super().__init__((), per_page)
-        self.count = count  # shadows the cached_property that would call qs.count()
+    def __init__(self, count: int) -> None:
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> slice:
+        return key
 
 
 class AsyncPageNumberPagination(pagination.PageNumberPagination):
     """Async twin of DRF's PageNumberPagination: ``?page=4&page_size=100``.
 
     Two queries per page (count, rows); one when the result set is empty.
+    ``django_paginator_class`` numbers and validates the pages, as in DRF.
     """
 
     async def paginate_queryset(  # type: ignore[override]
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         """Return one page of rows, or None when pagination is off (no page size)."""
+        if not _is_tortoise(queryset):
+            return super().paginate_queryset(queryset, request, view)
+        # Mirrors rest_framework.pagination.PageNumberPagination.paginate_queryset;
+        # differs in awaiting the count and then the page's rows.
         self.request = request
         page_size = self.get_page_size(request)
         if not page_size:
             return None
 
         queryset = _as_queryset(queryset)
-        paginator = _CountedPaginator(await queryset.count(), page_size)
+        paginator = self.django_paginator_class(_Window(await queryset.count()), page_size)
         page_number = self.get_page_number(request, paginator)
         try:
-            number = paginator.validate_number(page_number)
+            self.page = paginator.page(page_number)
         except InvalidPage as exc:
             msg = self.invalid_page_message.format(page_number=page_number, message=str(exc))
             raise NotFound(msg)
 
-        offset = (number - 1) * paginator.per_page
-        rows = await _fetch(queryset, offset, min(paginator.per_page, paginator.count - offset))
-        # Django's Page gives DRF's link and HTML code has_next(), next_page_number(), ...
-        self.page = paginator._get_page(rows, number, paginator)
+        rows: slice = self.page.object_list
+        self.page.object_list = await _fetch(queryset, rows.start, rows.stop - rows.start)
 
         if paginator.num_pages > 1 and self.template is not None:
             # The browsable API should display pagination controls.
             self.display_page_controls = True
-        return rows
+        return list(self.page)
 
 
 class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
@@ -111,6 +125,8 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         """Return the rows in ``[offset, offset + limit)``, or None when there is no limit."""
+        if not _is_tortoise(queryset):
+            return super().paginate_queryset(queryset, request, view)
         # Mirrors rest_framework.pagination.LimitOffsetPagination.paginate_queryset;
         # differs only in awaiting count() and offset().limit().
         self.request = request
