@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 __all__ = [
     "HopCounter",
+    "call_or_await",
     "call_sync",
     "count_hops",
     "in_event_loop",
@@ -143,6 +144,17 @@ async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) ->
     if is_inline(func):
         return func(*args, **kwargs)
     return await run_sync(func, *args, **kwargs)
+
+
+async def call_or_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Await ``func`` if it is async; else call it inline, on the loop.
+
+    For hooks whose contract makes them pure CPU (DRF's ``authenticate_header``,
+    which only formats a header): a thread hop would buy nothing.
+    """
+    if is_async_callable(func):
+        return await func(*args, **kwargs)
+    return func(*args, **kwargs)
 
 
 def in_event_loop() -> bool:

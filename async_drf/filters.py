@@ -32,7 +32,7 @@ from ._lookups import as_queryset as _as_queryset
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
 from ._lookups import walk as _walk
-from .concurrency import call_sync, in_event_loop, is_async_callable, mark_inline
+from .concurrency import call_or_await, call_sync, in_event_loop, is_async_callable, mark_inline
 from .filtersets import FilterSet
 from .orm import get_model, view_model
 from .settings import async_settings
@@ -244,7 +244,7 @@ async def _aserializer_class(view: Any) -> Any:
     if getter is None:
         return getattr(view, "serializer_class", None)
     try:
-        return await getter() if is_async_callable(getter) else getter()
+        return await call_or_await(getter)  # a sync one runs inline, as in DRF
     except AssertionError:
         return None
 

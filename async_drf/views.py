@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions as _permissions
-from .concurrency import mark_inline, maybe_await, needs_hop, run_sync
+from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
@@ -178,7 +178,7 @@ class AsyncAPIView(APIView):
         context = self.get_exception_handler_context()
         exc = translate_exception(exc, context)
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-            authenticate_header = self.get_authenticate_header(self.request)
+            authenticate_header = await call_or_await(self.get_authenticate_header, self.request)
             if authenticate_header:
                 exc.auth_header = authenticate_header
             else:
@@ -188,6 +188,14 @@ class AsyncAPIView(APIView):
             self.raise_uncaught_exception(exc)
         response.exception = True
         return response
+
+    async def get_authenticate_header(self, request: Request) -> str | None:
+        # Mirrors rest_framework.views.APIView.get_authenticate_header; differs in
+        # awaiting an `async def authenticate_header` (a sync one runs inline, as in DRF).
+        authenticators = self.get_authenticators()
+        if authenticators:
+            return await call_or_await(authenticators[0].authenticate_header, request)
+        return None
 
     async def options(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if self.metadata_class is None:

@@ -98,6 +98,22 @@ class AsyncHeaderAuth(BaseAuthentication):
         return "Token"
 
 
+class AsyncAuthenticateHeader(BaseAuthentication):
+    def authenticate(self, request):
+        return None
+
+    async def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class AsyncNoAuthenticateHeader(BaseAuthentication):
+    def authenticate(self, request):
+        return None
+
+    async def authenticate_header(self, request):
+        return None
+
+
 # -- tests ------------------------------------------------------------------
 
 
@@ -179,10 +195,12 @@ async def test_async_permission_denial_uses_its_message_and_code():
         ([HeaderAuth], 401, 'Custom realm="api"'),
         ([NoHeaderAuth, HeaderAuth], 403, None),  # the FIRST authenticator decides
         ([AsyncHeaderAuth], 401, "Token"),
+        ([AsyncAuthenticateHeader], 401, 'Bearer realm="api"'),  # awaited
+        ([AsyncNoAuthenticateHeader, HeaderAuth], 403, None),
     ],
 )
 async def test_not_authenticated_is_401_with_www_authenticate_or_403(
-    authenticators, status, header
+    authenticators, status, header, hops
 ):
     class View(AsyncAPIView):
         authentication_classes = authenticators
@@ -195,6 +213,28 @@ async def test_not_authenticated_is_401_with_www_authenticate_or_403(
     assert response.status_code == status
     assert response.get("WWW-Authenticate") == header
     assert response.data == {"detail": "Authentication credentials were not provided."}
+    # Only sync `authenticate` methods hop (once); the header never does.
+    assert hops.calls == ([] if authenticators == [AsyncHeaderAuth] else ["_first_authenticated"])
+
+
+async def test_get_authenticate_header_may_be_overridden_sync_or_async():
+    class SyncOverride(AsyncAPIView):
+        authentication_classes = [NoHeaderAuth]
+        permission_classes = [permissions.IsAuthenticated]
+
+        def get_authenticate_header(self, request):
+            return "Custom"
+
+        async def get(self, request):
+            return Response({})
+
+    class AsyncOverride(SyncOverride):
+        async def get_authenticate_header(self, request):
+            return "Async"
+
+    for view, header in [(SyncOverride, "Custom"), (AsyncOverride, "Async")]:
+        response = await view.as_view()(factory.get("/"))
+        assert (response.status_code, response["WWW-Authenticate"]) == (401, header)
 
 
 async def test_async_authenticator_sets_user_and_auth_and_failure_is_401():
