@@ -1,5 +1,6 @@
-"""System checks: a Tortoise configuration is present and well formed, and routed views
-do not pair a Tortoise queryset with DRF paginators or filters that need Django's ORM."""
+"""System checks: a Tortoise configuration is present and well formed, routed views do
+not pair a Tortoise queryset with DRF paginators or filters that need Django's ORM, and
+their search prefixes suit their database."""
 
 from __future__ import annotations
 
@@ -150,6 +151,80 @@ def _filter_messages(view_class: type) -> list[CheckMessage]:
             continue
         messages.append(message)
     return messages
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_search_prefixes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003/W004: SearchFilter prefixes that a view's SQLite database cannot serve.
+
+    W003: ``@`` (full-text search) has no SQLite implementation; the search finds
+    the term anywhere instead (a case-insensitive contains).  W004: ``$`` (regex) on
+    SQLite needs Tortoise's REGEXP functions, else every such search fails.  The
+    database is read from ``TORTOISE_ORM``: the connection of the model's app.
+    """
+    messages: list[CheckMessage] = []
+    for view_class in _routed_view_classes():
+        try:
+            messages += _search_messages(view_class)
+        except Exception:  # a check must never crash on a view it does not understand
+            continue
+    return messages
+
+
+def _search_messages(view_class: type) -> list[CheckMessage]:
+    from . import filters as async_filters
+    from .orm import view_model
+
+    backends = getattr(view_class, "filter_backends", None) or ()
+    if not any(isinstance(b, type) and issubclass(b, async_filters.SearchFilter) for b in backends):
+        return []
+    fields = getattr(view_class, "search_fields", None)
+    model = view_model(view_class) if isinstance(fields, (list, tuple)) else None
+    sqlite = _sqlite_connection(model) if model is not None else None
+    if sqlite is None:
+        return []
+    name, regexp = sqlite
+    where = f"{model.__name__} is stored in SQLite (TORTOISE_ORM connection '{name}')"
+    messages: list[CheckMessage] = []
+    for field in fields:
+        if str(field).startswith("@"):
+            messages.append(
+                Warning(
+                    f"{_view_name(view_class)}.search_fields: '{field}' asks for full-text "
+                    f"search, which SQLite lacks; {where}, so it matches the term anywhere.",
+                    hint="Use PostgreSQL or MySQL for '@', or drop the prefix.",
+                    obj=view_class,
+                    id="async_drf.W003",
+                )
+            )
+        elif str(field).startswith("$") and not regexp:
+            messages.append(
+                Warning(
+                    f"{_view_name(view_class)}.search_fields: '{field}' is a regex search; "
+                    f"{where} without Tortoise's REGEXP functions, so such searches fail.",
+                    hint="Add '?install_regexp_functions=True' to the connection's URL.",
+                    obj=view_class,
+                    id="async_drf.W004",
+                )
+            )
+    return messages
+
+
+def _sqlite_connection(model: Any) -> tuple[str, bool] | None:
+    """``(name, REGEXP installed)`` of the SQLite connection holding ``model``, else None."""
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = getattr(settings, async_settings.TORTOISE_SETTING, None) or {}
+    apps = [app for app in config.get("apps", {}).values() if model.__module__ in app["models"]]
+    if not apps:
+        return None
+    name = apps[0].get("default_connection", "default")
+    connection = config.get("connections", {}).get(name)
+    if isinstance(connection, str):
+        connection = expand_db_url(connection)
+    if not isinstance(connection, dict) or not connection.get("engine", "").endswith("sqlite"):
+        return None
+    return name, bool(connection.get("credentials", {}).get("install_regexp_functions"))
 
 
 @register(Tags.compatibility, Tags.urls)

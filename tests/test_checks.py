@@ -1,7 +1,10 @@
-"""System check async_drf.E003/W001: DRF's Django-ORM paginators and filters beside a
-Tortoise queryset.  This module is also the URLconf the checks walk."""
+"""System checks async_drf.E003/W001 (DRF's Django-ORM paginators and filters beside a
+Tortoise queryset) and W003/W004 (search prefixes SQLite cannot serve).  This module is
+also the URLconf the checks walk."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from django.core.checks import Error, Warning, run_checks
@@ -15,7 +18,7 @@ from rest_framework.views import APIView
 from tortoise.queryset import QuerySet
 
 from async_drf import filters, pagination
-from async_drf.checks import check_view_backends
+from async_drf.checks import check_search_prefixes, check_view_backends
 
 from .models import Post
 
@@ -42,7 +45,7 @@ class DRFSearched(generics.ListAPIView):
 class AsyncBackends(generics.ListAPIView):
     queryset = Post
     pagination_class = pagination.AsyncLimitOffsetPagination
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter, filters.EqualityFilter]
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter, filters.FilterBackend]
 
 
 class CustomAsyncPaginator(drf_pagination.PageNumberPagination):
@@ -74,6 +77,18 @@ class DRFViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = drf_pagination.LimitOffsetPagination
 
 
+class PrefixedSearch(generics.ListAPIView):
+    queryset = Post
+    filter_backends = [filters.SearchFilter]
+    search_fields = ["title", "@body", "$title", "=author__name"]
+
+
+class NoSearchFilter(generics.ListAPIView):
+    queryset = Post
+    filter_backends = [filters.OrderingFilter]
+    search_fields = ["@body"]  # unused without a SearchFilter
+
+
 def function_view(request):  # pragma: no cover
     return None
 
@@ -91,6 +106,8 @@ urlpatterns = [
     path("no-queryset/", NoQueryset.as_view()),
     path("odd/", Odd.as_view()),
     path("function/", function_view),
+    path("prefixed/", PrefixedSearch.as_view()),
+    path("no-search/", NoSearchFilter.as_view()),
     path("", include(router.urls)),
 ]
 
@@ -142,3 +159,46 @@ def test_broken_urlconf_is_left_to_djangos_checks():
 def test_never_crashes_on_odd_views(urlconf):
     with override_settings(ROOT_URLCONF=urlconf):
         assert "Odd" not in _messages()
+
+
+def _tortoise(connection: Any) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": ["tests.models"], "default_connection": "default"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("connection", "ids"),
+    [
+        ("sqlite://:memory:", ["async_drf.W003", "async_drf.W004"]),
+        ("sqlite:///tmp/x.sqlite3?install_regexp_functions=True", ["async_drf.W003"]),
+        (
+            {"engine": "tortoise.backends.sqlite", "credentials": {"file_path": ":memory:"}},
+            ["async_drf.W003", "async_drf.W004"],
+        ),
+        ("postgres://user@localhost:5432/db", []),
+        ({"engine": "tortoise.backends.asyncpg", "credentials": {}}, []),
+    ],
+)
+def test_search_prefixes_sqlite_cannot_serve_are_warnings(connection, ids):
+    with override_settings(ROOT_URLCONF="tests.test_checks", TORTOISE_ORM=_tortoise(connection)):
+        messages = check_search_prefixes()
+    assert [m.id for m in messages] == ids
+    assert all(m.obj is PrefixedSearch and isinstance(m, Warning) for m in messages)
+
+
+@override_settings(ROOT_URLCONF="tests.test_checks", TORTOISE_ORM=_tortoise("sqlite://:memory:"))
+def test_search_prefix_messages_name_the_field_the_model_and_the_fix():
+    w003, w004 = check_search_prefixes()
+    assert "PrefixedSearch.search_fields: '@body'" in w003.msg
+    assert "Post is stored in SQLite (TORTOISE_ORM connection 'default')" in w003.msg
+    assert w003.hint == "Use PostgreSQL or MySQL for '@', or drop the prefix."
+    assert "'$title' is a regex search" in w004.msg
+    assert w004.hint == "Add '?install_regexp_functions=True' to the connection's URL."
+    assert {m.id for m in run_checks()} >= {"async_drf.W003", "async_drf.W004"}
+
+
+@override_settings(ROOT_URLCONF="tests.test_checks", TORTOISE_ORM={"apps": {}})
+def test_search_prefixes_of_models_outside_tortoise_orm_are_not_checked():
+    assert check_search_prefixes() == []

@@ -142,6 +142,34 @@ def test_search_ordering_and_field_filters(client: httpx.Client) -> None:
     assert [post["title"] for post in results] == sorted((p["title"] for p in results), reverse=1)
 
 
+def test_filterset_lookups_relations_and_ranges(client: httpx.Client) -> None:
+    """PostFilter: a tag (a many-to-many path, no duplicate rows), several authors,
+    a title fragment and a creation range."""
+    params = {"tag": "async", "author__in": "1,3", "title": "part", "page_size": 100}
+    results = client.get("/api/posts/", params=params).json()["results"]
+    assert results
+    assert len({post["id"] for post in results}) == len(results)
+    assert all(post["author"] in (1, 3) and "part" in post["title"] for post in results)
+    tags = {tag["id"]: tag["name"] for tag in client.get("/api/tags/").json()}
+    assert all("async" in [tags[t] for t in post["tags"]] for post in results)
+    future = client.get("/api/posts/", params={"created_after": "2999-01-01T00:00:00Z"})
+    assert future.json()["count"] == 0
+
+
+def test_filter_values_are_validated(client: httpx.Client) -> None:
+    response = client.get("/api/posts/", params={"author": "ada", "published": "maybe"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "author": ["Enter a whole number."],
+        "published": ["Must be a valid boolean."],
+    }
+    comments = client.get("/api/comments/", params={"post__in": "1,2", "name__icontains": "0"})
+    assert comments.status_code == 200
+    data = comments.json()
+    assert data["count"] > 0
+    assert all(c["post"] in (1, 2) and "0" in c["name"] for c in data["results"])
+
+
 def test_retrieve_and_missing_post(client: httpx.Client) -> None:
     post = client.get("/api/posts/1/").json()
     assert post["id"] == 1
@@ -252,6 +280,10 @@ def test_openapi_schema_is_valid_and_docs_are_served_locally(client: httpx.Clien
     document = schema.json()
     validate(document)
     assert "/api/posts/" in document["paths"]
+    parameters = {p["name"]: p for p in document["paths"]["/api/posts/"]["get"]["parameters"]}
+    assert parameters["published"]["schema"] == {"type": "boolean"}
+    assert parameters["author__in"]["schema"]["items"]["type"] == "integer"
+    assert parameters["created_after"]["schema"] == {"type": "string", "format": "date-time"}
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert "https://" not in docs.text and "http://" not in docs.text

@@ -22,6 +22,7 @@ from async_drf.schemas import AutoSchema
 from async_drf.throttling import AsyncScopedRateThrottle
 from async_drf.views import AsyncAPIView
 
+from .filters import PostFilter
 from .models import Author, Comment, Post, Tag
 from .permissions import IsOwnerOrReadOnly
 from .serializers import AuthorSerializer, CommentSerializer, PostSerializer, TagSerializer
@@ -30,12 +31,12 @@ from .serializers import AuthorSerializer, CommentSerializer, PostSerializer, Ta
 
 
 class PostList(generics.AsyncListCreateAPIView):
-    """List posts (``?page=``, ``?search=``, ``?ordering=``, ``?published=``,
-    ``?author=``) or create one as the authenticated user."""
+    """List posts (``?page=``, ``?search=``, ``?ordering=`` and PostFilter's
+    ``?published=``, ``?author=``, ``?tag=``, ...) or create one as the authenticated user."""
 
     queryset = Post  # a model class: each request gets a fresh Post.all()
     serializer_class = PostSerializer
-    filterset_fields = ["published", "author"]
+    filterset_class = PostFilter
     search_fields = ["title", "body", "author__name"]
     ordering_fields = ["created", "title", "id"]
 
@@ -62,7 +63,8 @@ class CommentList(generics.AsyncListCreateAPIView):
     queryset = Comment
     serializer_class = CommentSerializer
     pagination_class = AsyncLimitOffsetPagination
-    filterset_fields = ["post"]
+    # django-filter's dict form: ?post=3, ?post__in=1,2, ?name__icontains=reader
+    filterset_fields = {"post": ["exact", "in"], "name": ["icontains"]}
     search_fields = ["name", "text"]
     ordering_fields = ["created", "id"]
 

@@ -165,8 +165,12 @@ DATABASES = {
 # (5 by default), then the request is answered 503.
 TORTOISE_ORM = {
     "connections": {
+        # REGEXP functions: SearchFilter's `$` prefix on SQLite.
         "default": tortoise_url(
-            os.environ.get("DEMO_TORTOISE_URL", f"sqlite://{VAR_DIR / 'blog.sqlite3'}")
+            os.environ.get(
+                "DEMO_TORTOISE_URL",
+                f"sqlite://{VAR_DIR / 'blog.sqlite3'}?install_regexp_functions=True",
+            )
         )
     },
     "apps": {"blog": {"models": ["blog.models"], "default_connection": "default"}},
@@ -196,7 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "async_drf.pagination.AsyncPageNumberPagination",
     "PAGE_SIZE": 10,
     "DEFAULT_FILTER_BACKENDS": [
-        "async_drf.filters.EqualityFilter",  # ?published=true&author=2 (filterset_fields)
+        "async_drf.filters.FilterBackend",  # filterset_class / filterset_fields (django-filter's)
         "async_drf.filters.SearchFilter",  # ?search=async (search_fields)
         "async_drf.filters.OrderingFilter",  # ?ordering=-created (ordering_fields)
     ],
