@@ -11,14 +11,14 @@ from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework import exceptions, filters, serializers, status
 from rest_framework.pagination import PAGE_BREAK, PageLink
 from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
 
 from async_drf import generics
 from async_drf.pagination import AsyncLimitOffsetPagination, AsyncPageNumberPagination
+from async_drf.test import AsyncAPIRequestFactory
 
 from .models import Author, Post
 
-factory = APIRequestFactory()
+factory = AsyncAPIRequestFactory()
 
 
 class PassThroughSerializer(serializers.BaseSerializer):
