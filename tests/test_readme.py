@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils.module_loading import import_string
 from tortoise.context import TortoiseContext
 
-from async_drf.test import AsyncAPIClient, AsyncAPIRequestFactory
+from async_drf.test import AsyncAPIClient, AsyncAPIRequestFactory, force_authenticate
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MODULE = "readme_example"
@@ -128,6 +128,29 @@ async def test_readme_guarded_view(readme_db):
     stale = factory.patch("/", {"body": "lost"}, format="json", HTTP_IF_MATCH=etag)
     assert (await view(stale, pk=post.id)).status_code == 412
     assert (await m.Post.get(id=post.id)).body == "new"
+
+
+async def test_readme_filterset(readme_db):
+    m = readme_db
+    ann, bob = await m.Author.create(name="ann"), await m.Author.create(name="bob")
+    for title, author in [("Hello", ann), ("Help", bob), ("Bye", ann)]:
+        await m.Post.create(title=title, body="", author=author)
+    factory = AsyncAPIRequestFactory()
+    view = m.FilteredPosts.as_view()
+
+    async def titles(params):
+        request = factory.get("/posts/", {**params, "ordering": "-title"})
+        force_authenticate(request, types.SimpleNamespace(username="ann", is_authenticated=True))
+        response = await view(request)
+        assert response.status_code == 200, response.data
+        return [post["title"] for post in response.data]
+
+    assert await titles({"title": "HEL"}) == ["Help", "Hello"]
+    assert await titles({"author_name": "bob"}) == ["Help"]
+    assert await titles({"mine": "true"}) == ["Hello", "Bye"]
+    assert await titles({"mine": "false", "id__in": "1,2"}) == ["Help"]
+    bad = await view(factory.get("/posts/", {"id__gte": "x"}))
+    assert (bad.status_code, bad.data) == (400, {"id__gte": ["Enter a whole number."]})
 
 
 async def test_readme_pytest_example_passes(readme_db):
