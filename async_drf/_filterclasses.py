@@ -8,40 +8,18 @@ import copy
 import datetime
 import decimal
 import functools
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.encoding import force_str
-from django.utils.text import capfirst
 from tortoise.expressions import Q, Subquery
-from tortoise.timezone import get_default_timezone, get_use_tz
 
 from . import _filterfields as ff
-from ._lookups import SEP, apply, as_queryset, resolve
+from ._lookups import SEP, apply, as_queryset, label_for_filter, resolve
 
 EMPTY_VALUES = ff.EMPTY_VALUES
-
-# django-filter's FILTERS_VERBOSE_LOOKUPS, for the default labels.
-VERBOSE_LOOKUPS = {
-    "exact": "",
-    "iexact": "",
-    "contains": "contains",
-    "icontains": "contains",
-    "in": "is in",
-    "gt": "is greater than",
-    "gte": "is greater than or equal to",
-    "lt": "is less than",
-    "lte": "is less than or equal to",
-    "startswith": "starts with",
-    "istartswith": "starts with",
-    "endswith": "ends with",
-    "iendswith": "ends with",
-    "range": "is in range",
-    "isnull": "is null",
-}
 
 
 class Filter:
@@ -205,25 +183,6 @@ class FilterMethod:
         return method
 
 
-def label_for_filter(field_name: str, lookup_expr: str, exclude: bool = False) -> str:
-    """django-filter's default label: ``author__name`` + ``in`` -> "Author name is in"."""
-    words = ["exclude"] if exclude else []
-    words.append(field_name.replace(SEP, " ").replace("_", " "))
-    words += [VERBOSE_LOOKUPS.get(part, part) for part in lookup_expr.split(SEP)]
-    return capfirst(" ".join(word for word in words if word))
-
-
-def _is_integer(column: Any) -> bool:
-    return getattr(column, "field_type", None) is int and getattr(column, "enum_type", None) is None
-
-
-def _column_bounds(column: Any) -> dict[str, Any]:
-    """min/max of an integer column: a value outside it is a 400, not a driver error."""
-    constraints = getattr(column, "constraints", None) or {}
-    bounds = {"min_value": constraints.get("ge"), "max_value": constraints.get("le")}
-    return {key: value for key, value in bounds.items() if value is not None}
-
-
 class CharFilter(Filter):
     field_class = forms.CharField
 
@@ -238,18 +197,15 @@ class NumberFilter(Filter):
     field_class = forms.DecimalField
 
     def get_field_class(self) -> Any:
-        return forms.IntegerField if _is_integer(self.column) else self.field_class
+        return forms.IntegerField if ff.is_integer(self.column) else self.field_class
 
     def get_field_kwargs(self) -> dict[str, Any]:
-        if _is_integer(self.column):
-            return _column_bounds(self.column)
+        if ff.is_integer(self.column):
+            return ff.column_bounds(self.column)
         return {"max_value": decimal.Decimal("1e50")}  # django-filter's cap
 
     def condition(self, value: Any) -> Q:
-        if isinstance(value, decimal.Decimal) and self.column is None:
-            # An annotation (a count, a sum): SQLite would compare a Decimal as text.
-            value = int(value) if value == value.to_integral_value() else float(value)
-        return super().condition(value)
+        return super().condition(ff.annotation_number(value) if self.column is None else value)
 
 
 class _NullChoiceMixin:
@@ -265,19 +221,7 @@ class _NullChoiceMixin:
     def condition(self, value: Any) -> Q:
         if self.null_label is not None and value == self.null_value:
             return Q(**{resolve(self.model, self.field_name, "isnull").key: True})
-        return super().condition(_as_column_type(value, self.column))  # type: ignore[misc]
-
-
-def _as_column_type(value: Any, column: Any) -> Any:
-    """A choice's text as the column's Python type (asyncpg binds parameters by type)."""
-    if not isinstance(value, str) or column is None:
-        return value
-    enum_type = getattr(column, "enum_type", None)
-    if enum_type is not None:
-        return next((m for m in enum_type if str(m.value) == value), value)
-    if column.field_type is int and value.lstrip("-").isdigit():
-        return int(value)
-    return value
+        return super().condition(ff.as_column_type(value, self.column))  # type: ignore[misc]
 
 
 class ChoiceFilter(_NullChoiceMixin, Filter):
@@ -339,14 +283,7 @@ class TimeFilter(Filter):
     field_class = forms.TimeField
 
     def condition(self, value: Any) -> Q:
-        return super().condition(_aware_time(value))
-
-
-def _aware_time(value: Any) -> Any:
-    if isinstance(value, datetime.time) and value.tzinfo is None and get_use_tz():
-        # Tortoise reads a naive time as the default time zone's, with a warning.
-        return value.replace(tzinfo=get_default_timezone())
-    return value
+        return super().condition(ff.aware_time(value))
 
 
 # Tortoise stores a duration as a 64-bit count of microseconds.
@@ -362,16 +299,6 @@ class DurationFilter(Filter):
 
 class UUIDFilter(Filter):
     field_class = forms.UUIDField
-
-
-def _column_field(column: Any) -> tuple[Any, dict[str, Any]]:
-    """A form field class and arguments for values of a key column."""
-    field_type = getattr(column, "field_type", None)
-    if field_type is int:
-        return forms.IntegerField, _column_bounds(column)
-    if field_type is uuid.UUID:
-        return forms.UUIDField, {}
-    return forms.CharField, {}
 
 
 class ModelChoiceFilter(Filter):
@@ -399,10 +326,10 @@ class ModelChoiceFilter(Filter):
         return resolve(model, self._path(), self.lookup_expr)
 
     def get_field_class(self) -> Any:
-        return _column_field(self.column)[0]
+        return ff.column_field(self.column)[0]
 
     def get_field_kwargs(self) -> dict[str, Any]:
-        return _column_field(self.column)[1]
+        return ff.column_field(self.column)[1]
 
     def get_queryset(self, request: Any) -> Any:
         queryset = self.queryset
@@ -506,10 +433,11 @@ class RangeFilter(Filter):
         else:
             lookup, bound = "lte", stop
         target = self.targets[lookup]
-        return apply(qs, target, Q(**{target.key: bound}), exclude=self.exclude)
+        key = target.key if target else SEP.join([self.field_name, lookup])  # an annotation
+        return apply(qs, target, Q(**{key: bound}), exclude=self.exclude)
 
     def convert(self, value: Any) -> Any:
-        return value
+        return ff.annotation_number(value) if self.column is None else value
 
 
 class DateFromToRangeFilter(RangeFilter):
@@ -534,4 +462,4 @@ class TimeRangeFilter(RangeFilter):
     field_class = ff.TimeRangeField
 
     def convert(self, value: Any) -> Any:
-        return _aware_time(value)
+        return ff.aware_time(value)

@@ -1,4 +1,5 @@
-"""Django form fields and widgets the FilterSet filters validate query values with.
+"""Django form fields and widgets the FilterSet filters validate query values with, the
+OpenAPI schemas of those values, and their conversion to a Tortoise column's type.
 
 They follow django-filter's (``django_filters.fields`` and ``widgets``): comma-separated
 lists (``?id__in=1,2``), two-value ranges (``?views__range=1,9``), ``_min``/``_max``
@@ -9,12 +10,15 @@ django-filter's ``BooleanWidget``, a value that is not a boolean is a 400, not i
 from __future__ import annotations
 
 import datetime
+import decimal
+import uuid
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 # Values a filter treats as "not given" (django_filters.constants.EMPTY_VALUES).
 EMPTY_VALUES = ([], (), {}, "", None)
@@ -297,3 +301,54 @@ def parameter_schemas(name: str, field: forms.Field, description: str, required:
         schema = {"type": "array", "items": _choice_schema(field)}
         return [{**parameter, "style": "form", "explode": True, "schema": schema}]
     return [{**parameter, "schema": value_schema(field)}]
+
+
+# -- values by column type -------------------------------------------------------------
+
+
+def is_integer(column: Any) -> bool:
+    return getattr(column, "field_type", None) is int and getattr(column, "enum_type", None) is None
+
+
+def column_bounds(column: Any) -> dict[str, Any]:
+    """min/max of an integer column: a value outside it is a 400, not a driver error."""
+    constraints = getattr(column, "constraints", None) or {}
+    bounds = {"min_value": constraints.get("ge"), "max_value": constraints.get("le")}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def as_column_type(value: Any, column: Any) -> Any:
+    """A choice's text as the column's Python type (asyncpg binds parameters by type)."""
+    if not isinstance(value, str) or column is None:
+        return value
+    enum_type = getattr(column, "enum_type", None)
+    if enum_type is not None:
+        return next((m for m in enum_type if str(m.value) == value), value)
+    if column.field_type is int and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def annotation_number(value: Any) -> Any:
+    """A number compared with an annotation (a count, a sum), which has no column:
+    SQLite would compare a Decimal as text."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def aware_time(value: Any) -> Any:
+    if isinstance(value, datetime.time) and value.tzinfo is None and get_use_tz():
+        # Tortoise reads a naive time as the default time zone's, with a warning.
+        return value.replace(tzinfo=get_default_timezone())
+    return value
+
+
+def column_field(column: Any) -> tuple[Any, dict[str, Any]]:
+    """A form field class and arguments for values of a key column."""
+    field_type = getattr(column, "field_type", None)
+    if field_type is int:
+        return forms.IntegerField, column_bounds(column)
+    if field_type is uuid.UUID:
+        return forms.UUIDField, {}
+    return forms.CharField, {}

@@ -1,6 +1,7 @@
 """Lookup paths over Tortoise models (``author__name__icontains``), shared by the filter
 backends and the FilterSet: which field a path reaches, whether it crosses a to-many
-relation, and the Tortoise filter key that implements a django-filter lookup."""
+relation, the Tortoise filter key that implements a django-filter lookup, and the
+default label django-filter gives it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.text import capfirst
 from tortoise.expressions import Q, Subquery
 from tortoise.fields.relational import (
     BackwardFKRelation,
@@ -124,3 +126,31 @@ def apply(queryset: Any, target: Target | None, condition: Q, *, exclude: bool =
     pk = model._meta.pk_attr
     matching = {f"{pk}__in": Subquery(model.filter(condition).values(pk))}
     return queryset.exclude(**matching) if exclude else queryset.filter(**matching)
+
+
+# django-filter's FILTERS_VERBOSE_LOOKUPS, for the default labels.
+VERBOSE_LOOKUPS = {
+    "exact": "",
+    "iexact": "",
+    "contains": "contains",
+    "icontains": "contains",
+    "in": "is in",
+    "gt": "is greater than",
+    "gte": "is greater than or equal to",
+    "lt": "is less than",
+    "lte": "is less than or equal to",
+    "startswith": "starts with",
+    "istartswith": "starts with",
+    "endswith": "ends with",
+    "iendswith": "ends with",
+    "range": "is in range",
+    "isnull": "is null",
+}
+
+
+def label_for_filter(field_name: str, lookup_expr: str, exclude: bool = False) -> str:
+    """django-filter's default label: ``author__name`` + ``in`` -> "Author name is in"."""
+    words = ["exclude"] if exclude else []
+    words.append(field_name.replace(SEP, " ").replace("_", " "))
+    words += [VERBOSE_LOOKUPS.get(part, part) for part in lookup_expr.split(SEP)]
+    return capfirst(" ".join(word for word in words if word))

@@ -1183,8 +1183,11 @@ async def test_declared_filter_on_an_annotation(books):
     class F(FilterSet):
         min_books = NumberFilter(field_name="n_books", lookup_expr="gte")
 
+        books = RangeFilter(field_name="n_books")
+
     qs = User.all().annotate(n_books=Count("favorite_books"))
     assert await usernames(F({"min_books": "2"}, queryset=qs)) == ["aaron", "alex"]
+    assert await usernames(F({"books_min": "0", "books_max": "0"}, queryset=qs)) == ["jacob"]
 
 
 # -- through a view: hops, queries, 400 bodies, OpenAPI, the browsable API ---------------
