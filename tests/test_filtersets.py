@@ -513,47 +513,29 @@ async def articles_in_january(tortoise_db) -> None:
 
 
 @pytest.mark.usefixtures("articles_in_january")
-async def test_date_from_to_range_filter_ignores_time():
+@pytest.mark.parametrize(
+    ("filter_class", "after", "before", "count"),
+    [
+        (DateFromToRangeFilter, "2016-01-02", "2016-01-03", 3),  # ignores the time
+        (DateTimeFromToRangeFilter, "2016-01-02 10:00", "2016-01-03 19:00", 2),
+        (
+            IsoDateTimeFromToRangeFilter,
+            "2016-01-02T10:00:00.000000+0000",
+            "2016-01-03T19:00:00.000000+0000",
+            2,
+        ),
+    ],
+)
+async def test_from_to_range_filters(filter_class, after, before, count):
     class F(FilterSet):
-        published = DateFromToRangeFilter()
+        published = filter_class()
 
         class Meta:
             model = Article
             fields = ["published"]
 
-    f = F(data={"published_after": "2016-01-02", "published_before": "2016-01-03"})
-    assert await f.qs.count() == 3
-
-
-@pytest.mark.usefixtures("articles_in_january")
-async def test_datetime_from_to_range_filter():
-    class F(FilterSet):
-        published = DateTimeFromToRangeFilter()
-
-        class Meta:
-            model = Article
-            fields = ["published"]
-
-    f = F(data={"published_after": "2016-01-02 10:00", "published_before": "2016-01-03 19:00"})
-    assert await f.qs.count() == 2
-
-
-@pytest.mark.usefixtures("articles_in_january")
-async def test_iso_datetime_from_to_range_filter():
-    class F(FilterSet):
-        published = IsoDateTimeFromToRangeFilter()
-
-        class Meta:
-            model = Article
-            fields = ["published"]
-
-    f = F(
-        data={
-            "published_after": "2016-01-02T10:00:00.000000+0000",
-            "published_before": "2016-01-03T19:00:00.000000+0000",
-        }
-    )
-    assert await f.qs.count() == 2
+    f = F(data={"published_after": after, "published_before": before})
+    assert await f.qs.count() == count
 
 
 @pytest.mark.postgres  # Tortoise cannot store a time on SQLite
