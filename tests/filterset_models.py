@@ -1,4 +1,5 @@
-"""django-filter's test models (tests/models.py), as Tortoise models (app "dfilter")."""
+"""The models of django-filter's tests (tests/models.py) and of DRF's filter tests
+(tests/test_filters.py), as Tortoise models (app "dfilter")."""
 
 import enum
 
@@ -130,3 +131,38 @@ class SpacewalkRecord(Model):
     class Meta:
         table = "dfilter_spacewalkrecord"
         ordering = ["id"]
+
+
+# -- DRF's tests/test_filters.py ------------------------------------------------------------
+
+
+class SearchFilterModel(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=25)
+    text = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "dfilter_searchfiltermodel"
+        ordering = ["id"]
+
+
+class OrderingFilterModel(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=20, description="verbose title")
+    text = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "dfilter_orderingfiltermodel"
+
+    @property
+    def description(self) -> str:
+        return self.title + ": " + self.text
+
+
+class SensitiveOrderingFilterModel(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=20)
+    password = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "dfilter_sensitiveorderingfiltermodel"
