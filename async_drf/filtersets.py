@@ -282,17 +282,22 @@ class BaseFilterSet:
 
     @classmethod
     def get_bound_filters(cls, model: Any) -> dict[str, Filter]:
-        """Every filter, bound to ``model`` (cached once Tortoise knows the model)."""
+        """Every filter, bound to ``model`` (once per model: paths are resolved here)."""
         bound = cls._bound.get(model)
         if bound is None:
+            # Before Tortoise.init a model has no `<fk>_id` fields, reverse relations
+            # or lookups (its `_meta.filters` is empty): paths cannot be resolved yet.
+            assert model._meta.filters, (
+                f"{model.__name__} is not initialised: call Tortoise.init (or init_models) "
+                f"before using {cls.__name__}."
+            )
             bound = {}
             for name, f in cls.get_filters().items():
                 try:
                     bound[name] = f.bind(model)
                 except ValueError as exc:
                     raise ImproperlyConfigured(f"{cls.__name__}.{name}: {exc}.") from exc
-            if model._meta.filters:  # filled by Tortoise.init: the paths are final
-                cls._bound[model] = bound
+            cls._bound[model] = bound
         return bound
 
     @classmethod

@@ -1310,3 +1310,16 @@ async def test_ordering_never_falls_back_to_every_column_through_a_view(hops):
     response = await Secretive.as_view()(factory.get("/", {"ordering": "-title"}))
     assert [post["title"] for post in response.data] == ["c", "b", "a"]
     assert hops.count == 0
+
+
+def test_a_model_tortoise_has_not_initialised_is_a_clear_error():
+    from tortoise import fields as tortoise_fields
+    from tortoise.models import Model
+
+    class Unregistered(Model):
+        id = tortoise_fields.IntField(primary_key=True)
+        name = tortoise_fields.CharField(max_length=10)
+
+    F = filterset_factory(Unregistered, fields=["name"])
+    with pytest.raises(AssertionError, match="Unregistered is not initialised: call Tortoise.init"):
+        F.base_filters  # noqa: B018
