@@ -60,6 +60,9 @@ class BooleanField(forms.Field):
 class BaseCSVWidget(forms.Widget):
     """Reads ``a,b,c`` as a list; renders a list back as comma-separated text."""
 
+    # Mirrors django_filters.widgets.BaseCSVWidget; differs in rendering through
+    # format_value instead of a surrogate widget.
+
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)
         if value is None or isinstance(value, list):
@@ -136,6 +139,9 @@ class BaseRangeField(BaseCSVField):
 
 class SuffixedMultiWidget(forms.MultiWidget):
     """One query parameter per sub-widget, named ``<name>_<suffix>``."""
+
+    # Mirrors django_filters.widgets.SuffixedMultiWidget; differs in dropping
+    # replace_name (only used by django-filter's old templates).
 
     suffixes: tuple[str, ...] = ()
 

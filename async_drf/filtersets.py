@@ -167,6 +167,10 @@ class BaseFilterSet:
     (``self.form.cleaned_data`` works too, at the cost of a second validation).
     """
 
+    # Mirrors django_filters.filterset.BaseFilterSet; differs in validating with each
+    # filter's form field (no per-request form class), resolving Meta.fields against the
+    # Tortoise model on first use, and afilter_queryset for async method filters.
+
     FILTER_DEFAULTS = FILTER_FOR_FIELD
     declared_filters: dict[str, Filter]
     _meta: FilterSetOptions

@@ -1323,3 +1323,37 @@ def test_a_model_tortoise_has_not_initialised_is_a_clear_error():
     F = filterset_factory(Unregistered, fields=["name"])
     with pytest.raises(AssertionError, match="Unregistered is not initialised: call Tortoise.init"):
         F.base_filters  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("fields", "data", "errors"),
+    [
+        (
+            {"id": ["in"]},
+            {"id__in": ",".join(["1"] * 1001)},
+            {"id__in": ["Ensure this value has at most 1000 items."]},
+        ),
+        ({"id": ["in"]}, {"id__in": "1,x"}, {"id__in": ["Enter a whole number."]}),
+        (
+            {"id": ["range"]},
+            {"id__range": "1,2,3"},
+            {"id__range": ["Range query expects two values."]},
+        ),
+        (
+            {"duration": ["gte"]},
+            {"duration__gte": "999999999 00:00:00"},
+            {
+                "duration__gte": [
+                    "Ensure this value is less than or equal to 106751991 days, 4:00:54.775807."
+                ]
+            },
+        ),
+    ],
+)
+async def test_values_a_database_cannot_bind_are_a_400(fields, data, errors):
+    model = SpacewalkRecord if "duration" in fields else User
+    f = filterset_factory(model, fields=fields)(data)
+    assert not f.is_valid()
+    assert {
+        name: [str(message) for message in messages] for name, messages in f.errors.items()
+    } == errors
