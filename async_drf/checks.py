@@ -278,3 +278,37 @@ def _async_policy_classes(view_class: type) -> list[type]:
             ):
                 found.append(policy)
     return found
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_throttle_caches(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002: an async throttle given a Django ``cache``, which it does not use.
+
+    Async throttles keep their windows in a throttle store (``THROTTLE_REDIS_URL``),
+    so DRF's ``cache = caches[...]`` attribute would silently change nothing.
+    """
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from .throttling import AsyncSimpleRateThrottle
+
+    try:
+        throttles = dict.fromkeys(api_settings.DEFAULT_THROTTLE_CLASSES)
+    except ImportError:  # DRF reports a wrong dotted path on first use
+        throttles = {}
+    for view_class in _routed_view_classes():
+        throttles.update(dict.fromkeys(getattr(view_class, "throttle_classes", None) or ()))
+    return [
+        Warning(
+            f"{throttle.__module__}.{throttle.__qualname__} sets `cache`, which async "
+            "throttles do not use: their windows live in the throttle store.",
+            hint="Remove `cache`; set ASYNC_DRF['THROTTLE_REDIS_URL'] (or the throttle's "
+            "`store`) to share the limit between processes.",
+            obj=throttle,
+            id="async_drf.W002",
+        )
+        for throttle in throttles
+        if isinstance(throttle, type)
+        and issubclass(throttle, AsyncSimpleRateThrottle)
+        and throttle.cache is not SimpleRateThrottle.cache
+    ]

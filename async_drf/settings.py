@@ -47,6 +47,13 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a query waits for a free connection of Tortoise's PostgreSQL (asyncpg)
     # pool before the request is answered with 503; None waits forever, as Tortoise does.
     "TORTOISE_POOL_TIMEOUT": 5.0,
+    # Where async throttles keep their windows: None keeps them in this process's
+    # memory (a limit per worker process); a Redis URL ("redis://host:6379/0") keeps
+    # them in Redis, one round trip per throttle per request, shared by every process.
+    "THROTTLE_REDIS_URL": None,
+    # Prepended to the throttles' Redis keys (DRF's "throttle_<scope>_<ident>"), for
+    # several projects sharing one Redis database.
+    "THROTTLE_KEY_PREFIX": "",
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]

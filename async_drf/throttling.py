@@ -1,28 +1,26 @@
-"""Throttles on Django's async cache API whose limit holds under concurrency.
+"""Async throttles whose limit holds at any rate, under concurrency and across processes.
 
 DRF keeps each client's request history in one cache entry that it reads, prunes
-and writes back: concurrent requests read the same history and all get through.
-Here a rate of ``N/period`` is ``N`` slots per client; an allowed request claims a
-free slot with ``cache.aadd`` (atomic in LocMem, Redis, Memcached and the database
-cache), and the slot expires after ``period``.  At most ``N`` requests are allowed in
-any window of ``period`` seconds, across tasks, threads and processes sharing the
-cache (not with the file-based cache, whose ``add`` is not atomic).  The slots'
-timestamps are DRF's ``history``, so DRF's ``wait()`` works unchanged.  A request
-costs one ``aget_many`` over the ``N`` slot keys (DRF reads a list of ``N``
-timestamps) and usually one ``aadd``; resetting a client means deleting
-``get_slot_keys()``, not ``self.key``.
+and writes back: concurrent requests read the same history and all get through, and
+each request handles the whole list.  Here the history is a window in a throttle
+store (``async_drf.throttle_stores``) that prunes, checks and records a request in
+one atomic step and answers with the window's size and its oldest request: DRF's
+sliding window (at most ``N`` requests in any ``period`` seconds), at a cost that does
+not depend on ``N``.  The store is this process's memory unless the ``ASYNC_DRF``
+setting ``THROTTLE_REDIS_URL`` names Redis.  Django's cache is not used: ``cache`` on
+an async throttle is ignored (system check ``async_drf.W002``).
 """
 
 from __future__ import annotations
 
 import inspect
-import random
 from typing import Any
 
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from .concurrency import mark_inline
+from .throttle_stores import ThrottleStore, ThrottleWindow, get_throttle_store
 
 __all__ = [
     "AsyncAnonRateThrottle",
@@ -33,7 +31,15 @@ __all__ = [
 
 
 class AsyncSimpleRateThrottle(throttling.SimpleRateThrottle):
-    """Async twin of DRF's SimpleRateThrottle: an exact sliding window of cache slots."""
+    """Async twin of DRF's SimpleRateThrottle: the window lives in a throttle store.
+
+    After ``allow_request``, ``window`` (allowed, count, oldest) stands for DRF's
+    ``history`` list, which is not kept.
+    """
+
+    # None: the store the ASYNC_DRF settings name (get_throttle_store()).
+    store: ThrottleStore | None = None
+    window: ThrottleWindow
 
     @property
     def THROTTLE_RATES(self) -> dict[str, Any]:  # noqa: N802 - DRF's attribute name
@@ -41,41 +47,42 @@ class AsyncSimpleRateThrottle(throttling.SimpleRateThrottle):
         # override_settings reaches it.  A subclass may still set a plain dict.
         return api_settings.DEFAULT_THROTTLE_RATES
 
-    def get_slot_keys(self) -> list[str]:
-        """The cache keys of this client's slots (``self.key`` + slot number)."""
-        return [f"{self.key}:{index}" for index in range(self.num_requests)]
+    def get_store(self) -> ThrottleStore:
+        """The store that holds this throttle's windows."""
+        return self.store if self.store is not None else get_throttle_store()
 
     async def allow_request(self, request: Any, view: Any) -> bool:
-        # Mirrors rest_framework.throttling.SimpleRateThrottle.allow_request; the
-        # history comes from the slots and success is decided by claiming one.
+        # Mirrors rest_framework.throttling.SimpleRateThrottle.allow_request; the store
+        # prunes, checks and records in one step instead of a cache read and write.
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        slots = self.get_slot_keys()
-        held = await self.cache.aget_many(slots) if slots else {}
         self.now = self.timer()
-        self.history = sorted(
-            (stamp for stamp in held.values() if stamp > self.now - self.duration), reverse=True
+        self.window = await self.get_store().hit(
+            self.key, self.now, self.num_requests, self.duration
         )
-        if await self._claim([slot for slot in slots if slot not in held]):
+        if self.window.allowed:
             return self.throttle_success()
         return self.throttle_failure()
 
-    async def _claim(self, free: list[str]) -> bool:
-        """Take one of the ``free`` slots; False if concurrent requests took them all."""
-        # Start at a random free slot so that concurrent requests rarely collide.
-        start = random.randrange(len(free)) if free else 0
-        for slot in free[start:] + free[:start]:
-            if await self.cache.aadd(slot, self.now, self.duration):
-                return True
-        return False
-
     def throttle_success(self) -> bool:
-        # The claimed slot already stores the request; DRF would write the history.
-        self.history.insert(0, self.now)
+        # The store has recorded the request already; DRF writes its history here.
         return True
+
+    def wait(self) -> float | None:
+        # Mirrors rest_framework.throttling.SimpleRateThrottle.wait; the window's size
+        # and oldest request stand for len(history) and history[-1].
+        count, oldest = self.window.count, self.window.oldest
+        if oldest is not None:
+            remaining_duration = self.duration - (self.now - oldest)
+        else:
+            remaining_duration = self.duration
+        available_requests = self.num_requests - count + 1
+        if available_requests <= 0:
+            return None
+        return remaining_duration / float(available_requests)
 
 
 class AsyncAnonRateThrottle(AsyncSimpleRateThrottle, throttling.AnonRateThrottle):
@@ -99,6 +106,8 @@ class AsyncScopedRateThrottle(throttling.ScopedRateThrottle, AsyncSimpleRateThro
         return result  # True: the view has no throttle_scope
 
 
-# DRF's wait() only does arithmetic on the history already read: no hop, for DRF's
-# own sync throttles too.
-mark_inline(throttling.BaseThrottle.wait, throttling.SimpleRateThrottle.wait)
+# wait() only does arithmetic on what allow_request read: no hop, for DRF's own sync
+# throttles too.
+mark_inline(
+    throttling.BaseThrottle.wait, throttling.SimpleRateThrottle.wait, AsyncSimpleRateThrottle.wait
+)

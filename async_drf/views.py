@@ -35,6 +35,7 @@ from .renderers import async_renderer_class
 from .schemas import AsyncDefaultSchema
 from .serializers import release_cycles
 from .settings import async_settings
+from .throttle_stores import release_throttle_connections
 
 __all__ = ["AsyncAPIView"]
 
@@ -91,6 +92,7 @@ class AsyncAPIView(APIView):
                 # Django's WSGI handler runs each async view on a new event loop:
                 # close connections on the loop that opened them.
                 await release_connections()
+                await release_throttle_connections()
         self.response = self.finalize_response(request, response, *args, **kwargs)
         # The browsable API's renderer runs sync, later: it needs permission answers now.
         prepare = getattr(getattr(self.response, "accepted_renderer", None), "aprepare", None)

@@ -523,7 +523,7 @@ class IsAnn(AsyncBasePermission):
 
 
 class TenPerMinute(AsyncUserRateThrottle):
-    scope, rate = "auth-e2e", "10/min"  # a scope of its own: no slots shared with other tests
+    scope, rate = "auth-e2e", "10/min"  # a scope of its own: no window shared with other tests
 
 
 async def test_async_policies_cost_no_hop_end_to_end(api_factory: Any, hops: Any) -> None:
