@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: help install demo test lint check bench clean
+.PHONY: help install demo test lint check bench bench-throttle clean
 
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
@@ -16,6 +16,7 @@ help:
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
+	@echo "make bench-throttle  µs per throttle check, memory store and Redis (THROTTLE_ARGS=...)"
 	@echo "make clean    remove the virtualenv and generated files"
 
 $(BIN)/python:
@@ -74,6 +75,10 @@ $(BENCH_VENV)/.installed: $(BENCH_BIN)/python bench/requirements.txt setup.cfg p
 bench: $(BENCH_VENV)/.installed
 	@sh bench/ensure_wrk.sh
 	$(BENCH_BIN)/python bench/run.py $(BENCH_ARGS)
+
+# No peers needed: the throttle stores timed in-process with the project's virtualenv.
+bench-throttle: install
+	$(BIN)/python bench/throttle.py $(THROTTLE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results

@@ -152,3 +152,22 @@ def test_report_renders_on_a_machine_without_wrk(bench, monkeypatch, tmp_path):
     for endpoint in bench.ENDPOINTS:
         run.results[endpoint] = bench.Result(100, 1, 2, 1, 0, 0)
     assert "- load: wrk (not installed), " in bench.render([run], bench.parse_args([]), True, 1.0)
+
+
+def test_throttle_bench_runs_and_prints_both_rates():
+    """bench/throttle.py (make bench-throttle) answers with its table; timings unchecked."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "throttle.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "-n", "30", "--rounds", "1", "--no-redis"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| store | 10/min | 1000000/min |" in done.stdout
+    assert "| memory | " in done.stdout
+    assert "(memory store only: --no-redis)" in done.stdout

@@ -21,6 +21,7 @@ DEMO = Path(__file__).resolve().parent.parent / "demo"
 PASSWORD = "test-password"
 UPSTREAM_LIMIT = 3  # DEMO_UPSTREAM_RATE for this test
 TOKEN_LIMIT = 4  # DEMO_TOKEN_RATE for this test
+ANON_LIMIT = 400  # DEMO_ANON_RATE for this test
 
 pytestmark = pytest.mark.sqlite_only  # the demo's own SQLite files, not the test database
 
@@ -65,6 +66,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
         DEMO_PASSWORD=PASSWORD,
         DEMO_UPSTREAM_RATE=f"{UPSTREAM_LIMIT}/min",
         DEMO_TOKEN_RATE=f"{TOKEN_LIMIT}/min",
+        DEMO_ANON_RATE=f"{ANON_LIMIT}/min",
     )
     manage(env, "migrate", "--noinput")
     output = manage(env, "setup_demo")
@@ -424,6 +426,17 @@ def test_the_production_switch_refuses_unsafe_settings(tmp_path: Path) -> None:
     key = secrets.token_urlsafe(50)
     both = demo_env(tmp_path, DEMO_PRODUCTION="1", DEMO_SECRET_KEY=key, DEMO_DEBUG="1")
     assert "exclude each other" in run_manage(both, "check").stderr
+
+
+def test_anonymous_rate_above_300_per_minute_holds_exactly(client: httpx.Client) -> None:
+    # DEMO_ANON_RATE is 400/min here (a cache-slot design once let 450 of 450 through).
+    # A client of its own: DRF identifies it by X-Forwarded-For (NUM_PROXIES unset).
+    headers = {"X-Forwarded-For": "198.51.100.40"}
+    codes = [client.get("/api/tags/", headers=headers).status_code for _ in range(ANON_LIMIT + 1)]
+    assert (codes[:ANON_LIMIT], codes[ANON_LIMIT]) == ([200] * ANON_LIMIT, 429)
+    response = client.get("/api/tags/", headers=headers)
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
 
 
 # -- stopping --------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 whose users, sessions and tokens live in Django's ORM.
 
 Everything that differs between a laptop and a server comes from the environment
-(see README.md): SQLite files under ``demo/var/`` and a per-process memory cache by
-default; PostgreSQL and Redis when their URLs are given.  The defaults are safe to
-copy: DEBUG off, local hosts only, X-Frame-Options DENY, a throttled token endpoint;
+(see README.md): SQLite files under ``demo/var/`` and throttle windows in process
+memory by default; PostgreSQL and Redis when their URLs are given.  The defaults are
+safe to copy: DEBUG off, local hosts only, X-Frame-Options DENY, a throttled token endpoint;
 ``DEMO_PRODUCTION=1`` adds what ``manage.py check --deploy`` asks for (HTTPS only).
 """
 
@@ -97,6 +97,9 @@ ASYNC_DRF = {
     # get_asgi_application() serves STATIC_URL itself (servestatic, on the loop), with
     # DEBUG on or off: the browsable API's CSS and Swagger UI's JavaScript.
     "SERVE_STATIC": True,
+    # Throttles keep their windows in this process's memory by default: with several
+    # workers each counts on its own.  With DEMO_REDIS_URL they share them in Redis.
+    "THROTTLE_REDIS_URL": os.environ.get("DEMO_REDIS_URL"),
 }
 SERVESTATIC_USE_FINDERS = True  # straight from the apps' static/ folders
 
@@ -177,18 +180,6 @@ TORTOISE_ORM = {
     "use_tz": True,
     "timezone": "UTC",
 }
-
-# The cache holds the throttles' counters (one slot per allowed request): with
-# several workers use Redis so that every worker counts against the same limit.
-if os.environ.get("DEMO_REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["DEMO_REDIS_URL"],
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
     # Token first: an anonymous write gets 401 with `WWW-Authenticate: Token`.
