@@ -1,6 +1,8 @@
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import django
 import pytest
@@ -51,3 +53,22 @@ def thread_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(threading.Thread, "start", start)
     return started
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest) -> Any:
+    """The throttle store the settings name, once per store (tests/throttle_helpers.py)."""
+    from .throttle_helpers import settings_store
+
+    async with settings_store(request.param) as named:
+        yield named
+
+
+@pytest.fixture(autouse=True)
+def clear_memory_throttle_store() -> Iterator[None]:
+    """Every test starts and ends with no throttle history (DRF's tests: cache.clear())."""
+    from async_drf.throttle_stores import memory_store
+
+    memory_store.clear()
+    yield
+    memory_store.clear()

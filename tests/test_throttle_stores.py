@@ -8,7 +8,7 @@ import socket
 import sys
 import textwrap
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +32,10 @@ from async_drf.throttle_stores import (
 from async_drf.throttling import AsyncAnonRateThrottle, AsyncSimpleRateThrottle
 from async_drf.views import AsyncAPIView
 
-from .throttle_helpers import REDIS_URL, STORES, delete_keys, settings_store, unique_prefix
+from .throttle_helpers import REDIS_URL, delete_keys, settings_store, unique_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 factory = AsyncAPIRequestFactory()
-
-
-@pytest.fixture(params=STORES)
-async def store(request: Any) -> AsyncIterator[Any]:
-    async with settings_store(request.param) as store:
-        yield store
-
-
-@pytest.fixture(autouse=True)
-def clear_memory_store() -> Iterator[None]:
-    memory_store.clear()
-    yield
-    memory_store.clear()
 
 
 def client_throttle(rate: str, clock: list[float] | None = None) -> type[AsyncSimpleRateThrottle]:

@@ -8,7 +8,6 @@ AsyncAPIViews and the throttles async_drf's.  Every test runs once per store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from rest_framework.test import force_authenticate
 from rest_framework.throttling import BaseThrottle
 
 from async_drf.test import AsyncAPIRequestFactory
-from async_drf.throttle_stores import ThrottleWindow, memory_store
+from async_drf.throttle_stores import ThrottleWindow
 from async_drf.throttling import (
     AsyncAnonRateThrottle,
     AsyncScopedRateThrottle,
@@ -34,21 +33,7 @@ from async_drf.throttling import (
 )
 from async_drf.views import AsyncAPIView
 
-from .throttle_helpers import STORES, User, settings_store
-
-
-@pytest.fixture(params=STORES)
-async def store(request: Any) -> AsyncIterator[Any]:
-    """The throttle store the settings name: memory, or Redis under a fresh prefix."""
-    async with settings_store(request.param) as store:
-        yield store
-
-
-@pytest.fixture(autouse=True)
-def clear_memory_store() -> Iterator[None]:
-    memory_store.clear()  # DRF's setUp: cache.clear()
-    yield
-    memory_store.clear()
+from .throttle_helpers import User
 
 
 class User3SecRateThrottle(AsyncUserRateThrottle):
@@ -74,32 +59,21 @@ class NonTimeThrottle(BaseThrottle):
         return False
 
 
-class MockView_DoubleThrottling(AsyncAPIView):  # noqa: N801 - DRF's test name
-    throttle_classes = (User3SecRateThrottle, User6MinRateThrottle)
+def mock_view(*throttle_classes: type, scope: str | None = None, body: str = "foo") -> Any:
+    """DRF's test views: ``get`` answers ``body`` behind ``throttle_classes``."""
 
-    async def get(self, request: Any) -> Response:
-        return Response("foo")
+    class View(AsyncAPIView):
+        async def get(self, request: Any) -> Response:
+            return Response(body)
 
-
-class MockView(AsyncAPIView):
-    throttle_classes = (User3SecRateThrottle,)
-
-    async def get(self, request: Any) -> Response:
-        return Response("foo")
+    View.throttle_classes, View.throttle_scope = throttle_classes, scope
+    return View
 
 
-class MockView_MinuteThrottling(AsyncAPIView):  # noqa: N801 - DRF's test name
-    throttle_classes = (User3MinRateThrottle,)
-
-    async def get(self, request: Any) -> Response:
-        return Response("foo")
-
-
-class MockView_NonTimeThrottling(AsyncAPIView):  # noqa: N801 - DRF's test name
-    throttle_classes = (NonTimeThrottle,)
-
-    async def get(self, request: Any) -> Response:
-        return Response("foo")
+MockView_DoubleThrottling = mock_view(User3SecRateThrottle, User6MinRateThrottle)
+MockView = mock_view(User3SecRateThrottle)
+MockView_MinuteThrottling = mock_view(User3MinRateThrottle)
+MockView_NonTimeThrottling = mock_view(NonTimeThrottle)
 
 
 factory = AsyncAPIRequestFactory()
@@ -253,25 +227,9 @@ def scoped(store: Any) -> Any:
         def timer(self) -> float:
             return self.TIMER_SECONDS
 
-    class XView(AsyncAPIView):
-        throttle_classes = (XYScopedRateThrottle,)
-        throttle_scope = "x"
-
-        async def get(self, request: Any) -> Response:
-            return Response("x")
-
-    class YView(AsyncAPIView):
-        throttle_classes = (XYScopedRateThrottle,)
-        throttle_scope = "y"
-
-        async def get(self, request: Any) -> Response:
-            return Response("y")
-
-    class UnscopedView(AsyncAPIView):
-        throttle_classes = (XYScopedRateThrottle,)
-
-        async def get(self, request: Any) -> Response:
-            return Response("y")
+    XView = mock_view(XYScopedRateThrottle, scope="x", body="x")
+    YView = mock_view(XYScopedRateThrottle, scope="y", body="y")
+    UnscopedView = mock_view(XYScopedRateThrottle, body="y")
 
     class Scoped:
         throttle_class = XYScopedRateThrottle
@@ -288,26 +246,18 @@ def scoped(store: Any) -> Any:
 
 async def test_scoped_rate_throttle(scoped: Any) -> None:
     request = factory.get("/")
-    # Should be able to hit x view 3 times per minute.
-    assert (await scoped.x_view(request)).status_code == 200
-    for expected in (200, 200, 429):
-        scoped.increment_timer()
-        assert (await scoped.x_view(request)).status_code == expected
-    # Should be able to hit y view 1 time per minute.
-    for expected in (200, 429):
-        scoped.increment_timer()
-        assert (await scoped.y_view(request)).status_code == expected
-    # Ensure throttles properly reset by advancing the rest of the minute
-    scoped.increment_timer(55)
-    # Should still be able to hit x view 3 times per minute.
-    assert (await scoped.x_view(request)).status_code == 200
-    for expected in (200, 200, 429):
-        scoped.increment_timer()
-        assert (await scoped.x_view(request)).status_code == expected
-    # Should still be able to hit y view 1 time per minute.
-    for expected in (200, 429):
-        scoped.increment_timer()
-        assert (await scoped.y_view(request)).status_code == expected
+    for minute in range(2):
+        if minute:  # Ensure throttles properly reset by advancing the rest of the minute
+            scoped.increment_timer(55)
+        # Should (still) be able to hit x view 3 times per minute.
+        assert (await scoped.x_view(request)).status_code == 200
+        for expected in (200, 200, 429):
+            scoped.increment_timer()
+            assert (await scoped.x_view(request)).status_code == expected
+        # Should (still) be able to hit y view 1 time per minute.
+        for expected in (200, 429):
+            scoped.increment_timer()
+            assert (await scoped.y_view(request)).status_code == expected
 
 
 async def test_unscoped_view_not_throttled(scoped: Any) -> None:
@@ -342,12 +292,7 @@ class XffThrottle(AsyncScopedRateThrottle):
         return self.TIMER_SECONDS
 
 
-class XffView(AsyncAPIView):
-    throttle_classes = (XffThrottle,)
-    throttle_scope = "test_limit"
-
-    async def get(self, request: Any) -> Response:
-        return Response("test_limit")
+XffView = mock_view(XffThrottle, scope="test_limit", body="test_limit")
 
 
 def build_request(xff: str) -> Any:
@@ -380,32 +325,25 @@ async def test_denies_request_over_limit(xff: Any) -> None:
     assert (await xff.view(xff.request)).status_code == 429
 
 
-async def test_xff_spoofing_doesnt_change_machine_id_with_one_app_proxy(xff: Any) -> None:
-    xff.config_proxy(1)
+@pytest.mark.parametrize(
+    ("num_proxies", "second", "expected"),
+    [
+        (1, "4.4.4.4, 5.5.5.5, 2.2.2.2", 429),
+        (2, "4.4.4.4, 1.1.1.1, 2.2.2.2", 429),
+        (1, "0.0.0.0, 1.1.1.1, 7.7.7.7", 200),
+        (2, "0.0.0.0, 7.7.7.7, 2.2.2.2", 200),
+    ],
+    ids=[
+        "xff_spoofing_doesnt_change_machine_id_with_one_app_proxy",
+        "xff_spoofing_doesnt_change_machine_id_with_two_app_proxies",
+        "unique_clients_are_counted_independently_with_one_proxy",
+        "unique_clients_are_counted_independently_with_two_proxies",
+    ],
+)
+async def test_xff_machine_id(xff: Any, num_proxies: int, second: str, expected: int) -> None:
+    xff.config_proxy(num_proxies)
     await xff.view(xff.request)
-    spoofed = build_request("4.4.4.4, 5.5.5.5, 2.2.2.2")
-    assert (await xff.view(spoofed)).status_code == 429
-
-
-async def test_xff_spoofing_doesnt_change_machine_id_with_two_app_proxies(xff: Any) -> None:
-    xff.config_proxy(2)
-    await xff.view(xff.request)
-    spoofed = build_request("4.4.4.4, 1.1.1.1, 2.2.2.2")
-    assert (await xff.view(spoofed)).status_code == 429
-
-
-async def test_unique_clients_are_counted_independently_with_one_proxy(xff: Any) -> None:
-    xff.config_proxy(1)
-    await xff.view(xff.request)
-    other_client = build_request("0.0.0.0, 1.1.1.1, 7.7.7.7")
-    assert (await xff.view(other_client)).status_code == 200
-
-
-async def test_unique_clients_are_counted_independently_with_two_proxies(xff: Any) -> None:
-    xff.config_proxy(2)
-    await xff.view(xff.request)
-    other_client = build_request("0.0.0.0, 7.7.7.7, 2.2.2.2")
-    assert (await xff.view(other_client)).status_code == 200
+    assert (await xff.view(build_request(second))).status_code == expected
 
 
 # -- SimpleRateThrottleTests (DRF sets SimpleRateThrottle.scope = 'anon') -------------
