@@ -332,6 +332,7 @@ async def test_unreachable_redis_is_a_503() -> None:
         await release_throttle_connections()
     assert response.status_code == 503
     assert response.data == {"detail": "Service temporarily unavailable, try again later."}
+    assert response["Retry-After"] == "5"  # SERVICE_UNAVAILABLE_RETRY_AFTER
 
 
 class CachedThrottle(AsyncAnonRateThrottle):
