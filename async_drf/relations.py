@@ -1,110 +1,64 @@
-"""Related fields for Tortoise relations, and the fetch helpers that feed them.
+"""Related fields over Tortoise relations: DRF's, with their queries done ahead.
 
-Reading never touches the database: a forward FK/O2O field reads the ``<fk>_id``
-column (TRAPS 10), and to-many / reverse fields read relations that
-``await serializer.adata`` (or the view's ``prefetch_related``) has already fetched.
-Writing checks existence with one async query per field, queued for ``ais_valid``
-(TRAPS 11), so a missing pk is a 400 with DRF's message, never an IntegrityError.
+Reading never queries: a field that reads a forward FK/O2O by primary key reads
+the ``<fk>_id`` column (TRAPS 10), and every other relation a serializer renders is
+fetched first, in a fixed number of queries, by ``await serializer.adata`` or the
+view's ``prefetch_related`` (``_prefetch.py``).
+
+Writing: DRF looks each value up with a sync ``queryset.get()``.  Here
+``ais_valid`` first collects the values the input refers to and looks them up with
+one query per field (:meth:`RelatedField.aresolve`); DRF's sync pass then reads the
+answers, so validated data holds model instances, as in DRF, and a missing object
+fails with DRF's message.  A field on a ``<fk>_id`` column (what ModelSerializer
+builds for a ForeignKey) validates to the pk, checked with one EXISTS query.
 """
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
+from urllib import parse
 
+from django.urls import Resolver404, get_script_prefix, resolve
+from django.utils.encoding import smart_str, uri_to_iri
 from django.utils.translation import gettext_lazy as _
+from rest_framework import fields as drf_fields
 from rest_framework import relations as drf_relations
-from rest_framework.exceptions import ValidationError
-from rest_framework.serializers import BaseSerializer
+from rest_framework.relations import Hyperlink, PKOnlyObject
+from tortoise.exceptions import DoesNotExist, NoValuesFetched
+from tortoise.fields import relational as rel
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import AwaitableQuery
 
+from ._prefetch import choices_key, model_field, reads_fk_column
+from .compat import ObjectDoesNotExistError
+from .concurrency import is_async_callable, maybe_await
 from .fields import fits_column
-from .orm import get_model
-from .validators import defer_check, get_queryset
+from .orm import get_model, is_model_class, is_queryset
+from .validators import defer_check
 
 __all__ = [
+    "Hyperlink",
+    "HyperlinkedIdentityField",
+    "HyperlinkedRelatedField",
     "ManyRelatedField",
+    "PKOnlyObject",
     "PrimaryKeyRelatedField",
-    "fk_column",
-    "is_fetched",
-    "prefetch_instances",
-    "prefetch_paths",
-    "split_many",
+    "RelatedField",
+    "SlugRelatedField",
+    "StringRelatedField",
 ]
 
 _MISSING = object()
-
-
-def is_fetched(instance: Model, name: str) -> bool:
-    """Whether relation ``name`` of ``instance`` can be read without a query."""
-    meta = instance._meta
-    cached = instance.__dict__.get(f"_{name}", _MISSING)  # Tortoise caches relations as `_<name>`
-    if name in meta.fk_fields or name in meta.o2o_fields:
-        source = meta.fields_map[name].source_field
-        return cached is not _MISSING or getattr(instance, source) is None
-    if name in meta.backward_o2o_fields:
-        # An unfetched reverse O2O caches the QuerySet it would run.
-        return cached is not _MISSING and not isinstance(cached, QuerySet)
-    return cached is not _MISSING and cached is not None and getattr(cached, "_fetched", False)
-
-
-def _related_objects(instances: Iterable[Model], name: str) -> list[Model]:
-    """The distinct, already fetched objects behind relation ``name``."""
-    seen: dict[int, Model] = {}
-    for instance in instances:
-        value = getattr(instance, name)
-        for obj in value if not isinstance(value, Model) and value is not None else [value]:
-            if isinstance(obj, Model):
-                seen.setdefault(id(obj), obj)
-    return list(seen.values())
-
-
-async def prefetch_instances(instances: list[Model], paths: Iterable[str]) -> None:
-    """Fetch the relation ``paths`` (``"author"``, ``"author__profile"``) not yet loaded.
-
-    One query per relation level whatever the number of instances (Tortoise's
-    ``fetch_for_list``); relations already loaded (e.g. by the view's
-    ``prefetch_related``) are not fetched again.
-    """
-    if not instances:
-        return
-    model = type(instances[0])
-    nested: dict[str, list[str]] = {}
-    for path in paths:
-        first, _sep, rest = path.partition("__")
-        nested.setdefault(first, [])
-        if rest:
-            nested[first].append(rest)
-    for first, rests in nested.items():
-        missing = [i for i in instances if not is_fetched(i, first)]
-        if missing:
-            await model.fetch_for_list(missing, first)
-        if rests:
-            await prefetch_instances(_related_objects(instances, first), rests)
-
-
-def prefetch_paths(serializer: BaseSerializer, model: Any) -> list[str]:
-    """Relation paths read by the readable fields of ``serializer`` over ``model``."""
-    paths: list[str] = []
-    for field in serializer._readable_fields:
-        current, prefix = model, ""
-        for attr in field.source_attrs:  # e.g. source="author.profile.bio"
-            relation = current._meta.fields_map.get(attr)
-            if attr not in current._meta.fetch_fields or relation is None:
-                break
-            prefix = f"{prefix}__{attr}" if prefix else attr
-            paths.append(prefix)
-            current = relation.related_model
-        else:
-            child = getattr(field, "child", field)
-            if (
-                prefix
-                and isinstance(child, BaseSerializer)
-                and hasattr(child, "get_prefetch_fields")
-            ):
-                paths += [f"{prefix}__{sub}" for sub in child.get_prefetch_fields(current)]
-    return list(dict.fromkeys(paths))
+_UNSEEN = object()  # a value not looked up ahead (see RelatedField.resolve)
+_NOT_FOUND = object()
+_AMBIGUOUS = object()
+# Values a slug or lookup can be typed as (JSON's scalars, and what parsers make of them).
+_SCALARS = (str, int, float, decimal.Decimal, uuid.UUID, datetime.date, datetime.time)
 
 
 def _unfetched_error(name: str) -> AssertionError:
@@ -114,111 +68,407 @@ def _unfetched_error(name: str) -> AssertionError:
     )
 
 
-class PrimaryKeyRelatedField(drf_relations.PrimaryKeyRelatedField):
-    """Async twin of DRF's PrimaryKeyRelatedField over a Tortoise model.
+def _fk_column_value(instance: Any, attrs: list[str]) -> Any:
+    """The ``<fk>_id`` value behind ``instance.<attrs>`` when its last step is a
+    forward FK/O2O to the target's pk; ``_MISSING`` otherwise."""
+    try:
+        owner = drf_fields.get_attribute(instance, attrs[:-1])
+    except (AttributeError, KeyError):
+        return _MISSING
+    if not isinstance(owner, Model):
+        return _MISSING
+    relation = owner._meta.fields_map.get(attrs[-1])
+    return getattr(owner, relation.source_field) if reads_fk_column(relation) else _MISSING
 
-    ``queryset`` is a Tortoise model class or QuerySet.  On a forward FK the
-    ModelSerializer sets ``source="<fk>_id"``, so reads return the column and
-    validated data holds the pk; existence is checked by ``ais_valid``.
+
+class RelatedField(drf_relations.RelatedField):
+    """DRF's RelatedField over a Tortoise model class or QuerySet (``queryset=Tag``).
+
+    Subclasses say how an input value becomes a lookup key (:meth:`to_lookup`) and
+    which attribute it is matched against (``lookup_path``); the lookups themselves
+    are awaited by ``ais_valid`` before DRF's sync pass (:meth:`alookup_ahead`).
     """
 
     default_error_messages = {
-        "does_not_exist": _('Invalid pk "{pk_value}" - object does not exist.'),
-        "incorrect_type": _("Incorrect type. Expected pk value, received {data_type}."),
+        "not_unique": _("More than one object matches {value}."),
     }
+    lookup_path = "pk"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # DRF's own check sees our get_queryset as a user override and skips itself.
+        if not drf_relations.method_overridden("get_queryset", RelatedField, self):
+            assert kwargs.get("queryset", self.queryset) is not None or kwargs.get("read_only"), (
+                "Relational field must provide a `queryset` argument, "
+                "override `get_queryset`, or set read_only=`True`."
+            )
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def many_init(cls, *args: Any, **kwargs: Any) -> ManyRelatedField:
+        # Mirrors rest_framework.relations.RelatedField.many_init; differs only in
+        # building this module's ManyRelatedField.
         list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
         for key in kwargs:
             if key in drf_relations.MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]
         return ManyRelatedField(**list_kwargs)
 
-    def use_pk_only_optimization(self) -> bool:
-        return False  # DRF's optimisation calls Django's `serializable_value`
+    def get_queryset(self) -> Any:
+        queryset = self.queryset
+        if is_model_class(queryset) or is_queryset(queryset):
+            queryset = queryset.all()  # a fresh query per use (TRAPS 17)
+        return queryset
+
+    async def aget_queryset(self) -> Any:
+        """``get_queryset()``, awaited when overridden with ``async def``."""
+        if is_async_callable(self.get_queryset):
+            queryset = await self.get_queryset()
+        else:
+            queryset = self.get_queryset()  # building a Tortoise query is pure CPU
+        return queryset.all() if is_model_class(queryset) else queryset
+
+    def target_model(self) -> Any:
+        """The model looked up (``queryset``'s, or a sync ``get_queryset()``'s), or None."""
+        queryset = self.queryset
+        if queryset is None and not is_async_callable(self.get_queryset):
+            queryset = self.get_queryset()
+        try:
+            return get_model(queryset)
+        except TypeError:
+            return None
+
+    def reads_pk_column(self) -> bool:
+        """Whether a forward FK/O2O is read from its ``<fk>_id`` column, unfetched."""
+        return self.use_pk_only_optimization()
+
+    def get_attribute(self, instance: Any) -> Any:
+        # DRF's pk-only optimisation calls Django's `serializable_value`; here it reads
+        # the FK column, so rendering a FK by pk needs no fetch.
+        if self.source_attrs and self.reads_pk_column():
+            pk = _fk_column_value(instance, self.source_attrs)
+            if pk is not _MISSING:
+                return PKOnlyObject(pk=pk)
+        value = drf_fields.Field.get_attribute(self, instance)
+        if value is rel.NoneAwaitable:  # a null FK never fetched
+            return None
+        if isinstance(value, AwaitableQuery):
+            raise _unfetched_error(self.source)
+        return value
+
+    # Writing: keys looked up ahead -----------------------------------------------
+
+    def to_lookup(self, data: Any) -> Any:
+        """The key ``data`` is looked up by; fails (ValidationError) on a wrong type."""
+        raise NotImplementedError(f"{type(self).__name__}.to_lookup() must be overridden.")
+
+    def lookup_value(self, obj: Any) -> Any:
+        """The key of a fetched object: its ``lookup_path`` value."""
+        return attrgetter(self.lookup_path.replace("__", "."))(obj)
+
+    def fail_does_not_exist(self, data: Any) -> None:
+        self.fail("does_not_exist")
+
+    def to_internal_value(self, data: Any) -> Any:
+        return self.resolve(self.to_lookup(data), data)
+
+    def resolve(self, key: Any, data: Any) -> Any:
+        """The object looked up for ``key`` by :meth:`alookup_ahead`.
+
+        A key that was not looked up ahead (a sync ``is_valid()``, or input that
+        ais_valid's walk did not reach) is queued as an existence check and
+        validates to the key itself.
+        """
+        resolved = self.__dict__.get("_resolved")
+        found = _UNSEEN if resolved is None else resolved.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            defer_check(self, self.acheck_exist, [(key, data)])
+            return key
+        if found is _NOT_FOUND:
+            self.fail_does_not_exist(data)
+        if found is _AMBIGUOUS:
+            self.fail("not_unique", value=smart_str(data))
+        return found
+
+    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+        """One query: ``{key: object}`` for the keys that exist."""
+        queryset = (await self.aget_queryset()).filter(**{f"{self.lookup_path}__in": keys})
+        related, _sep, _attr = self.lookup_path.rpartition("__")
+        if related:
+            queryset = queryset.select_related(related)
+        found: dict[Any, Any] = {}
+        for obj in await queryset:
+            key = self.lookup_value(obj)
+            found[key] = _AMBIGUOUS if key in found else obj
+        return found
+
+    async def alookup_ahead(self, keys: Iterable[Any]) -> None:
+        """Look ``keys`` up now, for the sync ``to_internal_value`` to read."""
+        keys = list(dict.fromkeys(keys))
+        found = await self.aresolve(keys) if keys else {}
+        self._resolved = {key: found.get(key, _NOT_FOUND) for key in keys}
+
+    async def acheck_exist(self, items: list[tuple[Any, Any]]) -> None:
+        """At most one query for the (key, input) ``items``; the first missing one fails."""
+        found = await self.aresolve(list(dict.fromkeys(key for key, _data in items)))
+        for key, data in items:
+            if key not in found:
+                self.fail_does_not_exist(data)
+
+    def fail_missing_object(self, obj: Any) -> None:
+        """Fail as if ``obj`` (deleted since validation) had been typed in."""
+        self.fail_does_not_exist(self.lookup_value(obj) if isinstance(obj, Model) else obj)
+
+    # Choices: loaded ahead for the browsable API's forms --------------------------
+
+    async def aget_choices(self, cutoff: int | None = None) -> dict[Any, Any]:
+        """DRF's ``get_choices`` with the query awaited."""
+        queryset = await self.aget_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset.limit(cutoff)
+        related, _sep, _attr = self.lookup_path.rpartition("__")
+        if related:
+            queryset = queryset.select_related(related)
+        return {self.to_representation(item): self.display_value(item) for item in await queryset}
+
+    async def aload_choices(self) -> None:
+        """Load the choices an HTML select shows (up to ``html_cutoff``), for
+        ``choices``/``iter_options`` to read."""
+        self._choices = await self.aget_choices(self.html_cutoff)
 
     def get_choices(self, cutoff: int | None = None) -> dict[Any, Any]:
-        return {}  # choices would need a sync query (browsable API forms)
+        """The choices loaded ahead: by :meth:`aload_choices`, or for the view's forms
+        by the browsable API renderer; none otherwise (a sync query cannot run here)."""
+        choices = self.__dict__.get("_choices")
+        if choices is None:
+            view = self.context.get("view")
+            choices = getattr(view, "_related_choices", {}).get(choices_key(self))
+        if not choices:
+            return {}
+        if cutoff is not None and len(choices) > cutoff:
+            return dict(list(choices.items())[:cutoff])
+        return choices
+
+
+class StringRelatedField(RelatedField, drf_relations.StringRelatedField):
+    """DRF's StringRelatedField over Tortoise: ``str()`` of the fetched object."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+
+class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField):
+    """DRF's PrimaryKeyRelatedField over a Tortoise model.
+
+    On a forward FK the ModelSerializer sets ``source="<fk>_id"``: reads return the
+    column and validated data holds the pk (checked with one EXISTS query).  Any
+    other source (``source="author"``, a m2m, a reverse FK) validates to instances.
+    """
 
     def to_pk(self, data: Any) -> Any:
-        """Coerce raw input to the target pk type, or fail with DRF's incorrect_type;
+        """Coerce input to the target pk type, or fail with DRF's incorrect_type;
         an integer the pk column cannot hold fails with does_not_exist, unqueried."""
-        if self.pk_field is not None:
-            data = self.pk_field.to_internal_value(data)
-        pk_field = get_model(self.queryset)._meta.pk
+        model = self.target_model()
+        if model is None:
+            return data
+        pk_field = model._meta.pk
         try:
             if isinstance(data, (bool, dict, list)):
                 raise TypeError
             pk = pk_field.to_python_value(data)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400)
+        except (TypeError, ValueError, AttributeError, OverflowError):  # int(1e400)
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not fits_column(pk_field, pk):
             self.fail("does_not_exist", pk_value=data)
         return pk
 
+    def to_lookup(self, data: Any) -> Any:
+        if self.pk_field is not None:
+            data = self.pk_field.to_internal_value(data)
+        return self.to_pk(data)
+
     def to_internal_value(self, data: Any) -> Any:
-        pk = self.to_pk(data)
-        defer_check(self, self.acheck_exist, [pk])
-        return pk
+        if self.pk_field is not None:
+            data = self.pk_field.to_internal_value(data)
+        return self.resolve(self.to_pk(data), data)
 
-    async def acheck_exist(self, pks: list[Any]) -> None:
-        """At most one query for all ``pks``; the first missing one fails (does_not_exist)."""
-        if not pks:
-            return
-        if len(pks) == 1:  # the FK case: EXISTS is cheaper to build and run
-            missing = [] if await get_queryset(self.queryset, pk=pks[0]).exists() else pks
-        else:
-            pk_attr = get_model(self.queryset)._meta.pk_attr  # values_list() does not know "pk"
-            queryset = get_queryset(self.queryset, pk__in=pks)
-            found = set(await queryset.values_list(pk_attr, flat=True))
-            missing = [pk for pk in pks if pk not in found]
-        if missing:
-            raise ValidationError(
-                self.error_messages["does_not_exist"].format(pk_value=missing[0]),
-                code="does_not_exist",
-            )
+    def fail_does_not_exist(self, data: Any) -> None:
+        self.fail("does_not_exist", pk_value=data)
 
-    def get_attribute(self, instance: Any) -> Any:
-        value = super().get_attribute(instance)
-        if isinstance(value, QuerySet):
-            raise _unfetched_error(self.source)
-        return value
+    def lookup_value(self, obj: Any) -> Any:
+        return obj.pk
+
+    def validates_to_pk(self) -> bool:
+        """True on a ``<fk>_id`` column of the serializer's model: the pk is written."""
+        field = self.parent if isinstance(self.parent, drf_relations.ManyRelatedField) else self
+        model = getattr(getattr(field.parent, "Meta", None), "model", None)
+        if not is_model_class(model) or not field.source_attrs:
+            return False
+        column = model._meta.fields_map.get(field.source_attrs[-1])
+        return getattr(column, "reference", None) is not None
+
+    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+        if not self.validates_to_pk():
+            return await super().aresolve(keys)
+        queryset = await self.aget_queryset()
+        if len(keys) == 1:  # the FK case: EXISTS is cheaper to build and run
+            exists = await queryset.filter(pk=keys[0]).exists()
+            return {keys[0]: keys[0]} if exists else {}
+        pk_attr = queryset.model._meta.pk_attr  # values_list() does not know "pk"
+        return {pk: pk for pk in await queryset.filter(pk__in=keys).values_list(pk_attr, flat=True)}
 
     def to_representation(self, value: Any) -> Any:
-        if isinstance(value, Model):
-            value = value.pk
-        return self.pk_field.to_representation(value) if self.pk_field is not None else value
+        pk = value.pk if isinstance(value, (Model, PKOnlyObject)) else value  # or a column
+        return self.pk_field.to_representation(pk) if self.pk_field is not None else pk
+
+
+class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField):
+    """DRF's SlugRelatedField over Tortoise: ``slug_field`` may follow relations
+    (``"author__name"``); values are looked up with one query per field."""
+
+    @property
+    def lookup_path(self) -> str:  # type: ignore[override]
+        return self.slug_field
+
+    def to_lookup(self, data: Any) -> Any:
+        if not isinstance(data, _SCALARS):
+            self.fail("invalid")  # a list, a dict...: never a slug
+        field = model_field(self.target_model(), self.slug_field)
+        try:
+            return data if field is None else field.to_python_value(data)  # as stored
+        except (TypeError, ValueError, AttributeError):
+            self.fail("invalid")
+
+    def fail_does_not_exist(self, data: Any) -> None:
+        self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+
+
+class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedField):
+    """DRF's HyperlinkedRelatedField over Tortoise.
+
+    The default lookup (``lookup_field`` from the URL's ``lookup_url_kwarg``) runs one
+    query per field.  An overridden ``get_object(view_name, view_args, view_kwargs)``
+    (``async def`` for a Tortoise query) is awaited once per distinct URL.
+    """
+
+    @property
+    def lookup_path(self) -> str:  # type: ignore[override]
+        return self.lookup_field
+
+    def _custom_get_object(self) -> bool:
+        return drf_relations.method_overridden("get_object", HyperlinkedRelatedField, self)
+
+    def to_lookup(self, data: Any) -> Any:
+        match = self._match(data)
+        if self._custom_get_object():
+            return (match.view_name, tuple(match.args), tuple(sorted(match.kwargs.items())))
+        value = match.kwargs[self.lookup_url_kwarg]
+        field = model_field(self.target_model(), self.lookup_field)
+        try:
+            return value if field is None else field.to_python_value(value)
+        except (TypeError, ValueError, AttributeError):
+            self.fail("does_not_exist")  # as DRF's ObjectValueError / ObjectTypeError
+
+    def _match(self, data: Any) -> Any:
+        # Mirrors rest_framework.relations.HyperlinkedRelatedField.to_internal_value up
+        # to the URL match; differs only in leaving the object lookup to aresolve.
+        request = self.context.get("request")
+        try:
+            http_prefix = data.startswith(("http:", "https:"))
+        except AttributeError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if http_prefix:
+            # If needed convert absolute URLs to relative path
+            data = parse.urlparse(data).path
+            prefix = get_script_prefix()
+            if data.startswith(prefix):
+                data = "/" + data[len(prefix) :]
+        data = uri_to_iri(parse.unquote(data))
+        try:
+            match = resolve(data)
+        except Resolver404:
+            self.fail("no_match")
+        try:
+            expected_viewname = request.versioning_scheme.get_versioned_viewname(
+                self.view_name, request
+            )
+        except AttributeError:
+            expected_viewname = self.view_name
+        if match.view_name != expected_viewname:
+            self.fail("incorrect_match")
+        return match
+
+    async def get_object(self, view_name: str, view_args: Any, view_kwargs: Any) -> Any:
+        """Async twin of DRF's ``get_object``: the object a matched URL names."""
+        lookup = {self.lookup_field: view_kwargs[self.lookup_url_kwarg]}
+        try:
+            return await (await self.aget_queryset()).get(**lookup)
+        except ValueError as exc:
+            raise drf_relations.ObjectValueError(str(exc)) from exc
+        except TypeError as exc:
+            raise drf_relations.ObjectTypeError(str(exc)) from exc
+
+    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+        if not self._custom_get_object():
+            return await super().aresolve(keys)
+        found = {}
+        for key in keys:  # the user's lookup: one call per distinct URL
+            view_name, args, kwargs = key
+            try:
+                found[key] = await maybe_await(self.get_object, view_name, list(args), dict(kwargs))
+            except (
+                DoesNotExist,
+                ObjectDoesNotExistError,
+                drf_relations.ObjectDoesNotExist,
+                drf_relations.ObjectValueError,
+                drf_relations.ObjectTypeError,
+            ):
+                continue
+        return found
+
+
+class HyperlinkedIdentityField(HyperlinkedRelatedField, drf_relations.HyperlinkedIdentityField):
+    """DRF's HyperlinkedIdentityField: the URL of the object itself (read-only)."""
+
+    def __init__(self, view_name: str | None = None, **kwargs: Any) -> None:
+        kwargs["read_only"] = True  # before RelatedField's queryset check
+        super().__init__(view_name, **kwargs)
 
 
 class ManyRelatedField(drf_relations.ManyRelatedField):
-    """Async twin of DRF's ManyRelatedField: a list of pks, checked with one query."""
+    """DRF's ManyRelatedField over Tortoise: reads the fetched relation, validates
+    every value against one lookup of the child field."""
 
     def to_internal_value(self, data: Any) -> list[Any]:
+        # Mirrors rest_framework.relations.ManyRelatedField.to_internal_value; differs in
+        # checking values not looked up ahead with one queued query for the list.
         if isinstance(data, str) or not hasattr(data, "__iter__"):
             self.fail("not_a_list", input_type=type(data).__name__)
         if not self.allow_empty and len(data) == 0:
             self.fail("empty")
-        pks = list(dict.fromkeys(self.child_relation.to_pk(item) for item in data))
-        defer_check(self, self.child_relation.acheck_exist, pks)
-        return pks
+        child = self.child_relation
+        if child.__dict__.get("_resolved") is None:
+            items = [(child.to_lookup(item), item) for item in data]
+            defer_check(self, child.acheck_exist, items)
+            return [key for key, _item in items]
+        return [child.to_internal_value(item) for item in data]
 
-    def get_attribute(self, instance: Any) -> list[Any]:
-        relation = drf_relations.get_attribute(instance, self.source_attrs)
-        if isinstance(instance, Model) and not is_fetched(instance, self.source_attrs[0]):
-            raise _unfetched_error(self.source)
-        return list(relation)
+    async def aload_choices(self) -> None:
+        """Load the child's choices, up to this field's ``html_cutoff``."""
+        child = self.child_relation
+        child._choices = await child.aget_choices(self.html_cutoff)
 
-
-def fk_column(model: Any, name: str) -> str:
-    """``author`` -> ``author_id`` for a FK/O2O in unique_together; else ``name``."""
-    return getattr(model._meta.fields_map.get(name), "source_field", None) or name
-
-
-def split_many(
-    model: Any, validated_data: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    """Validated data split into (columns, {m2m name: pks}): m2m rows are written apart."""
-    m2m = model._meta.m2m_fields
-    data = {k: v for k, v in validated_data.items() if k not in m2m}
-    return data, {k: list(v) for k, v in validated_data.items() if k in m2m}
+    def get_attribute(self, instance: Any) -> Any:
+        # Mirrors rest_framework.relations.ManyRelatedField.get_attribute; differs in
+        # returning the fetched objects (Tortoise's `.all()` would be a new query).
+        if isinstance(instance, Model) and instance.pk is None:
+            return []  # can't have any relationships if not created
+        relationship = drf_fields.Field.get_attribute(self, instance)
+        if isinstance(relationship, rel.ReverseRelation):
+            try:
+                return list(relationship)
+            except NoValuesFetched:
+                raise _unfetched_error(self.source) from None
+        return relationship

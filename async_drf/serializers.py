@@ -28,7 +28,6 @@ from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
 from rest_framework.fields import SkipField, empty
-from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.serializers` has them
     HiddenField,
     SerializerMethodField,
@@ -41,16 +40,22 @@ from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 from tortoise.transactions import in_transaction
 
+from ._prefetch import alookup_input, prefetch_instances, prefetch_paths
+from ._writes import aset_many, fk_column, split_many
 from .concurrency import is_async_callable, maybe_await
 from .conditional import save_instance
 from .exceptions import translate_exception
 from .fields import ModelInfo, build_standard_field, get_model_info
-from .relations import (
+from .relations import (  # noqa: F401 - as `rest_framework.serializers` has them
+    Hyperlink,
+    HyperlinkedIdentityField,
+    HyperlinkedRelatedField,
+    ManyRelatedField,
+    PKOnlyObject,
     PrimaryKeyRelatedField,
-    fk_column,
-    prefetch_instances,
-    prefetch_paths,
-    split_many,
+    RelatedField,
+    SlugRelatedField,
+    StringRelatedField,
 )
 from .validators import (
     AsyncCheck,
@@ -61,7 +66,7 @@ from .validators import (
     put_error,
 )
 
-__all__ = ["ListSerializer", "ModelSerializer", "Serializer"]
+__all__ = ["HyperlinkedModelSerializer", "ListSerializer", "ModelSerializer", "Serializer"]
 
 
 class AsyncSerializerMixin:
@@ -88,6 +93,7 @@ class AsyncSerializerMixin:
         """Async twin of DRF's is_valid: DRF's sync pass, then the queued database checks."""
         if not self._async_validated:
             self.__dict__.pop("_validated_data", None)  # redo a sync is_valid's pass
+            await alookup_input(self)  # related objects, for DRF's pass to read
             self._async_checks = []
             try:
                 super().is_valid()
@@ -506,12 +512,15 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     """
 
     serializer_related_field = PrimaryKeyRelatedField
+    serializer_url_field = HyperlinkedIdentityField
     unique_validator_class = UniqueValidator
     unique_together_validator_class = UniqueTogetherValidator
 
     def get_fields(self) -> dict[str, drf.Field]:
         # Mirrors rest_framework.serializers.ModelSerializer.get_fields; differs in reading
         # Tortoise's _meta and in uniqueness living in field validators (no hidden fields).
+        if self.url_field_name is None:
+            self.url_field_name = api_settings.URL_FIELD_NAME
         assert hasattr(self, "Meta"), f'Class {type(self).__name__} missing "Meta" attribute'
         assert hasattr(self.Meta, "model"), (
             f'Class {type(self).__name__} missing "Meta.model" attribute'
@@ -525,6 +534,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         depth = getattr(self.Meta, "depth", 0)
         assert 0 <= depth <= 10, "'depth' must be between 0 and 10."
         info = get_model_info(model)
+        _check_many_defaults(self, declared_fields, info)
         field_names = self.get_field_names(declared_fields, info)
         extra_kwargs = self.get_extra_kwargs()
         fields: dict[str, drf.Field] = {}
@@ -568,6 +578,8 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             return self.build_relational_field(field_name, relation)
         if hasattr(model_class, field_name):
             return self.build_property_field(field_name, model_class)
+        if field_name == self.url_field_name:
+            return self.build_url_field(field_name, model_class)
         return self.build_unknown_field(field_name, model_class)
 
     def build_standard_field(self, field_name: str, model_field: Any) -> Any:
@@ -577,36 +589,37 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         return field_class, kwargs
 
     def build_relational_field(self, field_name: str, relation: Any) -> Any:
-        kwargs: dict[str, Any] = {}
+        # DRF's build_relational_field and get_relation_kwargs over Tortoise's fields.
+        field_class = self.serializer_related_field
+        model = relation.related_model
+        kwargs: dict[str, Any] = {"queryset": model, "view_name": _detail_view_name(model)}
         if relation.description:
             kwargs["help_text"] = relation.description
-        if isinstance(relation, rel.BackwardFKRelation) or getattr(relation, "_generated", False):
-            # A reverse FK / O2O / m2m is read-only, as in DRF.
-            many = not isinstance(relation, rel.BackwardOneToOneRelation)
-            return self.serializer_related_field, {**kwargs, "read_only": True, "many": many}
-        kwargs["queryset"] = relation.related_model
-        if isinstance(relation, rel.ManyToManyFieldInstance):
-            # Tortoise reports m2m as required; an omitted list simply links nothing.
-            return self.serializer_related_field, {**kwargs, "many": True, "required": False}
-        kwargs["source"] = relation.source_field  # read `author_id`, never the relation
-        if relation.null:
-            kwargs.update(allow_null=True, required=False)
-        if isinstance(relation, rel.OneToOneFieldInstance):
-            kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
-        return self.serializer_related_field, kwargs
+        if isinstance(relation, rel.BackwardOneToOneRelation):
+            # Tortoise has no way to give a row its reverse one-to-one: read-only.
+            kwargs.pop("queryset")
+            kwargs["read_only"] = True
+        elif isinstance(relation, (rel.BackwardFKRelation, rel.ManyToManyFieldInstance)):
+            kwargs["many"] = True  # reverse FK, m2m from either side: set with the row
+            if isinstance(relation, rel.ManyToManyFieldInstance) and not relation._generated:
+                # Tortoise reports m2m as required; an omitted list simply links nothing.
+                kwargs["required"] = False
+        else:
+            if relation.null:
+                kwargs.update(allow_null=True, required=False)
+            if isinstance(relation, rel.OneToOneFieldInstance):
+                kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
+            if issubclass(field_class, PrimaryKeyRelatedField):
+                kwargs["source"] = relation.source_field  # read `author_id`, never the relation
+        if not issubclass(field_class, HyperlinkedRelatedField):
+            kwargs.pop("view_name")
+        return field_class, kwargs
 
     def build_nested_field(self, field_name: str, relation: Any, nested_depth: int) -> Any:
-        class NestedSerializer(ModelSerializer):
-            class Meta:
-                model = relation.related_model
-                depth = nested_depth - 1
-                fields = "__all__"
+        return _nested_field(ModelSerializer, relation, nested_depth)
 
-        many = isinstance(relation, rel.ManyToManyFieldInstance) or (
-            isinstance(relation, rel.BackwardFKRelation)
-            and not isinstance(relation, rel.BackwardOneToOneRelation)
-        )
-        return NestedSerializer, {"read_only": True, "many": many}
+    def build_url_field(self, field_name: str, model_class: Any) -> Any:
+        return self.serializer_url_field, {"view_name": _detail_view_name(model_class)}
 
     def get_validators(self) -> list[Any]:
         validators = getattr(getattr(self, "Meta", None), "validators", None)
@@ -668,20 +681,75 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     async def _aset_many(
         self, instance: Model, many: dict[str, list[Any]], conn: Any, clear: bool
     ) -> None:
-        for name, pks in many.items():
-            related = instance._meta.fields_map[name].related_model
-            objs = await related.filter(pk__in=pks).using_db(conn) if pks else []
-            if len(objs) != len(pks):  # deleted since ais_valid: roll the whole write back
-                field_name = next(n for n, f in self.fields.items() if f.source == name)
-                message = self.fields[field_name].child_relation.error_messages["does_not_exist"]
-                missing = next(pk for pk in pks if pk not in {o.pk for o in objs})
-                raise ValidationError({field_name: [message.format(pk_value=missing)]})
-            relation = getattr(instance, name)
-            if clear:
-                await relation.clear(using_db=conn)
-            if objs:
-                await relation.add(*objs, using_db=conn)
-            instance.__dict__.pop(f"_{name}", None)  # render re-fetches the new set
+        for name, values in many.items():
+            missing = await aset_many(instance, name, values, conn, clear)
+            if missing:  # deleted since ais_valid: roll the whole write back
+                self._fail_missing(name, missing[0])
+
+    def _fail_missing(self, source: str, value: Any) -> None:
+        fields = ((n, f) for n, f in self.fields.items() if f.source == source)
+        name, field = next(fields, (source, None))
+        relation = getattr(field, "child_relation", field)
+        if not hasattr(relation, "fail_missing_object"):
+            relation = PrimaryKeyRelatedField(read_only=True)  # DRF's message for a pk
+        try:
+            relation.fail_missing_object(value)
+        except ValidationError as exc:
+            raise ValidationError({name: exc.detail}) from None
+
+
+class HyperlinkedModelSerializer(ModelSerializer):
+    """DRF's HyperlinkedModelSerializer over a Tortoise model: a ``url`` field (view
+    ``<model>-detail``) in place of the pk, and relations as hyperlinks."""
+
+    serializer_related_field = HyperlinkedRelatedField
+
+    def get_default_field_names(
+        self, declared_fields: dict[str, Any], model_info: ModelInfo
+    ) -> list[str]:
+        return [
+            self.url_field_name,
+            *declared_fields,
+            *model_info.fields,
+            *model_info.forward_relations,
+        ]
+
+    def build_nested_field(self, field_name: str, relation: Any, nested_depth: int) -> Any:
+        return _nested_field(HyperlinkedModelSerializer, relation, nested_depth)
+
+
+def _detail_view_name(model: Any) -> str:
+    """DRF's ``get_detail_view_name`` for a Tortoise model: ``"<model>-detail"``."""
+    return f"{model.__name__.lower()}-detail"
+
+
+def _nested_field(base: type, relation: Any, nested_depth: int) -> Any:
+    """A read-only ``base`` subclass over the related model (``Meta.depth``)."""
+
+    class NestedSerializer(base):  # type: ignore[valid-type, misc]
+        class Meta:
+            model = relation.related_model
+            depth = nested_depth - 1
+            fields = "__all__"
+
+    many = isinstance(relation, rel.ManyToManyFieldInstance) or (
+        isinstance(relation, rel.BackwardFKRelation)
+        and not isinstance(relation, rel.BackwardOneToOneRelation)
+    )
+    return NestedSerializer, {"read_only": True, "many": many}
+
+
+def _check_many_defaults(serializer: Any, declared_fields: dict[str, Any], info: Any) -> None:
+    # DRF refuses a declared to-many relation with default=None (it cannot be set).
+    for name, field in declared_fields.items():
+        relation = info.relations.get(name)
+        to_many = isinstance(relation, (rel.ManyToManyFieldInstance, rel.BackwardFKRelation))
+        if to_many and not isinstance(relation, rel.BackwardOneToOneRelation):
+            if field.default is None:
+                raise ValueError(
+                    f"The field '{name}' on serializer '{type(serializer).__name__}' is a "
+                    "ManyToMany field and cannot have a default value of None."
+                )
 
 
 # The ModelSerializer hooks that decide which fields get_fields() builds.  A class that
@@ -705,7 +773,10 @@ _PLAN_HOOKS = (
 def _plan_cacheable(cls: type) -> bool:
     cached = cls.__dict__.get("_field_plan_cacheable")
     if cached is None:
-        cached = all(getattr(cls, name) is getattr(ModelSerializer, name) for name in _PLAN_HOOKS)
+        bases = (ModelSerializer, HyperlinkedModelSerializer)
+        cached = all(
+            any(getattr(cls, name) is getattr(base, name) for base in bases) for name in _PLAN_HOOKS
+        )
         cls._field_plan_cacheable = cached  # type: ignore[attr-defined]
     return cached
 

@@ -39,7 +39,10 @@ REST_FRAMEWORK = {
 TORTOISE_ORM = {
     "connections": {"default": "sqlite://:memory:"},
     "apps": {
-        "models": {"models": ["tests.models"], "default_connection": "default"},
+        "models": {
+            "models": ["tests.models", "tests.relation_models"],
+            "default_connection": "default",
+        },
         # django-filter's test models, for the ported FilterSet tests.
         "dfilter": {"models": ["tests.filterset_models"], "default_connection": "default"},
     },

@@ -3,7 +3,8 @@
 import pytest
 from rest_framework import serializers as drf
 
-from async_drf.relations import ManyRelatedField, PrimaryKeyRelatedField, is_fetched
+from async_drf._prefetch import is_fetched
+from async_drf.relations import ManyRelatedField, PrimaryKeyRelatedField
 from async_drf.serializers import ModelSerializer
 from tests.models import Author, Comment, Post, Profile, Tag
 
@@ -56,7 +57,9 @@ async def test_field_classes(tortoise_db):
     assert fields["editor"].allow_null and not fields["editor"].required
     assert type(fields["tags"]) is ManyRelatedField
     reverse = AuthorSerializer().fields
-    assert reverse["posts"].read_only and isinstance(reverse["posts"], ManyRelatedField)
+    # A reverse FK is written as in DRF; a reverse one-to-one stays read-only.
+    assert isinstance(reverse["posts"], ManyRelatedField) and not reverse["posts"].read_only
+    assert reverse["posts"].child_relation.queryset is Post and reverse["posts"].required
     assert reverse["profile"].read_only and isinstance(reverse["profile"], PrimaryKeyRelatedField)
 
 
@@ -204,7 +207,7 @@ async def test_m2m_pk_deleted_after_validation_rolls_back(tortoise_db):
     assert await Post.all().count() == 0
 
 
-async def test_reverse_relations_read_only(tortoise_db):
+async def test_reverse_relations_read_and_write(tortoise_db):
     ann = await Author.create(name="ann")
     p1, p2 = await _post(ann, "a"), await _post(ann, "b")
     profile = await Profile.create(author=ann)
@@ -212,7 +215,10 @@ async def test_reverse_relations_read_only(tortoise_db):
     assert data == {"id": ann.pk, "name": "ann", "posts": [p1.pk, p2.pk], "profile": profile.pk}
     s = AuthorSerializer(data={"name": "bob", "posts": [p1.pk], "profile": profile.pk})
     assert await s.ais_valid(), s.errors
-    assert s.validated_data == {"name": "bob"}
+    assert s.validated_data == {"name": "bob", "posts": [p1]}  # the reverse O2O is read-only
+    bob = await s.asave()
+    assert (await s.adata)["posts"] == [p1.pk]
+    assert [p.pk for p in await Post.filter(author_id=bob.pk)] == [p1.pk]
 
 
 async def test_reverse_o2o_missing_is_null(tortoise_db):
