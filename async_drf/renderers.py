@@ -18,9 +18,9 @@ and the check never run (TRAPS 13).  Here:
 
 ``AsyncAPIView.get_renderers`` uses these classes in place of DRF's
 ``BrowsableAPIRenderer`` (and its subclasses, ``AdminRenderer`` included), so
-``DEFAULT_RENDERER_CLASSES`` stays DRF's.  Related fields offer no choices in the
-HTML form (listing them would need a sync query): their ``<select>`` is empty, and
-the raw data (JSON) form is the way to set them.
+``DEFAULT_RENDERER_CLASSES`` stays DRF's.  The choices of the related fields in the
+POST/PUT forms (DRF lists them with a sync query while rendering) are loaded by
+``aprepare`` too, one awaited query per field, up to DRF's ``html_cutoff``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.http import Http404
 from rest_framework import exceptions, renderers
-from rest_framework.request import Request, override_method
+from rest_framework.request import Request, is_form_media_type, override_method
 from rest_framework.response import Response
+from rest_framework.serializers import ListSerializer
 
+from ._prefetch import aload_form_choices
 from .concurrency import call_sync, is_async_callable, maybe_await
+from .mixins import _get_serializer
 
 __all__ = [
     "AdminRenderer",
@@ -82,6 +85,45 @@ class AsyncBrowsableAPIMixin:
                 with override_method(view, request, method) as cloned:
                     decisions[method] = await _apermitted(view, cloned, obj)
         self._form_permissions = decisions
+        await self._aload_form_choices(view, request, response, instance)
+
+    async def _aload_form_choices(
+        self, view: Any, request: Request, response: Response, instance: Any
+    ) -> None:
+        """Load the related fields' choices of the HTML forms this page will show.
+
+        The fields find them through their serializer's ``view`` (``get_choices``);
+        which serializer each form uses is decided as in DRF's renderer.
+        """
+        if not any(is_form_media_type(parser.media_type) for parser in view.parser_classes):
+            return
+        existing = getattr(getattr(response, "data", None), "serializer", None)
+        choices: dict[Any, Any] = {}
+        for method in ("POST", "PUT"):
+            if not (self._form_permissions or {}).get(method):
+                continue
+            with override_method(view, request, method) as cloned:
+                if request.method == method and existing is not None:
+                    serializer = existing  # DRF re-renders the submitted form
+                else:
+                    serializer = await self._aform_serializer(view, cloned, method, instance)
+            if serializer is not None and not isinstance(serializer, ListSerializer):
+                choices.update(await aload_form_choices(serializer))
+        view._related_choices = choices
+
+    async def _aform_serializer(
+        self, view: Any, request: Request, method: str, instance: Any
+    ) -> Any:
+        # Mirrors the serializer choice of DRF's BrowsableAPIRenderer.get_rendered_html_form;
+        # differs only in awaiting async serializer hooks.
+        kwargs = {"instance": instance} if method in ("PUT", "PATCH") else {}
+        if getattr(view, "get_serializer", None) is not None:
+            return await _get_serializer(view, **kwargs)
+        serializer_class = getattr(view, "serializer_class", None)
+        if serializer_class is None:
+            return None
+        context = {"request": request, "format": self.format, "view": view}  # type: ignore[attr-defined]
+        return serializer_class(context=context, **kwargs)
 
     def show_form_for_method(self, view: Any, method: str, request: Request, obj: Any) -> bool:
         if method not in view.allowed_methods:

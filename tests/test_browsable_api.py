@@ -78,6 +78,15 @@ class ReadOnlyPost(PostDetail):
     permission_classes = [AsyncDenyObjectWrites]
 
 
+class CutoffPostSerializer(PostSerializer):
+    class Meta(PostSerializer.Meta):
+        extra_kwargs = {"author": {"html_cutoff": 2}}
+
+
+class CutoffPosts(PostList):
+    serializer_class = CutoffPostSerializer
+
+
 class SyncReadOnlyPosts(PostList):
     permission_classes = [SyncDenyWrites]
 
@@ -107,6 +116,7 @@ urlpatterns = [
     path("ro-posts/", ReadOnlyPosts.as_view()),
     path("ro-posts/<int:pk>/", ReadOnlyPost.as_view()),
     path("sync-ro-posts/", SyncReadOnlyPosts.as_view()),
+    path("cutoff-posts/", CutoffPosts.as_view()),
     path("hook-authors/", AsyncHookAuthors.as_view()),
     *router.urls,
 ]
@@ -244,3 +254,62 @@ async def test_invalid_post_rerenders_form_with_errors(posts: list[Post], api_cl
     assert response.status_code == 400
     html = response.content.decode()
     assert "This field may not be blank." in html or "This field is required." in html
+
+
+def _options(html: str, name: str) -> list[str]:
+    """The option values of the ``<select name=name>`` in ``html``."""
+    match = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert match, name
+    return re.findall(r'<option value="([^"]*)"', match.group(1))
+
+
+async def test_related_fields_offer_their_choices(
+    posts: list[Post], api_client: Any, queries: Any
+) -> None:
+    bob = await Author.create(name="bob")
+    await Tag.create(name="x")
+    tags = [str(pk) for pk in await Tag.all().values_list("id", flat=True)]
+    queries.reset()
+    response = await api_client.get("/posts/", **HTML)
+    assert response.status_code == 200
+    post_form = form(response.content.decode(), "POST")
+    assert _options(post_form, "author") == [str(posts[0].author_id), str(bob.pk)]
+    assert _options(post_form, "tags") == tags
+    # count + page + the page's tag links, then one query per related field of the form
+    assert queries.count == 5, queries.queries
+    assert 'FROM "author"' in queries.queries[3] and "LIMIT" in queries.queries[3]
+    assert 'FROM "tag"' in queries.queries[4]
+
+
+async def test_put_form_selects_the_current_choices(posts: list[Post], api_client: Any) -> None:
+    bob = await Author.create(name="bob")
+    tag = await Tag.get(name="t")
+    await posts[0].tags.add(tag)
+    response = await api_client.get(f"/posts/{posts[0].id}/", **HTML)
+    assert response.status_code == 200
+    put_form = form(response.content.decode(), "PUT")
+    assert _options(put_form, "author") == [str(posts[0].author_id), str(bob.pk)]
+    assert f'<option value="{posts[0].author_id}" selected' in put_form
+    assert f'<option value="{bob.pk}" selected' not in put_form
+    assert f'<option value="{tag.pk}" selected' in put_form
+
+
+async def test_choices_stop_at_html_cutoff(
+    posts: list[Post], api_client: Any, queries: Any
+) -> None:
+    for i in range(3):
+        await Author.create(name=f"more{i}")
+    queries.reset()
+    response = await api_client.get("/cutoff-posts/", **HTML)
+    post_form = form(response.content.decode(), "POST")
+    assert _options(post_form, "author") == [str(posts[0].author_id), "2", "n/a"]
+    assert "More than 2 items..." in post_form
+    assert [q for q in queries.queries if 'FROM "author"' in q][0].endswith("LIMIT ?")
+
+
+async def test_denied_form_loads_no_choices(
+    posts: list[Post], api_client: Any, queries: Any
+) -> None:
+    response = await api_client.get("/ro-posts/", **HTML)
+    assert response.status_code == 200
+    assert not any('FROM "author"' in q for q in queries.queries)
