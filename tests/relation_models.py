@@ -25,6 +25,9 @@ class Ordered(Model):
 class ManyToManyTarget(Ordered):
     name = fields.CharField(max_length=100)
 
+    def __str__(self) -> str:  # what StringRelatedField shows
+        return self.name
+
 
 class ManyToManySource(Ordered):
     name = fields.CharField(max_length=100)
