@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import Field, empty
-from rest_framework.relations import ManyRelatedField
+from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.serializers import BaseSerializer, ListSerializer
 from tortoise.fields import relational as rel
 from tortoise.models import Model
@@ -27,6 +28,7 @@ from tortoise.queryset import QuerySet
 __all__ = [
     "aload_form_choices",
     "alookup_input",
+    "check_tortoise_relation",
     "choices_key",
     "is_fetched",
     "model_field",
@@ -130,7 +132,19 @@ def prefetch_paths(serializer: BaseSerializer, model: Any) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+def check_tortoise_relation(field: Field) -> None:
+    """Refuse DRF's own related fields: they query with Django's sync ORM API."""
+    relation = field.child_relation if isinstance(field, ManyRelatedField) else field
+    if isinstance(relation, RelatedField) and not hasattr(relation, "alookup_ahead"):
+        name = type(relation).__name__
+        raise ImproperlyConfigured(
+            f"{name} from rest_framework cannot read or look up Tortoise rows "
+            f"(field {field.field_name!r}): use async_drf.serializers.{name}."
+        )
+
+
 def _field_paths(field: Field, model: Any) -> list[str]:
+    check_tortoise_relation(field)
     attrs = field.source_attrs  # e.g. source="author.profile.bio"
     by_column = getattr(field, "reads_pk_column", None)
     paths: list[str] = []
@@ -187,6 +201,7 @@ def _collect(node: BaseSerializer, data: Any, wanted: dict[Any, list[Any]]) -> N
         value = field.get_value(data)
         if value is empty:
             continue
+        check_tortoise_relation(field)
         if isinstance(field, BaseSerializer):
             _collect(field, value, wanted)
         elif isinstance(field, ManyRelatedField) and hasattr(field.child_relation, "alookup_ahead"):

@@ -512,6 +512,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     """
 
     serializer_related_field = PrimaryKeyRelatedField
+    serializer_related_to_field = SlugRelatedField
     serializer_url_field = HyperlinkedIdentityField
     unique_validator_class = UniqueValidator
     unique_together_validator_class = UniqueTogetherValidator
@@ -609,7 +610,10 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
                 kwargs.update(allow_null=True, required=False)
             if isinstance(relation, rel.OneToOneFieldInstance):
                 kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
-            if issubclass(field_class, PrimaryKeyRelatedField):
+            if not relation.to_field_instance.pk:  # a FK to another unique column
+                field_class = self.serializer_related_to_field
+                kwargs["slug_field"] = relation.to_field
+            elif issubclass(field_class, PrimaryKeyRelatedField):
                 kwargs["source"] = relation.source_field  # read `author_id`, never the relation
         if not issubclass(field_class, HyperlinkedRelatedField):
             kwargs.pop("view_name")

@@ -135,6 +135,16 @@ class DisplayValueModel(Ordered):
     color = fields.ForeignKeyField("models.DisplayValueTargetModel", related_name="colored")
 
 
+class ToFieldTarget(Ordered):
+    code = fields.CharField(max_length=10, unique=True)
+
+
+class ToFieldSource(Ordered):
+    """A FK to another unique column than the pk (Django's ``to_field``)."""
+
+    target = fields.ForeignKeyField("models.ToFieldTarget", to_field="code", related_name="sources")
+
+
 class Issue3674ParentModel(Ordered):
     title = fields.CharField(max_length=64)
 

@@ -27,6 +27,8 @@ from tests.relation_models import (
     ManyToManyTargetModel,
     OneToOneTargetModel,
     RelationalModel,
+    ToFieldSource,
+    ToFieldTarget,
     UniqueTogetherModel,
 )
 
@@ -401,3 +403,30 @@ async def test_hyperlinked_serializer_in_a_request(tortoise_db: Any) -> None:
     with override_settings(ROOT_URLCONF=__name__):
         data = await ExampleSerializer(example, context={"request": request}).adata
     assert data == {"url": "http://testserver/example/1/", "id": 1, "name": "x"}
+
+
+async def test_to_field_foreign_key_is_a_slug_field(tortoise_db: Any) -> None:
+    """DRF's serializer_related_to_field: a FK to a non-pk column reads and writes it."""
+
+    class TestSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = ToFieldSource
+            fields = ("id", "target")
+
+    expected = dedent(f"""\
+        TestSerializer():
+            id = IntegerField(read_only=True)
+            target = SlugRelatedField(queryset=<class '{M}.ToFieldTarget'>, slug_field='code')""")
+    assert repr(TestSerializer()) == expected
+    await ToFieldTarget.create(code="x")
+    serializer = TestSerializer(data={"target": "x"})
+    assert await serializer.ais_valid(), serializer.errors
+    source = await serializer.asave()
+    assert (await ToFieldSource.get(pk=source.pk)).target_id == "x"
+    assert await TestSerializer(await ToFieldSource.get(pk=source.pk)).adata == {
+        "id": source.pk,
+        "target": "x",
+    }
+    serializer = TestSerializer(data={"target": "y"})
+    assert not await serializer.ais_valid()
+    assert serializer.errors == {"target": ["Object with code=y does not exist."]}

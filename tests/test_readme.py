@@ -101,6 +101,10 @@ async def test_readme_snippets(readme_db):
     data = await m.create_post(ann.id)
     assert data["title"] == "Hello"
     assert await m.create_post(999) == {"author": ['Invalid pk "999" - object does not exist.']}
+    by_name = m.PostByNameSerializer(data={"title": "By name", "body": "b", "author": "ann"})
+    assert await by_name.ais_valid(), by_name.errors
+    assert (await by_name.asave()).author_id == ann.id
+    assert (await by_name.adata)["author"] == "ann"
     factory = AsyncAPIRequestFactory()
     assert await m.count_a_request(m.Stats.as_view(), factory.post("/")) == 0
     assert await m.count_a_request(m.Stats.as_view(), factory.get("/")) == 1

@@ -1,6 +1,7 @@
 """Related fields (async_drf.relations): FK / O2O / M2M writes and reads, nesting, prefetch."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers as drf
 
 from async_drf._prefetch import is_fetched
@@ -320,3 +321,82 @@ async def test_fk_existence_is_one_exists_query(tortoise_db, queries):
     # author exists (no query for the empty tags) + unique_together(author, title)
     assert queries.count == 2, queries.queries
     assert "LIMIT" in queries.queries[0].upper() and "IN (" not in queries.queries[0].upper()
+
+
+class DrfSlugPostSerializer(ModelSerializer):
+    tags = drf.SlugRelatedField(slug_field="name", queryset=Tag, many=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "tags"]
+
+
+async def test_drf_related_fields_are_refused_with_the_fix(tortoise_db):
+    ann = await Author.create(name="ann")
+    post = await _post(ann, tags=[await Tag.create(name="a")])
+    message = r"SlugRelatedField from rest_framework .* use async_drf.serializers.SlugRelatedField"
+    with pytest.raises(ImproperlyConfigured, match=message):
+        await DrfSlugPostSerializer(post).adata
+    with pytest.raises(ImproperlyConfigured, match=message):
+        await DrfSlugPostSerializer(data={"title": "x", "tags": ["a"]}).ais_valid()
+
+
+async def test_reverse_fk_failure_rolls_back_the_row(tortoise_db, monkeypatch):
+    ann = await Author.create(name="ann")
+    post = await _post(ann)
+    s = AuthorSerializer(data={"name": "bob", "posts": [post.pk]})
+    assert await s.ais_valid(), s.errors
+
+    async def broken_update(self, **kwargs):
+        raise RuntimeError("update failed")
+
+    monkeypatch.setattr(type(Post.filter(pk=post.pk)), "update", broken_update)
+    with pytest.raises(RuntimeError, match="update failed"):
+        await s.asave()
+    assert not await Author.filter(name="bob").exists()
+    assert (await Post.get(pk=post.pk)).author_id == ann.pk
+
+
+async def test_reverse_fk_row_deleted_after_validation_rolls_back(tortoise_db):
+    ann = await Author.create(name="ann")
+    post = await _post(ann)
+    s = AuthorSerializer(data={"name": "bob", "posts": [post.pk]})
+    assert await s.ais_valid(), s.errors
+    await post.delete()
+    with pytest.raises(drf.ValidationError) as info:
+        await s.asave()
+    assert info.value.detail == {"posts": [f'Invalid pk "{post.pk}" - object does not exist.']}
+    assert not await Author.filter(name="bob").exists()
+
+
+async def test_nullable_reverse_fk_update_detaches_the_rest(tortoise_db):
+    """Django's set() on a nullable FK: rows no longer listed lose their link."""
+
+    class EditorSerializer(ModelSerializer):
+        class Meta:
+            model = Author
+            fields = ["id", "name", "edited"]
+
+    ann = await Author.create(name="ann")
+    p1, p2 = await _post(ann, "a"), await _post(ann, "b")
+    await Post.filter(pk__in=[p1.pk, p2.pk]).update(editor_id=ann.pk)
+    s = EditorSerializer(ann, data={"name": "ann", "edited": [p2.pk]})
+    assert await s.ais_valid(), s.errors
+    await s.asave()
+    assert (await s.adata)["edited"] == [p2.pk]
+    assert [p.editor_id for p in await Post.all()] == [None, ann.pk]
+
+
+async def test_list_of_items_looks_each_field_up_once(tortoise_db, queries):
+    authors = [await Author.create(name=f"a{i}") for i in range(3)]
+    tags = [await Tag.create(name=f"t{i}") for i in range(3)]
+    data = [
+        {"title": f"p{i}", "body": "b", "author": authors[i].pk, "tags": [t.pk for t in tags]}
+        for i in range(3)
+    ]
+    s = PostSerializer(data=data, many=True)
+    queries.reset()
+    assert await s.ais_valid(), s.errors
+    lookups = [q for q in queries.queries if '"author"' in q or '"tag"' in q]
+    assert len(lookups) == 2, queries.queries  # the authors (EXISTS-style), the tags
+    assert [[t.pk for t in item["tags"]] for item in s.validated_data] == [[t.pk for t in tags]] * 3
