@@ -14,6 +14,7 @@ import pytest
 from django.test import override_settings
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
+from rest_framework.test import APIRequestFactory
 
 from async_drf import generics, serializers, viewsets
 
@@ -424,3 +425,40 @@ async def test_reverse_fk_missing_is_400_and_writes_nothing(
     assert response.status_code == 400
     assert response.json() == {"posts": ['Invalid pk "999" - object does not exist.']}
     assert not await Author.filter(name="cy").exists()
+
+
+async def test_openapi_schema_types_the_related_fields(tortoise_db: Any) -> None:
+    from async_drf.schemas import get_schema_view
+
+    view = get_schema_view(title="t", public=True, patterns=[path("", include(router.urls))])
+    response = await view(APIRequestFactory().get("/schema/", {"format": "openapi-json"}))
+    assert response.status_code == 200
+    schemas = response.data["components"]["schemas"]
+    links = {"type": "array", "items": {"type": "string"}}
+    assert schemas["LinkedPost"]["properties"]["url"] == {"type": "string", "readOnly": True}
+    assert schemas["LinkedPost"]["properties"]["author"] == {"type": "string"}
+    assert schemas["LinkedPost"]["properties"]["editor"] == {"type": "string", "nullable": True}
+    assert schemas["LinkedPost"]["properties"]["tags"] == links
+    assert schemas["LinkedAuthor"]["properties"]["posts"] == links
+    assert schemas["LinkedAuthor"]["required"] == ["name", "posts"]
+    assert schemas["TagWithPosts"]["properties"]["posts"] == {
+        "type": "array",
+        "items": {"type": "integer"},
+    }
+
+
+async def test_options_describes_related_fields_without_querying(
+    blog: dict[str, Any], api_client: Any, queries: Any
+) -> None:
+    queries.reset()
+    response = await api_client.options("/posts/")
+    assert response.status_code == 200
+    post = response.json()["actions"]["POST"]
+    assert post["author"] == {
+        "type": "field",
+        "required": True,
+        "read_only": False,
+        "label": "Author",
+    }
+    assert post["tags"]["type"] == "field" and post["tags"]["required"] is False
+    assert queries.count == 0
