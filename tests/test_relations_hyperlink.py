@@ -11,6 +11,7 @@ from django.urls import path
 from rest_framework.test import APIRequestFactory
 
 from async_drf import serializers
+from tests import relation_data
 from tests.relation_models import (
     ForeignKeySource,
     ForeignKeyTarget,
@@ -23,6 +24,9 @@ from tests.relation_models import (
 
 factory = APIRequestFactory()
 request = factory.get("/")  # Just to ensure we have a request in the serializer context
+
+# DRF's setUp rows, shared with the other ports of its relation tests.
+fk, m2m, nullable_fk = relation_data.fk, relation_data.m2m, relation_data.nullable_fk
 
 
 def dummy_view(request: Any, pk: int) -> None:
@@ -97,14 +101,6 @@ async def _data(serializer_class: Any, queryset: Any, context: Any = None) -> An
 
 
 T = "http://testserver"
-
-
-@pytest.fixture
-async def m2m(tortoise_db: Any) -> None:
-    for idx in range(1, 4):
-        await ManyToManyTarget.create(name=f"target-{idx}")
-        source = await ManyToManySource.create(name=f"source-{idx}")
-        await source.targets.add(*await ManyToManyTarget.all())
 
 
 async def test_relative_hyperlinks(m2m: None, queries: Any) -> None:
@@ -364,14 +360,6 @@ async def test_data_cannot_be_accessed_prior_to_is_valid(tortoise_db: Any) -> No
         await serializer.adata
 
 
-@pytest.fixture
-async def fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    await ForeignKeyTarget.create(name="target-2")
-    for idx in range(1, 4):
-        await ForeignKeySource.create(name=f"source-{idx}", target=target)
-
-
 async def test_foreign_key_retrieve(fk: None, queries: Any) -> None:
     queryset = await ForeignKeySource.all()
     expected = [
@@ -573,15 +561,6 @@ async def test_foreign_key_update_with_invalid_null(fk: None) -> None:
     serializer = ForeignKeySourceSerializer(instance, data=data, context={"request": request})
     assert not await serializer.ais_valid()
     assert serializer.errors == {"target": ["This field may not be null."]}
-
-
-@pytest.fixture
-async def nullable_fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    for idx in range(1, 4):
-        if idx == 3:
-            target = None
-        await NullableForeignKeySource.create(name=f"source-{idx}", target=target)
 
 
 async def test_foreign_key_retrieve_with_null(nullable_fk: None) -> None:

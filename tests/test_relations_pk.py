@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from async_drf import serializers
+from tests import relation_data
 from tests.relation_models import (
     ForeignKeySource,
     ForeignKeyTarget,
@@ -22,6 +23,9 @@ from tests.relation_models import (
     OneToOneTarget,
     UUIDForeignKeyTarget,
 )
+
+# DRF's setUp rows, shared with the other ports of its relation tests.
+fk, m2m, nullable_fk = relation_data.fk, relation_data.m2m, relation_data.nullable_fk
 
 
 # ManyToMany
@@ -77,14 +81,6 @@ class NullableOneToOneTargetSerializer(serializers.ModelSerializer):
 
 async def _data(serializer_class: Any, queryset: Any = None, **kwargs: Any) -> Any:
     return await serializer_class(queryset, many=True, **kwargs).adata
-
-
-@pytest.fixture
-async def m2m(tortoise_db: Any) -> None:
-    for idx in range(1, 4):
-        await ManyToManyTarget.create(name=f"target-{idx}")
-        source = await ManyToManySource.create(name=f"source-{idx}")
-        await source.targets.add(*await ManyToManyTarget.all())
 
 
 async def test_many_to_many_retrieve(m2m: None, queries: Any) -> None:
@@ -201,14 +197,6 @@ async def test_data_cannot_be_accessed_prior_to_is_valid(tortoise_db: Any) -> No
     serializer = ManyToManySourceSerializer(data={"name": "test-source", "targets": [1]})
     with pytest.raises(AssertionError):
         await serializer.adata
-
-
-@pytest.fixture
-async def fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    await ForeignKeyTarget.create(name="target-2")
-    for idx in range(1, 4):
-        await ForeignKeySource.create(name=f"source-{idx}", target=target)
 
 
 async def test_foreign_key_retrieve(fk: None, queries: Any) -> None:
@@ -358,15 +346,6 @@ async def test_foreign_key_not_required(tortoise_db: Any) -> None:
     serializer = ModelSerializer(data={"name": "test"})
     await serializer.ais_valid(raise_exception=True)
     assert "target" not in serializer.validated_data
-
-
-@pytest.fixture
-async def nullable_fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    for idx in range(1, 4):
-        if idx == 3:
-            target = None
-        await NullableForeignKeySource.create(name=f"source-{idx}", target=target)
 
 
 async def test_foreign_key_retrieve_with_null(nullable_fk: None) -> None:

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from async_drf import serializers
+from tests import relation_data
 from tests.relation_models import ForeignKeySource, ForeignKeyTarget, NullableForeignKeySource
+
+# DRF's setUp rows, shared with the other ports of its relation tests.
+fk, nullable_fk = relation_data.fk, relation_data.nullable_fk
 
 
 class ForeignKeyTargetSerializer(serializers.ModelSerializer):
@@ -39,14 +43,6 @@ class NullableForeignKeySourceSerializer(serializers.ModelSerializer):
 
 async def _data(serializer_class: Any, queryset: Any) -> Any:
     return await serializer_class(queryset, many=True).adata
-
-
-@pytest.fixture
-async def fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    await ForeignKeyTarget.create(name="target-2")
-    for idx in range(1, 4):
-        await ForeignKeySource.create(name=f"source-{idx}", target=target)
 
 
 async def test_foreign_key_retrieve(fk: None, queries: Any) -> None:
@@ -175,15 +171,6 @@ async def test_foreign_key_update_with_invalid_null(fk: None) -> None:
     serializer = ForeignKeySourceSerializer(instance, data=data)
     assert not await serializer.ais_valid()
     assert serializer.errors == {"target": ["This field may not be null."]}
-
-
-@pytest.fixture
-async def nullable_fk(tortoise_db: Any) -> None:
-    target = await ForeignKeyTarget.create(name="target-1")
-    for idx in range(1, 4):
-        if idx == 3:
-            target = None
-        await NullableForeignKeySource.create(name=f"source-{idx}", target=target)
 
 
 async def test_foreign_key_retrieve_with_null(nullable_fk: None) -> None:
