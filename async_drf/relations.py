@@ -181,7 +181,9 @@ class RelatedField(drf_relations.RelatedField):
         resolved = self.__dict__.get("_resolved")
         found = _UNSEEN if resolved is None else resolved.get(key, _UNSEEN)
         if found is _UNSEEN:
-            defer_check(self, self.acheck_exist, [(key, data)])
+            # A list's errors go under the list field (its child has no name of its own).
+            many = isinstance(self.parent, drf_relations.ManyRelatedField)
+            defer_check(self.parent if many else self, self.acheck_exist, [(key, data)])
             return key
         if found is _NOT_FOUND:
             self.fail_does_not_exist(data)

@@ -400,3 +400,20 @@ async def test_list_of_items_looks_each_field_up_once(tortoise_db, queries):
     lookups = [q for q in queries.queries if '"author"' in q or '"tag"' in q]
     assert len(lookups) == 2, queries.queries  # the authors (EXISTS-style), the tags
     assert [[t.pk for t in item["tags"]] for item in s.validated_data] == [[t.pk for t in tags]] * 3
+
+
+async def test_values_changed_after_the_lookup_ahead_are_still_checked(tortoise_db):
+    """A serializer whose own to_internal_value rewrites the input: values the lookup
+    ahead did not see are checked after DRF's pass, the error under the field."""
+
+    class RewritingPostSerializer(PostSerializer):
+        def to_internal_value(self, data):
+            return super().to_internal_value({**data, "tags": data["tags"] + [999]})
+
+    ann = await Author.create(name="ann")
+    tag = await Tag.create(name="a")
+    s = RewritingPostSerializer(
+        data={"title": "x", "body": "y", "author": ann.pk, "tags": [tag.pk]}
+    )
+    assert not await s.ais_valid()
+    assert s.errors == {"tags": ['Invalid pk "999" - object does not exist.']}
