@@ -304,7 +304,7 @@ async def test_choices_stop_at_html_cutoff(
     post_form = form(response.content.decode(), "POST")
     assert _options(post_form, "author") == [str(posts[0].author_id), "2", "n/a"]
     assert "More than 2 items..." in post_form
-    assert [q for q in queries.queries if 'FROM "author"' in q][0].endswith("LIMIT ?")
+    assert "LIMIT" in [q for q in queries.queries if 'FROM "author"' in q][0]
 
 
 async def test_denied_form_loads_no_choices(
