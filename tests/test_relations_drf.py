@@ -499,3 +499,34 @@ async def test_many_nested_slugs_are_one_query(chains: list[Any], queries: Any) 
     queries.reset()
     assert await validate(field, ["foobar", "helloworld", "harrypotter"]) == chains
     assert queries.count == 1
+
+
+async def test_slug_matching_several_objects_is_400(tortoise_db: Any) -> None:
+    """A slug that is not unique names no single object (DRF's get() raises
+    MultipleObjectsReturned, a 500): a 400 here, nothing linked at random."""
+    for _ in range(2):
+        await ForeignKeyTarget.create(name="twin")
+    field = serializers.SlugRelatedField(slug_field="name", queryset=ForeignKeyTarget)
+    with pytest.raises(serializers.ValidationError) as excinfo:
+        await validate(field, "twin")
+    assert excinfo.value.detail == ["More than one object matches twin."]
+    assert excinfo.value.detail[0].code == "not_unique"
+
+
+async def test_hyperlinked_async_get_object_override(named_targets: Any, queries: Any) -> None:
+    """DRF's documented hook for URLs that need more than one kwarg: awaited once per
+    distinct URL."""
+    calls = []
+
+    class Field(serializers.HyperlinkedRelatedField):
+        async def get_object(self, view_name: str, view_args: Any, view_kwargs: Any) -> Any:
+            calls.append(view_kwargs)
+            return await ForeignKeyTarget.get(name=view_kwargs["name"])
+
+    field = Field(view_name="example", queryset=ForeignKeyTarget, many=True)
+    urls = ["http://example.org/example/foobar/"] * 2 + ["/example/bazABCqux/"]
+    assert await validate(field, urls) == [named_targets[0], named_targets[0], named_targets[1]]
+    assert calls == [{"name": "foobar"}, {"name": "bazABCqux"}]
+    with pytest.raises(serializers.ValidationError) as excinfo:
+        await validate(field, ["http://example.org/example/nobody/"])
+    assert excinfo.value.detail == ["Invalid hyperlink - Object does not exist."]
