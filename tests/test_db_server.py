@@ -312,6 +312,19 @@ async def until_created(load: Load, count: int, deadline: float) -> None:
         await asyncio.sleep(0.1)
 
 
+async def until_recovered(load: Load, count: int, deadline: float) -> None:
+    """Wait until the load's last ``count`` answers are all 201s: the pools have
+    replaced every connection the fault broke (each such idle connection answers
+    one request with a 503 before it is dropped)."""
+    start = len(load.responses)
+    while time.monotonic() < deadline:
+        recent = load.responses[start:][-count:]
+        if len(recent) == count and all(r.status_code == 201 for r in recent):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no recovery: {Counter(r.status_code for r in load.responses[start:])}")
+
+
 # -- tests --------------------------------------------------------------------------
 
 
@@ -359,7 +372,7 @@ async def test_database_unreachable_mid_load(proxied: Any, database: Any) -> Non
             await asyncio.to_thread(proxy.cut)
             await asyncio.sleep(3)  # longer than the pools' 2 s wait
             await asyncio.to_thread(proxy.restore)
-            await until_created(load, 20, time.monotonic() + 8)
+            await until_recovered(load, 40, time.monotonic() + 20)
         await assert_fault_answered_and_recovered(load, http, url)
 
 
@@ -377,7 +390,7 @@ async def test_backends_terminated_mid_load(served: Any, database: Any) -> None:
                     name,
                 )
                 assert terminated > 0
-            await until_created(load, 20, time.monotonic() + 8)
+            await until_recovered(load, 40, time.monotonic() + 20)
         await assert_fault_answered_and_recovered(load, http, url)
 
 
