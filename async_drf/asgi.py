@@ -2,9 +2,10 @@
 
 Django's ASGIHandler refuses lifespan scopes; ``TortoiseLifespan`` answers them:
 Tortoise is initialised on ``lifespan.startup`` and its connections are closed on
-``lifespan.shutdown``.  Every other scope goes to Django.  ``StaticFiles`` (on with
-``ASYNC_DRF["SERVE_STATIC"]``) answers requests under ``STATIC_URL`` before Django sees
-them, with servestatic, whatever ``DEBUG`` says.
+``lifespan.shutdown``, once the after-response tasks still running have finished (or,
+past ``AFTER_RESPONSE_SHUTDOWN_TIMEOUT``, been cancelled).  Every other scope goes to
+Django.  ``StaticFiles`` (on with ``ASYNC_DRF["SERVE_STATIC"]``) answers requests under
+``STATIC_URL`` before Django sees them, with servestatic, whatever ``DEBUG`` says.
 
 ``ASGIHandler`` is Django's handler minus two thread hops per request.  Django runs
 the sync receivers of ``request_started`` and ``response.close()`` (which sends
@@ -40,6 +41,7 @@ from django.urls import set_script_prefix
 from .concurrency import is_inline, request_thread_started, run_sync
 from .orm import close_orm, init_orm
 from .settings import async_settings
+from .tasks import drain
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -88,6 +90,8 @@ class TortoiseLifespan:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                # After-response tasks may still need the database.
+                await drain(async_settings.AFTER_RESPONSE_SHUTDOWN_TIMEOUT)
                 try:
                     await close_orm()
                 except Exception as exc:

@@ -54,6 +54,12 @@ DEFAULTS: dict[str, Any] = {
     # Prepended to the throttles' Redis keys (DRF's "throttle_<scope>_<ident>"), for
     # several projects sharing one Redis database.
     "THROTTLE_KEY_PREFIX": "",
+    # After-response tasks (async_drf.tasks): most callables running at once per
+    # process (None: no limit), and seconds the ASGI shutdown waits for them.
+    "AFTER_RESPONSE_MAX_CONCURRENCY": 10,
+    "AFTER_RESPONSE_SHUTDOWN_TIMEOUT": 10.0,
+    # Rows read per query by streaming list views (async_drf.streaming).
+    "STREAM_CHUNK_SIZE": 500,
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]

@@ -10,6 +10,7 @@ the exception handler may each be sync or async; sync ones go through the bridge
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -26,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions as _permissions
+from . import tasks
 from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
@@ -64,6 +66,9 @@ class AsyncAPIView(APIView):
 
     # DEFAULT_SCHEMA_CLASS, with DRF's OpenAPI AutoSchema swapped for the Tortoise-aware one.
     schema = AsyncDefaultSchema()
+    # Callables run after a 2xx/3xx response is sent, as func(request, response, *args,
+    # **kwargs); a handler adds more with request.after_response() (async_drf.tasks).
+    after_response: Sequence[Callable[..., Any]] = ()
 
     @classproperty
     def view_is_async(cls) -> bool:
@@ -94,11 +99,25 @@ class AsyncAPIView(APIView):
                 await release_connections()
                 await release_throttle_connections()
         self.response = self.finalize_response(request, response, *args, **kwargs)
+        if self.after_response or getattr(request, "_after_response", None) is not None:
+            tasks.schedule(self, request, self.response)
         # The browsable API's renderer runs sync, later: it needs permission answers now.
         prepare = getattr(getattr(self.response, "accepted_renderer", None), "aprepare", None)
         if prepare is not None:
             await prepare(self, request, self.response)
         return self.response
+
+    def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Request:
+        # Mirrors rest_framework.views.APIView.initialize_request; differs only in the
+        # class: AfterResponseRequest adds after_response().
+        parser_context = self.get_parser_context(request)
+        return tasks.AfterResponseRequest(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=parser_context,
+        )
 
     async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         """Run the handler for ``request.method``, sync or async."""

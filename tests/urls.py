@@ -1,6 +1,6 @@
 """URLs for tests that go through Django's handler (test modules add theirs here)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("authors/<int:pk>/", views.AuthorView.as_view(), name="author-detail"),
     path("mixed/", views.MixedView.as_view(), name="mixed"),
     path("function/", views.function_view, name="function"),
+    path("tasks/", include("tests.after_response_views")),
 ]
