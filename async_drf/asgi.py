@@ -180,7 +180,8 @@ class ASGIHandler(django_asgi.ASGIHandler):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Mirrors django.core.handlers.asgi.ASGIHandler.handle (Django 5.2); differs only
-        # in sending request_started and closing the response through the helpers above.
+        # in sending request_started and closing the response through the helpers above,
+        # and in closing the body file whatever the response task raised.
         # Django 6.1 writes the same steps around a TaskGroup; every handler method
         # used here (read_body, create_request, run_get_response, send_response,
         # listen_for_disconnect) is unchanged there.
@@ -217,8 +218,9 @@ class ASGIHandler(django_asgi.ASGIHandler):
                 # hold the exception: a cycle keeping the whole request alive.
                 exc = None if task.cancelled() else task.exception()
                 if task.cancelled() or (exc is not None and not isinstance(exc, RequestAborted)):
-                    if isinstance(exc, AssertionError):
-                        body_file.close()
+                    # Django closes the body only for an AssertionError: a response
+                    # that fails while it streams would leave the file to the GC.
+                    body_file.close()
                     task.result()  # raises as in Django's handler
             else:
                 task.cancel()

@@ -53,6 +53,37 @@ def get_encoding(parser_context: dict[str, Any]) -> str:
     return parser_context.get("encoding", settings.DEFAULT_CHARSET)
 
 
+def queryset_ordering(queryset: Any) -> list[str]:
+    """A Tortoise QuerySet's own ``order_by()``, as strings (``["-created", "id"]``)."""
+    return _ordering_strings(queryset._orderings)
+
+
+def model_ordering(model: Any) -> list[str]:
+    """A Tortoise model's ``Meta.ordering``, as ``order_by()`` strings."""
+    return _ordering_strings(model._meta.ordering)
+
+
+def on_current_client(queryset: Any) -> Any:
+    """``queryset`` on the current task's client for the connection it was built for.
+
+    Tortoise binds a client when a query is built (``Model.all()``), and a client is
+    tied to the event loop it connected on: a query built on one loop and run on
+    another (WSGI's loop per request) must be bound again.
+    """
+    from tortoise.connection import get_connections
+
+    bound = queryset._db
+    if bound is None:
+        return queryset
+    return queryset.using_db(get_connections().get(bound.connection_name))
+
+
+def _ordering_strings(pairs: Any) -> list[str]:
+    from pypika_tortoise import Order
+
+    return [("-" if order == Order.desc else "") + name for name, order in pairs]
+
+
 _NO_CLASSES: tuple[type[BaseException], ...] = ()
 
 
@@ -88,6 +119,9 @@ __all__ = [
     "asyncpg_client_errors",
     "get_current_context",
     "get_encoding",
+    "model_ordering",
+    "on_current_client",
+    "queryset_ordering",
     "send_post_delete",
     "send_post_save",
     "send_pre_delete",

@@ -1,0 +1,549 @@
+"""Streaming list views (async_drf.streaming): every row of the filtered, ordered
+queryset as a JSON array, NDJSON or CSV, read in keyset chunks while it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import gc
+import io
+import json
+import logging
+import threading
+import time
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.test.utils import override_settings
+from django.urls import path
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.fields import SerializerMethodField
+from tortoise.expressions import RawSQL
+
+from async_drf import asgi, compat
+from async_drf import serializers as s
+from async_drf.filters import EqualityFilter, OrderingFilter, SearchFilter
+from async_drf.pytest_plugin import count_queries
+from async_drf.streaming import AsyncStreamingListAPIView
+
+from .models import Author, Post, Tag
+from .test_wsgi import _count_workers, wsgi_settings  # noqa: F401
+
+
+class PostSerializer(s.ModelSerializer):
+    class Meta:
+        model = Post
+        fields = ["id", "title", "published", "author", "editor"]
+
+
+class AuthorSerializer(s.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "name"]
+
+
+class AuthoredPostSerializer(s.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "author"]
+
+
+class NestedPostSerializer(s.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "author", "tags"]
+
+
+class Posts(AsyncStreamingListAPIView):
+    queryset = Post
+    serializer_class = PostSerializer
+    stream_chunk_size = 4
+    filter_backends = [SearchFilter, OrderingFilter, EqualityFilter]
+    search_fields = ["title"]
+    ordering_fields = ["title", "id", "editor_id", "author__name", "editor__name", "published"]
+    filterset_fields = ["published"]
+
+
+class NestedPosts(Posts):
+    serializer_class = NestedPostSerializer
+
+
+class AuthoredPosts(Posts):
+    serializer_class = AuthoredPostSerializer
+
+
+class ByTitle(Posts):
+    filter_backends = []
+    ordering = "-title"
+
+
+class ByModel(Posts):
+    filter_backends = []
+
+
+class Guarded(Posts):
+    def check_permissions(self, request):
+        raise PermissionDenied("no export for you")
+
+
+class FailingSerializer(PostSerializer):
+    boom = SerializerMethodField()
+
+    class Meta(PostSerializer.Meta):
+        fields = ["id", "boom"]
+
+    def get_boom(self, post):
+        if post.id > 4:
+            raise RuntimeError("row 5 cannot be rendered")
+        return "ok"
+
+
+class FailsLater(Posts):
+    serializer_class = FailingSerializer
+
+
+class SlowOnPostgres(Posts):
+    """Rows after the fourth take 30 s each to compute."""
+
+    def get_queryset(self):
+        sleep = 'SELECT 1 FROM pg_sleep(CASE WHEN "post"."id" > 4 THEN 30 ELSE 0 END)'
+        return Post.annotate(slow=RawSQL(f"({sleep})"))
+
+
+urlpatterns = [
+    path("posts/", Posts.as_view()),
+    path("nested/", NestedPosts.as_view()),
+    path("authored/", AuthoredPosts.as_view()),
+    path("by-title/", ByTitle.as_view()),
+    path("by-model/", ByModel.as_view()),
+    path("guarded/", Guarded.as_view()),
+    path("fails/", FailsLater.as_view()),
+    path("slow/", SlowOnPostgres.as_view()),
+]
+
+
+@pytest.fixture(autouse=True)
+def urls():
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[]):
+        yield
+
+
+@pytest.fixture
+def handler():
+    return asgi.ASGIHandler()
+
+
+async def make_posts(count):
+    """``count`` posts: titles b, a, c per author (ties across authors), every other
+    one published, editors mixed with NULLs."""
+    names = [f"{'ZYXWV'[k % 5]}{k}" for k in range(max(count // 3 + 1, 2))]
+    authors = [await Author.create(name=name) for name in names]
+    posts = []
+    for i in range(count):
+        author = authors[i // 3]
+        editor = None if i % 4 == 0 else authors[i % 2]
+        title = "bac"[i % 3]
+        posts.append(
+            await Post.create(
+                title=title, body="x", published=i % 2 == 0, author=author, editor=editor
+            )
+        )
+    return posts
+
+
+class Exchange:
+    """One request through an ASGI app, as a server makes it: what was sent, in order."""
+
+    def __init__(self, app, url, query=b"", headers=(), method="GET"):
+        self.app = app
+        self.scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": url,
+            "raw_path": url.encode(),
+            "root_path": "",
+            "query_string": query,
+            "headers": [(b"host", b"testserver"), *headers],
+            "client": ("127.0.0.1", 5000),
+            "server": ("testserver", 80),
+        }
+        self.requested = False
+        self.status = None
+        self.headers = {}
+        self.chunks: list[bytes] = []
+        self.complete = False
+        self.disconnect = asyncio.Event()
+        self.on_chunk = None  # called with each body chunk
+
+    async def receive(self):
+        if not self.requested:
+            self.requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await self.disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message):
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {k.decode().lower(): v.decode() for k, v in message["headers"]}
+            return
+        body = message.get("body", b"")
+        if body:
+            self.chunks.append(body)
+            if self.on_chunk is not None:
+                await self.on_chunk(body)
+        if not message.get("more_body"):
+            self.complete = True
+            self.disconnect.set()  # as uvicorn: the listener learns the response ended
+
+    async def run(self):
+        await self.app(self.scope, self.receive, self.send)
+        return self
+
+    @property
+    def body(self):
+        return b"".join(self.chunks)
+
+
+async def get(app, url, query=b"", accept=None, method="GET"):
+    headers = [(b"accept", accept.encode())] if accept else []
+    return await Exchange(app, url, query, headers, method).run()
+
+
+async def expected(serializer_class, *ordering):
+    posts = await Post.all().order_by(*ordering)
+    return json.loads(json.dumps(await serializer_class(posts, many=True).adata))
+
+
+# -- the three formats ------------------------------------------------------------------
+
+
+async def test_a_json_array_of_every_row(tortoise_db, handler, hops, thread_starts):
+    await make_posts(10)
+    exchange = await get(handler, "/posts/")
+    assert exchange.status == 200
+    assert exchange.headers["content-type"] == "application/json"
+    assert exchange.complete
+    assert json.loads(exchange.body) == await expected(PostSerializer, "id")
+    # One send per chunk of 4 rows (the first opens the array), then the closing "]".
+    assert [chunk.count(b'"id"') for chunk in exchange.chunks] == [4, 4, 2, 0]
+    assert exchange.chunks[0].startswith(b'[{"id":1,') and exchange.chunks[-1] == b"]"
+    assert hops.count == 0
+    assert thread_starts == []
+
+
+async def test_json_with_indent(tortoise_db, handler):
+    await make_posts(5)
+    exchange = await get(handler, "/posts/", accept="application/json; indent=2")
+    assert json.loads(exchange.body) == await expected(PostSerializer, "id")
+    assert b'\n  {\n    "id": 1,' in exchange.body
+
+
+@pytest.mark.parametrize("media_type", ["application/x-ndjson", "application/ndjson"])
+async def test_ndjson_one_object_per_line(tortoise_db, handler, media_type):
+    await make_posts(10)
+    await Post.filter(id=3).update(title="two\nlines \u2028 and a separator")
+    exchange = await get(handler, "/posts/", accept=media_type)
+    assert exchange.headers["content-type"] == media_type
+    assert exchange.body.endswith(b"\n")
+    lines = exchange.body.split(b"\n")[:-1]
+    assert [json.loads(line) for line in lines] == await expected(PostSerializer, "id")
+    assert b'"two\\nlines \\u2028 and a separator"' in lines[2]
+
+
+async def test_csv_with_a_header_line(tortoise_db, handler):
+    await make_posts(5)
+    exchange = await get(handler, "/posts/", accept="text/csv")
+    assert exchange.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(exchange.body.decode())))
+    assert rows[0] == ["id", "title", "published", "author", "editor"]
+    assert rows[1:3] == [["1", "b", "true", "1", ""], ["2", "a", "false", "1", "2"]]
+    assert len(rows) == 6
+    assert exchange.body.count(b"\r\n") == 6  # RFC 4180 line ends
+
+
+async def test_csv_cells_for_nested_values(tortoise_db, handler):
+    posts = await make_posts(2)
+    tag = await Tag.create(name='say "hi", ok')
+    await posts[0].tags.add(tag)
+    exchange = await get(handler, "/nested/", b"format=csv")
+    rows = list(csv.reader(io.StringIO(exchange.body.decode())))
+    assert rows[0] == ["id", "title", "author", "tags"]
+    assert rows[1] == ["1", "b", '{"id":1,"name":"Z0"}', f"[{tag.id}]"]
+
+
+@pytest.mark.parametrize(
+    ("query", "content_type"),
+    [(b"format=csv", "text/csv; charset=utf-8"), (b"format=ndjson", "application/x-ndjson")],
+)
+async def test_format_override(tortoise_db, handler, query, content_type):
+    await make_posts(3)
+    assert (await get(handler, "/posts/", query)).headers["content-type"] == content_type
+
+
+@pytest.mark.parametrize(
+    ("accept", "body"),
+    [
+        ("application/json", b"[]"),
+        ("application/x-ndjson", b""),
+        ("text/csv", b"id,title,published,author,editor\r\n"),
+    ],
+)
+async def test_no_rows(tortoise_db, handler, accept, body):
+    exchange = await get(handler, "/posts/", accept=accept)
+    assert (exchange.status, exchange.body, exchange.complete) == (200, body, True)
+
+
+async def test_head_reads_one_chunk_and_sends_no_body(tortoise_db, handler):
+    await make_posts(10)
+    with count_queries() as queries:
+        exchange = await get(handler, "/posts/", method="HEAD")
+    assert (exchange.status, exchange.body) == (200, b"")
+    assert queries.count == 1
+
+
+# -- keyset chunks --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [
+        ["title"],
+        ["-title"],
+        ["editor_id"],
+        ["-editor_id"],
+        ["author__name", "-title"],
+        ["-published", "editor_id"],
+        ["editor__name"],
+        ["-editor__name", "-id"],
+        ["-id"],
+    ],
+)
+async def test_keyset_chunks_follow_the_ordering(tortoise_db, handler, ordering):
+    """Ties, NULLs (sorted where the database sorts them) and relations: the stream is
+    the rows of one ORDER BY ... , id query, each exactly once."""
+    await make_posts(23)
+    with count_queries() as queries:
+        exchange = await get(handler, "/posts/", b"ordering=" + ",".join(ordering).encode())
+    rows = json.loads(exchange.body)
+    assert [row["id"] for row in rows] == [
+        post.id for post in await Post.all().order_by(*ordering, "id")
+    ]
+    assert len(queries.queries) == 6  # 23 rows, 4 per chunk
+    assert not any("OFFSET" in sql.upper() for sql in queries.queries)
+
+
+async def test_the_views_ordering_else_the_models(tortoise_db, handler):
+    await make_posts(9)
+    exchange = await get(handler, "/by-title/")
+    ids = [row["id"] for row in json.loads(exchange.body)]
+    assert ids == [post.id for post in await Post.all().order_by("-title", "id")]
+    exchange = await get(handler, "/by-model/")  # Post's Meta.ordering: id
+    assert [row["id"] for row in json.loads(exchange.body)] == list(range(1, 10))
+
+
+async def test_filters_apply(tortoise_db, handler):
+    await make_posts(12)
+    exchange = await get(handler, "/posts/", b"search=a&published=false&ordering=-id")
+    rows = json.loads(exchange.body)
+    ids = [post.id for post in await Post.filter(title="a", published=False).order_by("-id")]
+    assert [row["id"] for row in rows] == ids
+    assert ids
+
+
+async def test_fixed_queries_per_chunk(tortoise_db, handler):
+    """The serializer fetches what it shows per chunk: 1 + author + tags per chunk,
+    whatever the chunk holds."""
+    posts = await make_posts(12)
+    tags = [await Tag.create(name=name) for name in "xyz"]
+    for post in posts:
+        await post.tags.add(*tags[: post.id % 4])
+    with count_queries() as queries:
+        exchange = await get(handler, "/nested/")
+    assert json.loads(exchange.body) == await expected(NestedPostSerializer, "id")
+    # posts, authors, post_tag, tags for each of 3 full chunks; then 1 query finds nothing
+    assert len(queries.queries) == 3 * 4 + 1
+    with count_queries() as queries:
+        await get(handler, "/nested/", b"search=a")  # 4 rows: 1 full chunk, then nothing
+    assert len(queries.queries) == 4 + 1
+
+
+async def test_first_bytes_leave_before_the_last_row_is_read(tortoise_db, handler):
+    await make_posts(20)
+    exchange = Exchange(handler, "/posts/")
+    with count_queries() as queries:
+        seen_at_first_chunk = []
+
+        async def on_chunk(body):
+            if not seen_at_first_chunk:
+                seen_at_first_chunk.append(queries.count)
+
+        exchange.on_chunk = on_chunk
+        await exchange.run()
+    assert seen_at_first_chunk == [1]
+    assert queries.count == 6
+
+
+async def test_a_client_that_disconnects_stops_the_stream(tortoise_db, handler):
+    await make_posts(40)
+    exchange = Exchange(handler, "/posts/")
+
+    async def leave_after_first(body):
+        exchange.disconnect.set()
+        await asyncio.sleep(0.05)  # the server notices while this send is in flight
+
+    exchange.on_chunk = leave_after_first
+    with count_queries() as queries:
+        await exchange.run()
+    assert not exchange.complete
+    assert len(exchange.chunks) == 1
+    assert queries.count <= 2  # of 11
+
+
+@pytest.mark.postgres
+async def test_a_client_that_disconnects_cancels_the_query_on_postgres(tortoise_db, handler):
+    """The second chunk's query would sleep 4 x 30 s in the server: the disconnect
+    cancels it there, not only in Python."""
+    await make_posts(12)
+    exchange = Exchange(handler, "/slow/")
+    first_sent = asyncio.Event()
+
+    async def on_chunk(body):
+        first_sent.set()
+
+    exchange.on_chunk = on_chunk
+    request = asyncio.create_task(exchange.run())
+    await asyncio.wait_for(first_sent.wait(), 10)
+    assert await sleeping_queries() == 1  # the second chunk is being read
+    exchange.disconnect.set()
+    await asyncio.wait_for(request, 10)
+    deadline = time.monotonic() + 10
+    while await sleeping_queries() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert await sleeping_queries() == 0
+    assert len(exchange.chunks) == 1 and not exchange.complete
+
+
+async def sleeping_queries() -> int:
+    for _ in range(100):  # the query may not have reached the server yet
+        rows = await Post._meta.db.execute_query_dict(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'active' AND query LIKE '%pg_sleep(CASE%' AND pid <> pg_backend_pid()"
+        )
+        if rows[0]["n"]:
+            return rows[0]["n"]
+        await asyncio.sleep(0.02)
+    return 0
+
+
+# -- Tortoise's private query state (async_drf.compat) ---------------------------------
+
+
+async def test_compat_reads_orderings_and_rebinds_clients(tortoise_db):
+    assert compat.queryset_ordering(Post.all()) == []
+    assert compat.queryset_ordering(Post.all().order_by("-title", "id")) == ["-title", "id"]
+    assert compat.model_ordering(Post) == ["id"]
+    queryset = Post.all()
+    assert queryset._db is Post._meta.db
+    stale = SimpleNamespace(connection_name="default")  # a client of another event loop
+    assert compat.on_current_client(queryset.using_db(stale))._db is Post._meta.db
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+async def test_errors_before_the_first_byte_are_drf_errors_in_json(tortoise_db, handler):
+    await make_posts(3)
+    exchange = await get(handler, "/posts/", b"published=maybe", accept="text/csv")
+    assert exchange.status == 400
+    assert exchange.headers["content-type"] == "application/json"
+    assert json.loads(exchange.body) == {"published": ["Must be a valid boolean."]}
+    exchange = await get(handler, "/guarded/", accept="application/x-ndjson")
+    assert exchange.status == 403
+    assert json.loads(exchange.body) == {"detail": "no export for you"}
+    exchange = await get(handler, "/posts/", accept="text/html")
+    assert exchange.status == 406
+    assert json.loads(exchange.body) == {"detail": "Could not satisfy the request Accept header."}
+
+
+async def test_an_error_after_the_first_byte_cuts_the_response_short(tortoise_db, handler, caplog):
+    await make_posts(10)
+    exchange = Exchange(handler, "/fails/")
+    with caplog.at_level(logging.ERROR, logger="async_drf.streaming"):
+        with pytest.raises(RuntimeError, match="row 5 cannot be rendered"):
+            await exchange.run()  # the server aborts the response, as uvicorn does
+    assert exchange.status == 200
+    assert exchange.body == b'[{"id":1,"boom":"ok"},{"id":2,"boom":"ok"},' + (
+        b'{"id":3,"boom":"ok"},{"id":4,"boom":"ok"}'
+    )
+    assert not exchange.complete
+    assert caplog.messages == [
+        "Streaming FailsLater failed after 4 rows (RuntimeError): the response is cut short"
+    ]
+    gc.collect()  # the handler closed the request's body file: no ResourceWarning
+
+
+# -- other servers, memory -------------------------------------------------------------
+
+
+@pytest.mark.sqlite_only
+def test_under_a_wsgi_server(wsgi_settings):  # noqa: F811
+    """Under WSGI the stream runs on an event loop of its own, chunk by chunk, with
+    Tortoise connections of its own that it closes at the end."""
+    from asgiref.sync import async_to_sync
+
+    from async_drf.orm import ensure_orm, release_connections
+
+    async def seed():
+        await ensure_orm()
+        try:
+            await make_posts(10)
+        finally:
+            await release_connections()
+
+    async_to_sync(seed)()
+    server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler)
+    server.set_app(WSGIHandler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with httpx.stream("GET", f"{base}/posts/", headers={"Accept": "text/csv"}) as response:
+            lines = list(response.iter_lines())
+        assert response.status_code == 200
+        assert lines[0] == "id,title,published,author,editor"
+        assert [line.split(",")[0] for line in lines[1:]] == [str(i) for i in range(1, 11)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _count_workers() == 0
+
+
+async def test_a_streamed_request_leaves_no_cycles(tortoise_db, handler):
+    """Each chunk's serializer is released once rendered, the view when the response
+    is closed.  (A many-to-many field's relation objects are cycles of Tortoise's own,
+    and DRF's ManyRelatedField is one with its child: serializers without them.)"""
+    await make_posts(10)
+    await get(handler, "/authored/")
+    gc.collect()
+    gc.disable()
+    try:
+        exchange = await get(handler, "/authored/")
+        assert exchange.complete
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        assert sorted(type(o).__qualname__ for o in gc.garbage) == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
