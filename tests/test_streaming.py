@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test.utils import override_settings
@@ -25,7 +26,8 @@ from tortoise.expressions import RawSQL
 
 from async_drf import asgi, compat
 from async_drf import serializers as s
-from async_drf.filters import EqualityFilter, OrderingFilter, SearchFilter
+from async_drf.filters import FilterBackend, OrderingFilter, SearchFilter
+from async_drf.orm import ensure_orm, isolate_connections, release_connections
 from async_drf.pytest_plugin import count_queries
 from async_drf.streaming import AsyncStreamingListAPIView
 
@@ -65,7 +67,7 @@ class Posts(AsyncStreamingListAPIView):
     queryset = Post
     serializer_class = PostSerializer
     stream_chunk_size = 4
-    filter_backends = [SearchFilter, OrderingFilter, EqualityFilter]
+    filter_backends = [SearchFilter, OrderingFilter, FilterBackend]
     search_fields = ["title"]
     ordering_fields = ["title", "id", "editor_id", "author__name", "editor__name", "published"]
     filterset_fields = ["published"]
@@ -77,6 +79,7 @@ class NestedPosts(Posts):
 
 class AuthoredPosts(Posts):
     serializer_class = AuthoredPostSerializer
+    filter_backends = [OrderingFilter]  # FilterBackend's FilterSet is a cycle of its own
 
 
 class ByTitle(Posts):
@@ -500,12 +503,10 @@ async def test_an_error_after_the_first_byte_cuts_the_response_short(tortoise_db
 def test_under_a_wsgi_server(wsgi_settings):  # noqa: F811
     """Under WSGI the stream runs on an event loop of its own, chunk by chunk, with
     Tortoise connections of its own that it closes at the end."""
-    from asgiref.sync import async_to_sync
-
-    from async_drf.orm import ensure_orm, release_connections
 
     async def seed():
         await ensure_orm()
+        isolate_connections()  # as a request under WSGI does
         try:
             await make_posts(10)
         finally:

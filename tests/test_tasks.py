@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from async_drf import asgi, generics, tasks
 from async_drf import serializers as s
-from async_drf.orm import ensure_orm, release_connections
+from async_drf.orm import ensure_orm, isolate_connections, release_connections
 from async_drf.views import AsyncAPIView
 
 from .django_db import django_db  # noqa: F401
@@ -373,6 +373,7 @@ def test_under_a_wsgi_server(wsgi_settings):  # noqa: F811
 
     async def count():
         await ensure_orm()
+        isolate_connections()  # as a request under WSGI does
         try:
             return await Author.filter(name="written after the response").count()
         finally:
