@@ -3,6 +3,9 @@ then one request per feature, and a clean stop on SIGINT."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import re
 import secrets
@@ -186,6 +189,52 @@ def test_viewset_action(client: httpx.Client) -> None:
     data = client.get("/api/authors/2/posts/").json()
     assert data["count"] == 10
     assert {post["author"] for post in data["results"]} == {2}
+
+
+# -- after the response; streamed -----------------------------------------------------
+
+
+def export(client: httpx.Client, auth: dict[str, str], **params: str) -> list[dict[str, Any]]:
+    response = client.get("/api/posts/export/", params=params, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_reads_are_counted_after_the_response(client: httpx.Client, auth: dict[str, str]) -> None:
+    def reads() -> int:
+        [post] = [p for p in export(client, auth, format="ndjson") if p["id"] == 7]
+        return post["reads"]
+
+    before = reads()
+    for _ in range(2):
+        assert client.get("/api/posts/7/", headers=auth).status_code == 200
+    assert client.head("/api/posts/7/", headers=auth).status_code == 200  # not a read
+    deadline = time.monotonic() + 10
+    while reads() < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert reads() == before + 2
+
+
+def test_export_streams_every_post_as_json_ndjson_or_csv(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    array = client.get("/api/posts/export/", headers=auth)
+    assert array.headers["Content-Type"] == "application/json"
+    assert "Content-Length" not in array.headers  # sent as it is read
+    posts = array.json()
+    assert len(posts) >= 30
+    assert [p["id"] for p in posts] == [p["id"] for p in export(client, auth, format="ndjson")]
+    csv_export = client.get(
+        "/api/posts/export/", params={"published": "true"}, headers={**auth, "Accept": "text/csv"}
+    )
+    assert csv_export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(csv_export.text)))
+    assert {row["id"] for row in rows} == {str(p["id"]) for p in posts if p["published"]}
+    assert rows[0]["author_name"] in {"Ada", "Grace", "Linus"}
+    titles = [p["title"] for p in export(client, auth, ordering="title", format="ndjson")]
+    assert titles == sorted(titles)
 
 
 # -- writing: authentication, permissions, validation --------------------------------

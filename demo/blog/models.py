@@ -43,6 +43,8 @@ class Post(Model):
     tags = fields.ManyToManyField("blog.Tag", related_name="posts")
     # The Django user (django.contrib.auth, another database) who may edit the post.
     owner_id = fields.IntField(db_index=True)
+    # Counted after each read is answered (PostDetail's after_response).
+    reads = fields.IntField(default=0)
 
     class Meta:
         ordering = ["-created", "-id"]

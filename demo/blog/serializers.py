@@ -48,6 +48,14 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = ["owner_id"]
 
 
+class PostExportSerializer(PostSerializer):
+    """A post as /api/posts/export/ streams it, with its read count."""
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "reads"]
+        read_only_fields = ["owner_id", "reads"]
+
+
 class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment

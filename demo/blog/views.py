@@ -1,5 +1,6 @@
-"""The blog's API: generic views, a viewset with an extra action, a function view and
-a view that mixes a sync and an async handler.
+"""The blog's API: generic views, a viewset with an extra action, a function view, a
+view that mixes a sync and an async handler, an after-response task and a streamed
+export.
 
 Every hook (``get_queryset``, ``perform_create``, permissions, ...) may be ``def`` or
 ``async def``; Tortoise queries are awaited on the event loop.
@@ -13,19 +14,27 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, permission_classes, throttle_classes, throttle_scope
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from tortoise.expressions import F
 
 from async_drf import generics, viewsets
 from async_drf.conditional import ModelETag
 from async_drf.decorators import api_view
 from async_drf.pagination import AsyncCursorPagination, AsyncLimitOffsetPagination
 from async_drf.schemas import AutoSchema
+from async_drf.streaming import AsyncStreamingListAPIView
 from async_drf.throttling import AsyncScopedRateThrottle
 from async_drf.views import AsyncAPIView
 
 from .filters import PostFilter
 from .models import Author, Comment, Post, Tag
 from .permissions import IsOwnerOrReadOnly
-from .serializers import AuthorSerializer, CommentSerializer, PostSerializer, TagSerializer
+from .serializers import (
+    AuthorSerializer,
+    CommentSerializer,
+    PostExportSerializer,
+    PostSerializer,
+    TagSerializer,
+)
 
 # -- generic views: page-number pagination, filters, owner-only writes -------------
 
@@ -44,17 +53,39 @@ class PostList(generics.AsyncListCreateAPIView):
         await serializer.asave(owner_id=self.request.user.id)
 
 
+async def record_read(request, response, pk):
+    """Count a read of the post once the reader has it: the response does not wait."""
+    if request.method == "GET":
+        # QuerySet.update leaves Post.updated (auto_now), and so the ETag, as it is.
+        await Post.filter(pk=pk).update(reads=F("reads") + 1)
+
+
 class PostDetail(generics.AsyncRetrieveUpdateDestroyAPIView):
     """Read a post; only its owner may change or delete it.
 
     Responses carry an ETag: send it back in ``If-Match`` with a PUT, PATCH or DELETE,
     and a change made since you read the post is a 412 instead of being overwritten.
+    Each successful GET is counted after the response is sent (``reads`` in the export).
     """
 
     queryset = Post
     serializer_class = PostSerializer
     permission_classes = [IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]
     etag_class = ModelETag  # computed from Post.updated (auto_now)
+    after_response = [record_read]  # record_read(request, response, pk=...)
+
+
+class PostExport(AsyncStreamingListAPIView):
+    """Every post, streamed as it is read: a JSON array, NDJSON (``Accept:
+    application/x-ndjson``) or CSV (``Accept: text/csv`` or ``?format=csv``), with the
+    filters and ordering of /api/posts/ and no pages."""
+
+    queryset = Post
+    serializer_class = PostExportSerializer
+    filterset_class = PostFilter
+    search_fields = ["title", "body", "author__name"]
+    ordering_fields = ["created", "title", "id", "reads"]
+    schema = AutoSchema(operation_id_base="PostExport")  # PostList already has "listPosts"
 
 
 class CommentList(generics.AsyncListCreateAPIView):

@@ -23,6 +23,7 @@ handler500 = "async_drf.handlers.server_error"
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/")),
     path("api/posts/", views.PostList.as_view(), name="post-list"),
+    path("api/posts/export/", views.PostExport.as_view(), name="post-export"),
     path("api/posts/<int:pk>/", views.PostDetail.as_view(), name="post-detail"),
     path("api/feed/", views.Feed.as_view(), name="feed"),
     path("api/comments/", views.CommentList.as_view(), name="comment-list"),
