@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: help install demo test lint check bench bench-throttle clean
+.PHONY: help install demo test lint check bench bench-throttle bench-streaming clean
 
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
 	@echo "make bench-throttle  µs per throttle check, memory store and Redis (THROTTLE_ARGS=...)"
+	@echo "make bench-streaming  a streamed list of 1,000 and 100,000 rows: first byte, rows/s, memory"
 	@echo "make clean    remove the virtualenv and generated files"
 
 $(BIN)/python:
@@ -79,6 +80,10 @@ bench: $(BENCH_VENV)/.installed
 # No peers needed: the throttle stores timed in-process with the project's virtualenv.
 bench-throttle: install
 	$(BIN)/python bench/throttle.py $(THROTTLE_ARGS)
+
+# async_drf's streaming list view alone (uvicorn from the dev extras): no peers to install.
+bench-streaming: install
+	$(BIN)/python bench/streaming.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import types
@@ -12,6 +13,7 @@ from django.test import override_settings
 from django.utils.module_loading import import_string
 from tortoise.context import TortoiseContext
 
+from async_drf import tasks
 from async_drf.test import AsyncAPIClient, AsyncAPIRequestFactory, force_authenticate
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -155,6 +157,30 @@ async def test_readme_filterset(readme_db):
     assert await titles({"mine": "false", "id__in": "1,2"}) == ["Help"]
     bad = await view(factory.get("/posts/", {"id__gte": "x"}))
     assert (bad.status_code, bad.data) == (400, {"id__gte": ["Enter a whole number."]})
+
+
+async def test_readme_after_response_and_export(readme_db):
+    m = readme_db
+    ann = await m.Author.create(name="ann")
+    post = await m.Post.create(title="Hi", body="b", author=ann)
+    factory = AsyncAPIRequestFactory()
+    detail = m.AuditedPostDetail.as_view()
+    read = await detail(factory.get("/"), pk=post.id)
+    assert read.status_code == 200
+    read.close()  # what the server's handler does once the response is sent
+    edit = await detail(factory.patch("/", {"title": "Hey"}, format="json"), pk=post.id)
+    assert edit.status_code == 200
+    edit.close()
+    await tasks.drain()
+    assert m.audit == [("read", post.id)]  # the PATCH was not a read
+    assert m.outbox == [f"Post {post.id} was edited"]
+
+    await m.Post.create(title="Ho", body="b", author=ann)
+    export = await m.PostExport.as_view()(
+        factory.get("/", {"ordering": "-title"}, HTTP_ACCEPT="application/x-ndjson")
+    )
+    body = b"".join([chunk async for chunk in export.streaming_content])
+    assert [json.loads(line)["title"] for line in body.splitlines()] == ["Ho", "Hey"]
 
 
 async def test_readme_pytest_example_passes(readme_db):

@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import logging
+import signal
 import threading
 import time
 from types import SimpleNamespace
@@ -19,146 +20,26 @@ from asgiref.sync import async_to_sync
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test.utils import override_settings
-from django.urls import path
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.fields import SerializerMethodField
-from tortoise.expressions import RawSQL
 
 from async_drf import asgi, compat
-from async_drf import serializers as s
-from async_drf.filters import FilterBackend, OrderingFilter, SearchFilter
 from async_drf.orm import ensure_orm, isolate_connections, release_connections
 from async_drf.pytest_plugin import count_queries
-from async_drf.streaming import AsyncStreamingListAPIView
 
-from .models import Author, Post, Tag
+from .models import Post, Tag
+from .streaming_views import NestedPostSerializer, PostSerializer, make_posts
+from .test_asgi import uvicorn_server  # noqa: F401
 from .test_wsgi import _count_workers, wsgi_settings  # noqa: F401
-
-
-class PostSerializer(s.ModelSerializer):
-    class Meta:
-        model = Post
-        fields = ["id", "title", "published", "author", "editor"]
-
-
-class AuthorSerializer(s.ModelSerializer):
-    class Meta:
-        model = Author
-        fields = ["id", "name"]
-
-
-class AuthoredPostSerializer(s.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
-
-    class Meta:
-        model = Post
-        fields = ["id", "title", "author"]
-
-
-class NestedPostSerializer(s.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
-
-    class Meta:
-        model = Post
-        fields = ["id", "title", "author", "tags"]
-
-
-class Posts(AsyncStreamingListAPIView):
-    queryset = Post
-    serializer_class = PostSerializer
-    stream_chunk_size = 4
-    filter_backends = [SearchFilter, OrderingFilter, FilterBackend]
-    search_fields = ["title"]
-    ordering_fields = ["title", "id", "editor_id", "author__name", "editor__name", "published"]
-    filterset_fields = ["published"]
-
-
-class NestedPosts(Posts):
-    serializer_class = NestedPostSerializer
-
-
-class AuthoredPosts(Posts):
-    serializer_class = AuthoredPostSerializer
-    filter_backends = [OrderingFilter]  # FilterBackend's FilterSet is a cycle of its own
-
-
-class ByTitle(Posts):
-    filter_backends = []
-    ordering = "-title"
-
-
-class ByModel(Posts):
-    filter_backends = []
-
-
-class Guarded(Posts):
-    def check_permissions(self, request):
-        raise PermissionDenied("no export for you")
-
-
-class FailingSerializer(PostSerializer):
-    boom = SerializerMethodField()
-
-    class Meta(PostSerializer.Meta):
-        fields = ["id", "boom"]
-
-    def get_boom(self, post):
-        if post.id > 4:
-            raise RuntimeError("row 5 cannot be rendered")
-        return "ok"
-
-
-class FailsLater(Posts):
-    serializer_class = FailingSerializer
-
-
-class SlowOnPostgres(Posts):
-    """Rows after the fourth take 30 s each to compute."""
-
-    def get_queryset(self):
-        sleep = 'SELECT 1 FROM pg_sleep(CASE WHEN "post"."id" > 4 THEN 30 ELSE 0 END)'
-        return Post.annotate(slow=RawSQL(f"({sleep})"))
-
-
-urlpatterns = [
-    path("posts/", Posts.as_view()),
-    path("nested/", NestedPosts.as_view()),
-    path("authored/", AuthoredPosts.as_view()),
-    path("by-title/", ByTitle.as_view()),
-    path("by-model/", ByModel.as_view()),
-    path("guarded/", Guarded.as_view()),
-    path("fails/", FailsLater.as_view()),
-    path("slow/", SlowOnPostgres.as_view()),
-]
 
 
 @pytest.fixture(autouse=True)
 def urls():
-    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[]):
+    with override_settings(ROOT_URLCONF="tests.streaming_views", MIDDLEWARE=[]):
         yield
 
 
 @pytest.fixture
 def handler():
     return asgi.ASGIHandler()
-
-
-async def make_posts(count):
-    """``count`` posts: titles b, a, c per author (ties across authors), every other
-    one published, editors mixed with NULLs."""
-    names = [f"{'ZYXWV'[k % 5]}{k}" for k in range(max(count // 3 + 1, 2))]
-    authors = [await Author.create(name=name) for name in names]
-    posts = []
-    for i in range(count):
-        author = authors[i // 3]
-        editor = None if i % 4 == 0 else authors[i % 2]
-        title = "bac"[i % 3]
-        posts.append(
-            await Post.create(
-                title=title, body="x", published=i % 2 == 0, author=author, editor=editor
-            )
-        )
-    return posts
 
 
 class Exchange:
@@ -497,6 +378,28 @@ async def test_an_error_after_the_first_byte_cuts_the_response_short(tortoise_db
 
 
 # -- other servers, memory -------------------------------------------------------------
+
+
+async def test_under_uvicorn(uvicorn_server):  # noqa: F811
+    """Sent with chunked encoding; an error after the first chunk aborts the response,
+    which the client sees as an incomplete body, and is logged."""
+    process, base = uvicorn_server
+    assert process.poll() is None, process.stdout.read()
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        assert (await client.post("/stream/seed/", params={"count": 10})).status_code == 201
+        headers = {"Accept": "application/x-ndjson"}
+        async with client.stream("GET", "/stream/posts/", headers=headers) as response:
+            assert response.headers["content-type"] == "application/x-ndjson"
+            assert "content-length" not in response.headers
+            body = b"".join([part async for part in response.aiter_raw()])
+        lines = body.splitlines()
+        assert [json.loads(line)["id"] for line in lines] == list(range(1, 11))
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            await client.get("/stream/fails/")
+        assert (await client.get("/function/")).status_code == 200  # still serving
+    process.send_signal(signal.SIGINT)
+    output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+    assert "Streaming FailsLater failed after 4 rows (RuntimeError)" in output
 
 
 @pytest.mark.sqlite_only

@@ -10,4 +10,5 @@ urlpatterns = [
     path("mixed/", views.MixedView.as_view(), name="mixed"),
     path("function/", views.function_view, name="function"),
     path("tasks/", include("tests.after_response_views")),
+    path("stream/", include("tests.streaming_views")),
 ]
