@@ -197,6 +197,24 @@ def seed_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     return authors, posts
 
 
+# The tables of bench/stacks/djmodels and bench/stacks/tortoise_models.
+SCHEMA = """
+CREATE TABLE author (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name VARCHAR(100) NOT NULL
+);
+CREATE TABLE post (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title VARCHAR(200) NOT NULL,
+    body TEXT NOT NULL,
+    published BOOL NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    author_id INT NOT NULL REFERENCES author (id) ON DELETE CASCADE
+);
+CREATE INDEX post_author_id ON post (author_id);
+"""
+
+
 def make_database(path: Path) -> None:
     """Create the benchmark SQLite file (WAL) with the seed data."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,23 +224,7 @@ def make_database(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(
-            """
-            CREATE TABLE author (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                name VARCHAR(100) NOT NULL
-            );
-            CREATE TABLE post (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                title VARCHAR(200) NOT NULL,
-                body TEXT NOT NULL,
-                published BOOL NOT NULL,
-                created_at TIMESTAMP NOT NULL,
-                author_id INT NOT NULL REFERENCES author (id) ON DELETE CASCADE
-            );
-            CREATE INDEX post_author_id ON post (author_id);
-            """
-        )
+        conn.executescript(SCHEMA)
         conn.executemany("INSERT INTO author (id, name) VALUES (?, ?)", authors)
         conn.executemany(
             "INSERT INTO post (id, title, body, published, created_at, author_id) "

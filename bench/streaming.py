@@ -19,7 +19,6 @@ import datetime as dt
 import http.client
 import os
 import random
-import signal
 import socket
 import sqlite3
 import statistics
@@ -30,6 +29,8 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from run import SCHEMA, free_port, stop  # bench/run.py: this script runs from bench/
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCEPT = {"json": "application/json", "ndjson": "application/x-ndjson", "csv": "text/csv"}
@@ -46,19 +47,7 @@ def make_database(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(
-            """
-            CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);
-            CREATE TABLE post (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                title VARCHAR(200) NOT NULL,
-                body TEXT NOT NULL,
-                published BOOL NOT NULL,
-                created_at TIMESTAMP NOT NULL,
-                author_id INT NOT NULL REFERENCES author (id) ON DELETE CASCADE
-            );
-            """
-        )
+        conn.executescript(SCHEMA)
         conn.executemany(
             "INSERT INTO author (id, name) VALUES (?, ?)",
             [(i, f"Author {i}") for i in range(1, N_AUTHORS + 1)],
@@ -81,12 +70,6 @@ def make_database(path: Path, rows: int) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -115,12 +98,7 @@ def serve(db: Path, chunk_size: int, log: Path) -> Iterator[tuple[int, int]]:
             time.sleep(0.05)
         yield port, process.pid
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def rss_mb(pid: int) -> float:

@@ -24,6 +24,7 @@ from django.urls import path
 from async_drf import asgi, generics
 from async_drf import serializers as s
 
+from .asgi_exchange import http_scope
 from .models import Author
 
 # -- views served by this module's urlconf ------------------------------------------
@@ -122,20 +123,7 @@ async def call(app, method, url, body=b"", headers=(), disconnect_after=None, qu
         if message["type"] == "http.response.body" and not message.get("more_body"):
             response_sent.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope(method, url, query, headers)
     await app(scope, receive, send)
     start = next((m for m in messages if m["type"] == "http.response.start"), None)
     content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")

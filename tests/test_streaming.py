@@ -25,6 +25,7 @@ from async_drf import asgi, compat
 from async_drf.orm import ensure_orm, isolate_connections, release_connections
 from async_drf.pytest_plugin import count_queries
 
+from .asgi_exchange import Exchange
 from .models import Post, Tag
 from .streaming_views import NestedPostSerializer, PostSerializer, make_posts
 from .test_asgi import uvicorn_server  # noqa: F401
@@ -40,63 +41,6 @@ def urls():
 @pytest.fixture
 def handler():
     return asgi.ASGIHandler()
-
-
-class Exchange:
-    """One request through an ASGI app, as a server makes it: what was sent, in order."""
-
-    def __init__(self, app, url, query=b"", headers=(), method="GET"):
-        self.app = app
-        self.scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": url,
-            "raw_path": url.encode(),
-            "root_path": "",
-            "query_string": query,
-            "headers": [(b"host", b"testserver"), *headers],
-            "client": ("127.0.0.1", 5000),
-            "server": ("testserver", 80),
-        }
-        self.requested = False
-        self.status = None
-        self.headers = {}
-        self.chunks: list[bytes] = []
-        self.complete = False
-        self.disconnect = asyncio.Event()
-        self.on_chunk = None  # called with each body chunk
-
-    async def receive(self):
-        if not self.requested:
-            self.requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await self.disconnect.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(self, message):
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-            self.headers = {k.decode().lower(): v.decode() for k, v in message["headers"]}
-            return
-        body = message.get("body", b"")
-        if body:
-            self.chunks.append(body)
-            if self.on_chunk is not None:
-                await self.on_chunk(body)
-        if not message.get("more_body"):
-            self.complete = True
-            self.disconnect.set()  # as uvicorn: the listener learns the response ended
-
-    async def run(self):
-        await self.app(self.scope, self.receive, self.send)
-        return self
-
-    @property
-    def body(self):
-        return b"".join(self.chunks)
 
 
 async def get(app, url, query=b"", accept=None, method="GET"):

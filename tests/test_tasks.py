@@ -30,6 +30,7 @@ from async_drf import serializers as s
 from async_drf.orm import ensure_orm, isolate_connections, release_connections
 from async_drf.views import AsyncAPIView
 
+from .asgi_exchange import Exchange
 from .django_db import django_db  # noqa: F401
 from .models import Author
 from .test_asgi import run_lifespan, uvicorn_server  # noqa: F401
@@ -166,50 +167,15 @@ def handler():
 
 
 async def serve(app, method, url, *, query=b"", body=b""):
-    """One request through ``app``, as uvicorn makes it; the messages sent are
+    """One request through ``app``, as uvicorn makes it; the end of the response is
     recorded in ``events`` beside the tasks' own entries.  Returns (status, body)."""
-    sent_request = False
-    response_sent = asyncio.Event()
-    headers = [(b"host", b"testserver")]
+    headers = []
     if body:
-        headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-
-    async def receive():
-        nonlocal sent_request
-        if not sent_request:
-            sent_request = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await response_sent.wait()
-        return {"type": "http.disconnect"}
-
-    status, content = None, b""
-
-    async def send(message):
-        nonlocal status, content
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        else:
-            content += message.get("body", b"")
-            if not message.get("more_body"):
-                events.append(("last byte sent",))
-                response_sent.set()
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-    await app(scope, receive, send)
-    return status, content
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    exchange = Exchange(app, url, query, headers, method, body)
+    exchange.on_complete = lambda: events.append(("last byte sent",))
+    await exchange.run()
+    return exchange.status, exchange.body
 
 
 # -- when they run ------------------------------------------------------------------
