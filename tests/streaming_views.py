@@ -67,7 +67,15 @@ class Posts(AsyncStreamingListAPIView):
     stream_chunk_size = 4
     filter_backends = [SearchFilter, OrderingFilter, FilterBackend]
     search_fields = ["title"]
-    ordering_fields = ["title", "id", "editor_id", "author__name", "editor__name", "published"]
+    ordering_fields = [
+        "title",
+        "id",
+        "created",
+        "published",
+        "editor_id",
+        "author__name",
+        "editor__name",
+    ]
     filterset_fields = ["published"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import gc
 import io
 import json
@@ -169,6 +170,18 @@ async def test_keyset_chunks_follow_the_ordering(tortoise_db, handler, ordering)
     ]
     assert len(queries.queries) == 6  # 23 rows, 4 per chunk
     assert not any("OFFSET" in sql.upper() for sql in queries.queries)
+
+
+async def test_keyset_chunks_over_equal_timestamps(tortoise_db, handler):
+    """Datetimes round-trip exactly, so rows tied on one are neither skipped nor sent twice."""
+    posts = await make_posts(23)
+    moments = [dt.datetime(2024, 1, 1, 12, 0, 0, n * 1001, tzinfo=dt.UTC) for n in range(3)]
+    for post in posts:
+        await Post.filter(id=post.id).update(created=moments[post.id % 3])
+    exchange = await get(handler, "/posts/", b"ordering=-created")
+    ids = [row["id"] for row in json.loads(exchange.body)]
+    assert ids == [post.id for post in await Post.all().order_by("-created", "id")]
+    assert len(ids) == 23
 
 
 async def test_the_views_ordering_else_the_models(tortoise_db, handler):
