@@ -27,6 +27,8 @@ def api_view(http_method_names: list[str] | None = None) -> Callable[[Callable[.
         # rebase that class on AsyncAPIView instead of copying DRF's attribute list.
         drf_class = build_drf_view(func).cls
         attrs = {k: v for k, v in vars(drf_class).items() if k not in ("__dict__", "__weakref__")}
+        if not hasattr(func, "schema"):  # no @schema: AsyncAPIView's default, not DRF's
+            attrs.pop("schema", None)
         if is_async_callable(func):
 
             async def handler(self: AsyncAPIView, *args: Any, **kwargs: Any) -> Any:

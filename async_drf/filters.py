@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from rest_framework import fields as drf_fields
 from rest_framework import filters
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
@@ -35,6 +36,7 @@ from ._lookups import walk as _walk
 from .concurrency import call_or_await, call_sync, in_event_loop, is_async_callable, mark_inline
 from .filtersets import FilterSet
 from .orm import get_model, view_model
+from .schemas import field_schema
 from .settings import async_settings
 
 __all__ = ["EqualityFilter", "FilterBackend", "OrderingFilter", "SearchFilter"]
@@ -45,6 +47,17 @@ def _is_orderable(model: Any, path: str) -> bool:
     *relations, (last, _field_, owner) = _walk(model, path.split(_SEP))
     to_one = all(isinstance(f, RelationalField) and not _is_to_many(f) for _, f, _ in relations)
     return to_one and owner is not None and last in owner._meta.fields_db_projection
+
+
+def _search_pattern(max_terms: int | None, max_length: int | None) -> str | None:
+    """The search texts ``get_search_terms`` accepts, as a pattern: at most ``max_terms``
+    terms of at most ``max_length`` characters, separated by whitespace or commas (a
+    quoted phrase, one term for DRF, counts here as its words)."""
+    if max_terms is None and max_length is None:
+        return None
+    term = "[^\\s,\\x00]" + ("+" if max_length is None else f"{{1,{max_length}}}")
+    terms = "*" if max_terms is None else f"{{0,{max_terms}}}"
+    return f"^[\\s,]*(?:{term}(?:[\\s,]+|$)){terms}$"
 
 
 class SearchFilter(filters.SearchFilter):
@@ -80,6 +93,20 @@ class SearchFilter(filters.SearchFilter):
             message = self.term_too_long_message.format(max_length=max_length)
             raise ValidationError({self.search_param: [message]})
         return terms
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # DRF validates the search text with this CharField: a null character is a 400;
+        # so are too many or too long terms (get_search_terms).
+        text = field_schema(drf_fields.CharField(trim_whitespace=False, allow_blank=True))
+        pattern = _search_pattern(
+            async_settings.SEARCH_MAX_TERMS, async_settings.SEARCH_MAX_TERM_LENGTH
+        )
+        if pattern is not None:
+            text["pattern"] = pattern
+        return [
+            {**parameter, "schema": text} if parameter["name"] == self.search_param else parameter
+            for parameter in super().get_schema_operation_parameters(view)
+        ]
 
     def construct_search(self, field_name: str, queryset: Any) -> str:
         """DRF's lookup for one ``search_fields`` entry (``$title`` -> ``title__iregex``)."""

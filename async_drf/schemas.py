@@ -17,41 +17,88 @@ It needs ``uritemplate``, ``inflection`` and ``PyYAML`` (the ``openapi`` extra).
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import functools
+import uuid
 import warnings
 from typing import Any
 
 import inflection
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.encoding import force_str
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, renderers
 from rest_framework import serializers as drf_serializers
+from rest_framework.compat import uritemplate
 from rest_framework.schemas import openapi
 from rest_framework.schemas.inspectors import DefaultSchema, ViewInspector
+from rest_framework.schemas.utils import is_list_view
 from rest_framework.schemas.views import SchemaView
 from rest_framework.settings import api_settings
 from tortoise import fields as tf
 from tortoise.fields.relational import RelationalField
 
+from ._schema_links import OperationFacts, add_links, collecting, record
+from ._schema_responses import (
+    ERROR,
+    VALIDATION_ERROR,
+    error_components,
+    error_response,
+    error_statuses,
+    success_status,
+)
 from .concurrency import call_sync
 from .orm import get_model, view_model
 
-__all__ = ["AsyncDefaultSchema", "AutoSchema", "SchemaGenerator", "get_schema_view"]
+__all__ = [
+    "AsyncDefaultSchema",
+    "AutoSchema",
+    "JSONSchemaRenderer",
+    "SchemaGenerator",
+    "field_schema",
+    "get_schema_view",
+]
+
+
+# OpenAPI types of Tortoise data fields, by the Python type they hold.
+_FIELD_TYPES: dict[Any, dict[str, str]] = {
+    bool: {"type": "boolean"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    decimal.Decimal: {"type": "number"},
+    datetime.datetime: {"type": "string", "format": "date-time"},
+    datetime.date: {"type": "string", "format": "date"},
+    datetime.time: {"type": "string", "format": "time"},
+    uuid.UUID: {"type": "string", "format": "uuid"},
+}
 
 
 def tortoise_field_schema(field: Any) -> dict[str, Any]:
-    """The OpenAPI schema of one Tortoise data field's values (path parameters, related pks)."""
+    """The OpenAPI schema of one Tortoise data field's values (path parameters, related
+    pks): its type or enum, and the column's range and length."""
+    enum_type = getattr(field, "enum_type", None)
+    if enum_type is not None:
+        return {"enum": [member.value for member in enum_type]}
+    schema = dict(_FIELD_TYPES.get(getattr(field, "field_type", None), {"type": "string"}))
     if isinstance(field, tf.BigIntField):
-        return {"type": "integer", "format": "int64"}
-    if isinstance(field, tf.IntField):  # IntField, SmallIntField
-        return {"type": "integer"}
-    if isinstance(field, tf.UUIDField):
-        return {"type": "string", "format": "uuid"}
-    if isinstance(field, tf.CharField):
-        return {"type": "string", "maxLength": field.max_length}
-    return {"type": "string"}
+        schema["format"] = "int64"
+    constraints = getattr(field, "constraints", {})
+    for key, name in (("ge", "minimum"), ("le", "maximum"), ("max_length", "maxLength")):
+        if key in constraints:
+            schema[name] = constraints[key]
+    return schema
+
+
+def _related_model(field: Any) -> Any:
+    """The Tortoise model a related field's queryset reads, or None."""
+    queryset = getattr(field, "queryset", None)
+    try:
+        return get_model(queryset) if queryset is not None else None
+    except TypeError:
+        return None
 
 
 def _pk_field(model: Any) -> Any:
@@ -69,21 +116,208 @@ def _pk_description(model: Any, field: Any) -> str:
     return f"A {value_type} identifying this {model.__name__.lower()}."
 
 
+def char_pattern(field: Any) -> str | None:
+    """A ``pattern`` for what a DRF CharField refuses beyond its lengths: null characters
+    (its default validator) and, when blank is refused, a value that is only whitespace
+    (DRF trims it to "").  Lone surrogates, also refused, are not valid Unicode text, and
+    a pattern cannot name them portably."""
+    refused = (
+        r"\x00"
+        if any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators)
+        else ""
+    )
+    allowed = f"[^{refused}]" if refused else r"[\s\S]"
+    if not field.allow_blank and field.trim_whitespace:
+        return f"^{allowed}*[^\\s{refused}]{allowed}*$"
+    return f"^{allowed}*$" if refused else None
+
+
+def field_schema(field: Any) -> dict[str, Any]:
+    """The OpenAPI schema of a DRF field's input, as :class:`AutoSchema` maps it (type,
+    enum, range, lengths, pattern); e.g. for a query parameter a field validates."""
+    inspector = AutoSchema()
+    schema = inspector.map_field(field)
+    inspector.map_field_validators(field, schema)
+    return schema
+
+
+def _lenient_parameter(paginator: Any, parameter: dict[str, Any]) -> dict[str, Any]:
+    """What DRF's paginators accept besides a positive integer, said in the schema rather
+    than promise a 400: any limit, offset or page size (a bad one means the default),
+    and an empty page or one of ``last_page_strings``."""
+    name = parameter["name"]
+    if name == getattr(paginator, "page_query_param", None):
+        others = {"enum": ["", *getattr(paginator, "last_page_strings", ())]}
+        return {**parameter, "schema": {"anyOf": [{"type": "integer", "minimum": 1}, others]}}
+    minimum = {
+        getattr(paginator, "limit_query_param", None): 1,
+        getattr(paginator, "offset_query_param", None): 0,
+        getattr(paginator, "page_size_query_param", None): 1,
+    }.get(name)
+    if minimum is None:
+        return parameter
+    return {
+        **parameter,
+        "description": f"{parameter.get('description', '')} {LENIENT_DESCRIPTION}".strip(),
+        "schema": {"anyOf": [{"type": "integer", "minimum": minimum}, {"type": "string"}]},
+    }
+
+
+LENIENT_DESCRIPTION = "Any other value is ignored: the default applies."
+
+
 class AutoSchema(openapi.AutoSchema):
     """DRF's OpenAPI ``AutoSchema`` for views over Tortoise models.
 
-    Path parameters and related-field pks get the Tortoise field's type, operation ids
-    name the Tortoise model, operations list their authentication schemes, and an
-    ``async def`` serializer hook is awaited when possible (else the serializer is
-    left out, with a warning, as DRF does when ``get_serializer()`` fails).
+    Path parameters and related-field pks get the Tortoise column's type and range,
+    operation ids name the Tortoise model, operations list their authentication schemes
+    and every error response the view's policies can give, a create answers 201 and
+    anything else DRF's ``Response()`` default, 200.  An ``async def`` serializer hook
+    is awaited when possible (else the serializer is left out, with a warning, as DRF
+    does when ``get_serializer()`` fails).
+
+    ``list_view=True`` documents an ``@action`` that answers a page of rows (paginated
+    when the view paginates): ``@action(detail=True, schema=AutoSchema(list_view=True))``.
     """
+
+    def __init__(
+        self,
+        tags: Any = None,
+        operation_id_base: str | None = None,
+        component_name: str | None = None,
+        list_view: bool | None = None,
+    ) -> None:
+        super().__init__(tags, operation_id_base, component_name)
+        self.list_view = list_view
+
+    def is_list_view(self, path: str, method: str) -> bool:
+        """DRF's ``is_list_view``, unless ``list_view`` says; a view without
+        ``get_serializer`` (a plain APIView) is never a list, where DRF guesses from the path."""
+        if self.list_view is not None:
+            return self.list_view
+        if not hasattr(self.view, "get_serializer"):
+            return False
+        return is_list_view(path, method, self.view)
+
+    def get_operation_id(self, path: str, method: str) -> str:
+        # Mirrors openapi.AutoSchema.get_operation_id; differs in calling self.is_list_view
+        # for views without actions (a viewset's extra action keeps its name).
+        method_name = getattr(self.view, "action", None) or method.lower()
+        if method_name == "list" or (
+            getattr(self.view, "action", None) is None and self.is_list_view(path, method)
+        ):
+            action = "list"
+        elif method_name not in self.method_mapping:
+            action = self._to_camel_case(method_name)
+        else:
+            action = self.method_mapping[method.lower()]
+        return action + self.get_operation_id_base(path, method, action)
+
+    def get_pagination_parameters(self, path: str, method: str) -> list[dict[str, Any]]:
+        if not self.is_list_view(path, method):
+            return []
+        paginator = self.get_paginator()
+        if not paginator:
+            return []
+        parameters = paginator.get_schema_operation_parameters(self.view)
+        return [_lenient_parameter(paginator, parameter) for parameter in parameters]
+
+    def get_responses(self, path: str, method: str) -> dict[str, Any]:
+        # Mirrors openapi.AutoSchema.get_responses; differs in the success status and the
+        # list rule, and adds the error responses.
+        self.response_media_types = self.map_renderers(path, method)
+        status = success_status(self.view, method)
+        responses: dict[str, Any] = {status: {"description": ""}}
+        if status != "204":
+            schema = self.get_response_schema(path, method)
+            content = {media_type: {"schema": schema} for media_type in self.response_media_types}
+            responses[status]["content"] = content
+        for code in self.get_error_statuses(path, method):
+            responses[code] = error_response(code, self.response_media_types)
+        return responses
+
+    def get_response_schema(self, path: str, method: str) -> dict[str, Any]:
+        """The success body: the serializer's component, a list of it, or a page of it."""
+        serializer = self.get_response_serializer(path, method)
+        is_serializer = isinstance(serializer, drf_serializers.Serializer)
+        item = self.get_reference(serializer) if is_serializer else {}
+        if not self.is_list_view(path, method):
+            return item
+        schema = {"type": "array", "items": item}
+        paginator = self.get_paginator()
+        return paginator.get_paginated_response_schema(schema) if paginator else schema
+
+    def get_error_statuses(self, path: str, method: str) -> list[str]:
+        """The error statuses this operation can answer (see ``_schema_responses``)."""
+        return error_statuses(
+            self.view,
+            method,
+            path_has_variables=bool(uritemplate.variables(path)),
+            is_list=self.is_list_view(path, method),
+            has_query_filters=bool(self.get_filter_parameters(path, method)),
+        )
+
+    def get_components(self, path: str, method: str) -> dict[str, Any]:
+        components = super().get_components(path, method)
+        errors = error_components()
+        components[ERROR] = errors[ERROR]
+        if "400" in self.get_error_statuses(path, method):
+            components[VALIDATION_ERROR] = errors[VALIDATION_ERROR]
+        return components
+
+    def map_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super().map_field_validators(field, schema)
+        if isinstance(field, drf_serializers.CharField) and not field.read_only:
+            if "pattern" not in schema:
+                pattern = char_pattern(field)
+                if pattern:
+                    schema["pattern"] = pattern
+            if not field.allow_blank:
+                schema.setdefault("minLength", 1)
 
     def get_operation(self, path: str, method: str) -> dict[str, Any]:
         operation = super().get_operation(path, method)
         security = self.get_security_requirements(path, method)
         if security:
             operation["security"] = security
+        record(self.get_link_facts(path, method, operation))
         return operation
+
+    def get_link_facts(self, path: str, method: str, operation: dict[str, Any]) -> OperationFacts:
+        """What :class:`SchemaGenerator` needs to link this operation with the others."""
+        facts = OperationFacts(operation, method)
+        model = view_model(self.view)
+        variables = list(uritemplate.variables(path))
+        if model is not None and len(variables) == 1:
+            lookup_field = self._path_field(model, variables[0])
+            if lookup_field is not None:
+                facts.lookup_model = model
+                facts.lookup = (variables[0], lookup_field.model_field_name)
+        serializer = self.get_response_serializer(path, method)
+        if success_status(self.view, method) == "204" or not isinstance(
+            serializer, drf_serializers.Serializer
+        ):
+            return facts
+        facts.body_model = getattr(getattr(serializer, "Meta", None), "model", None)
+        facts.rows = self._rows_pointer(path, method)
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            if field.source != "*":
+                facts.fields.setdefault(field.source, name)
+            if isinstance(field, drf_serializers.PrimaryKeyRelatedField):
+                facts.relations[name] = _related_model(field)
+        return facts
+
+    def _rows_pointer(self, path: str, method: str) -> str | None:
+        """Where the (first) row sits in the success body, as a JSON pointer."""
+        if not self.is_list_view(path, method):
+            return ""
+        paginator = self.get_paginator()
+        if paginator is None:
+            return "/0"
+        envelope = paginator.get_paginated_response_schema({})
+        return "/results/0" if "results" in envelope.get("properties", {}) else None
 
     def get_operation_id_base(self, path: str, method: str, action: str) -> str:
         model = view_model(self.view)
@@ -122,11 +356,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def map_field(self, field: Any) -> dict[str, Any]:
         if isinstance(field, drf_serializers.PrimaryKeyRelatedField) and not field.pk_field:
-            queryset = getattr(field, "queryset", None)
-            try:
-                model = get_model(queryset) if queryset is not None else None
-            except TypeError:
-                model = None
+            model = _related_model(field)
             if model is not None:
                 return tortoise_field_schema(_pk_field(model))
         return super().map_field(field)
@@ -253,8 +483,10 @@ class SchemaGenerator(openapi.SchemaGenerator):
         return path.replace("{pk}", "{" + model._meta.pk_attr + "}")
 
     def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any] | None:
-        schema = super().get_schema(request, public)
+        with collecting() as operations:
+            schema = super().get_schema(request, public)
         if schema:
+            add_links(operations)
             used = _used_security_schemes(schema)
             if used:
                 known = security_schemes()
@@ -292,6 +524,14 @@ class AsyncDefaultSchema(DefaultSchema):
         return inspector
 
 
+class JSONSchemaRenderer(renderers.JSONOpenAPIRenderer):
+    """DRF's JSON OpenAPI renderer as ``application/json`` (``?format=json``), for
+    clients that ask for plain JSON; ``get_schema_view`` serves it by default."""
+
+    media_type = "application/json"
+    format = "json"
+
+
 @functools.cache
 def schema_view_class() -> type:
     """:class:`AsyncSchemaView`, built on first use (``views`` imports this module)."""
@@ -303,6 +543,14 @@ def schema_view_class() -> type:
         Its ``get`` stays sync: Django runs it in a worker thread, where the generator
         can await async permission checks and serializer hooks.
         """
+
+        schema = None  # left out of the schema, as DRF's (AsyncAPIView's default comes first)
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            if kwargs.get("renderer_classes") is None:  # SchemaView's defaults, plus plain JSON
+                position = self.renderer_classes.index(renderers.JSONOpenAPIRenderer) + 1
+                self.renderer_classes.insert(position, JSONSchemaRenderer)
 
         async def handle_exception(self, exc: Exception) -> Any:
             # As SchemaView: schema renderers cannot render errors, negotiate again.

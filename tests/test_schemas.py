@@ -27,6 +27,10 @@ from async_drf.schemas import AutoSchema, SchemaGenerator, get_schema_view
 from .models import Everything, Post
 
 
+INT32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
+SOLID = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank once trimmed, no null characters
+
+
 class PostSerializer(serializers.ModelSerializer):
     class Meta:
         model = Post
@@ -141,16 +145,17 @@ async def test_serializer_components(tortoise_db: Any, api_client: Any) -> None:
     post = components["Post"]
     assert post["required"] == ["title", "body", "author"]
     props = post["properties"]
-    assert props["title"] == {"type": "string", "maxLength": 200}
+    # DRF refuses "", whitespace only (trimmed to "") and null characters.
+    assert props["title"] == {"type": "string", "maxLength": 200, "minLength": 1, "pattern": SOLID}
     assert props["id"] == {"type": "integer", "readOnly": True}
     assert props["created"]["readOnly"] is True
-    assert props["author"] == {"type": "integer"}  # the Tortoise pk type of Author
-    assert props["editor"] == {"type": "integer", "nullable": True}
-    assert props["tags"] == {"type": "array", "items": {"type": "integer"}}
+    assert props["author"] == INT32  # the Tortoise pk type of Author, with the column's range
+    assert props["editor"] == {**INT32, "nullable": True}
+    assert props["tags"] == {"type": "array", "items": INT32}
     every = components["Everything"]["properties"]
     assert every["status"] == {"enum": ["draft", "published"], "type": "string"}
     assert every["priority"] == {"enum": [1, 2], "type": "integer"}
-    assert every["text"] == {"type": "string", "nullable": True}
+    assert every["text"] == {"type": "string", "nullable": True, "pattern": r"^[^\x00]*$"}
     assert every["uid"] == {"type": "string", "format": "uuid", "nullable": True}
     assert every["char"]["description"] == "a short text"
     assert components["Everything"]["required"] == ["char"]
@@ -161,7 +166,10 @@ async def test_list_operation(tortoise_db: Any, api_client: Any) -> None:
     assert operation["operationId"] == "listPosts"
     params = {p["name"]: p for p in operation["parameters"]}
     assert set(params) == {"page", "search", "ordering"}
-    assert params["page"]["schema"] == {"type": "integer"}
+    # DRF reads an empty page as the first and "last" as the last.
+    assert params["page"]["schema"] == {
+        "anyOf": [{"type": "integer", "minimum": 1}, {"enum": ["", "last"]}]
+    }
     envelope = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert set(envelope["properties"]) == {"count", "next", "previous", "results"}
     assert envelope["properties"]["next"]["nullable"] is True
@@ -185,7 +193,7 @@ async def test_path_parameters_are_typed(tortoise_db: Any, api_client: Any) -> N
     paths = (await fetch_schema(api_client))["paths"]
     for url in ("/posts/{id}/", "/everything/{id}/"):
         (param,) = paths[url]["get"]["parameters"]
-        assert param["schema"] == {"type": "integer"}
+        assert param["schema"] == INT32
         assert param["description"].startswith("A unique integer value identifying this ")
     assert paths["/everything/{id}/"]["put"]["operationId"] == "updateEverything"
     assert "requestBody" in paths["/everything/{id}/"]["put"]

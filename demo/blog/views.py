@@ -131,12 +131,13 @@ class AuthorViewSet(viewsets.AsyncReadOnlyModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
 
-    @action(detail=True)
+    # serializer_class and the schema tell the OpenAPI schema what the action answers.
+    @action(detail=True, serializer_class=PostSerializer, schema=AutoSchema(list_view=True))
     async def posts(self, request, pk=None):
         """This author's posts, paginated like any list."""
         author = await self.get_object()
         page = await self.paginate_queryset(Post.filter(author=author))
-        serializer = PostSerializer(page, many=True, context=self.get_serializer_context())
+        serializer = self.get_serializer(page, many=True)
         return await self.get_paginated_response(await serializer.adata)
 
 

@@ -199,12 +199,13 @@ REST_FRAMEWORK = {
         "async_drf.throttling.AsyncAnonRateThrottle",
         "async_drf.throttling.AsyncUserRateThrottle",
     ],
+    # An empty DEMO_*_RATE turns that throttle off.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DEMO_ANON_RATE", "100/min"),
-        "user": os.environ.get("DEMO_USER_RATE", "1000/min"),
-        "upstream": os.environ.get("DEMO_UPSTREAM_RATE", "30/min"),  # the /api/upstream/ view
+        "anon": os.environ.get("DEMO_ANON_RATE", "100/min") or None,
+        "user": os.environ.get("DEMO_USER_RATE", "1000/min") or None,
+        "upstream": os.environ.get("DEMO_UPSTREAM_RATE", "30/min") or None,  # /api/upstream/
         # /api/token/: each guess costs a password hash (~0.35 s of CPU).
-        "token": os.environ.get("DEMO_TOKEN_RATE", "10/min"),
+        "token": os.environ.get("DEMO_TOKEN_RATE", "10/min") or None,
     },
 }
 
