@@ -14,7 +14,17 @@ from rest_framework import authentication, mixins, pagination, permissions
 
 from .orm import view_model
 
-__all__ = ["ERROR", "VALIDATION_ERROR", "error_components", "error_statuses", "success_status"]
+__all__ = [
+    "ERROR",
+    "VALIDATION_ERROR",
+    "conditional_responses",
+    "error_components",
+    "error_response",
+    "error_statuses",
+    "etag_policy",
+    "precondition_parameters",
+    "success_status",
+]
 
 # Component names of the two error bodies (``components.schemas``).
 ERROR = "ErrorResponse"
@@ -44,6 +54,8 @@ ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
     "404": ("Not found (an unknown id, or an invalid page or cursor).", (ERROR,), {}),
     "406": ("No renderer matches the Accept header.", (ERROR,), {}),
     "415": ("Unsupported request Content-Type.", (ERROR,), {}),
+    "412": ("A precondition (If-Match, If-None-Match) failed: fetch the row again.", (ERROR,), {}),
+    "428": ("This request must be conditional: send If-Match.", (ERROR,), {}),
     "429": (
         "Throttled.",
         (ERROR,),
@@ -100,17 +112,73 @@ def error_response(status: str, media_types: list[str]) -> dict[str, Any]:
 
 def success_status(view: Any, method: str) -> str:
     """201 for a create, 204 for a destroy (DRF's mixins), else 200 (``Response()``)."""
-    action = getattr(view, "action", None)
-    if method == "POST" and _runs(view, action, "create", mixins.CreateModelMixin):
+    if method == "POST" and _runs(view, ("create",), mixins.CreateModelMixin):
         return "201"
-    if method == "DELETE" and _runs(view, action, "destroy", mixins.DestroyModelMixin):
+    if method == "DELETE" and _runs(view, ("destroy",), mixins.DestroyModelMixin):
         return "204"
     return "200"
 
 
-def _runs(view: Any, action: str | None, name: str, mixin: type) -> bool:
+def _runs(view: Any, actions: tuple[str, ...], mixin: type) -> bool:
     # A viewset names its action; a generic view's handler calls its mixin's method.
-    return action == name if action is not None else isinstance(view, mixin)
+    action = getattr(view, "action", None)
+    return action in actions if action is not None else isinstance(view, mixin)
+
+
+# -- conditional requests (async_drf.conditional) ------------------------------------------
+
+_CONDITIONAL = {
+    "GET": (("retrieve",), mixins.RetrieveModelMixin),
+    "PUT": (("update", "partial_update"), mixins.UpdateModelMixin),
+    "PATCH": (("update", "partial_update"), mixins.UpdateModelMixin),
+    "DELETE": (("destroy",), mixins.DestroyModelMixin),
+}
+ETAG_HEADER = {"description": "The row's version (its ETag).", "schema": {"type": "string"}}
+
+
+def etag_policy(view: Any, method: str) -> Any:
+    """The view's ``etag_class`` when this operation honours conditional headers, else None."""
+    etag_class = getattr(view, "etag_class", None)
+    conditional = _CONDITIONAL.get(method)
+    if etag_class is None or conditional is None or not _runs(view, *conditional):
+        return None
+    return etag_class
+
+
+def precondition_parameters(etag_class: Any, method: str) -> list[dict[str, Any]]:
+    """The ``If-Match`` and ``If-None-Match`` headers of a conditional operation."""
+    write = method != "GET"
+    return [
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": write and bool(getattr(etag_class, "require_if_match", False)),
+            "description": "The ETag the row must still have (else 412); on a write, the "
+            "write happens only if it does.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "ETags the client holds: a match is a 304 on a read, a 412 on a write.",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+def conditional_responses(etag_class: Any, method: str, responses: dict[str, Any]) -> None:
+    """Add the ETag header, the 304 of a read and the 412/428 of a write to ``responses``."""
+    success = next(code for code in responses if code.startswith("2"))
+    if method == "GET":
+        responses[success]["headers"] = {"ETag": {**ETAG_HEADER, "required": True}}
+        responses["304"] = {
+            "description": "Not modified: the row still has an ETag in If-None-Match.",
+            "headers": {"ETag": {**ETAG_HEADER, "required": True}},
+        }
+    elif success != "204":
+        # Sent when the write was compared against the whole ETag.
+        responses[success]["headers"] = {"ETag": ETAG_HEADER}
 
 
 def error_statuses(
@@ -118,6 +186,7 @@ def error_statuses(
 ) -> list[str]:
     """The error statuses DRF's request cycle can answer this operation with."""
     has_body = method in _BODY_METHODS
+    etag_class = etag_policy(view, method)
     statuses = []
     if has_body or has_query_filters:
         statuses.append("400")
@@ -125,8 +194,12 @@ def error_statuses(
     if path_has_variables or (is_list and _paginator_may_404(view)):
         statuses.append("404")
     statuses.append("406")
+    if etag_class is not None:
+        statuses.append("412")
     if has_body:
         statuses.append("415")
+    if etag_class is not None and method != "GET" and getattr(etag_class, "require_if_match", 0):
+        statuses.append("428")
     if getattr(view, "throttle_classes", None):
         statuses.append("429")
     if view_model(view) is not None:

@@ -45,9 +45,12 @@ from ._schema_links import OperationFacts, add_links, collecting, record
 from ._schema_responses import (
     ERROR,
     VALIDATION_ERROR,
+    conditional_responses,
     error_components,
     error_response,
     error_statuses,
+    etag_policy,
+    precondition_parameters,
     success_status,
 )
 from .concurrency import call_sync
@@ -222,6 +225,16 @@ class AutoSchema(openapi.AutoSchema):
         parameters = paginator.get_schema_operation_parameters(self.view)
         return [_lenient_parameter(paginator, parameter) for parameter in parameters]
 
+    def get_request_body(self, path: str, method: str) -> dict[str, Any]:
+        body = super().get_request_body(path, method)
+        # DRF leaves the body optional; a serializer with required fields refuses none.
+        serializer = self.get_request_serializer(path, method)
+        if body and method != "PATCH" and isinstance(serializer, drf_serializers.Serializer):
+            fields = serializer.fields.values()
+            if any(field.required and not field.read_only for field in fields):
+                body["required"] = True
+        return body
+
     def get_responses(self, path: str, method: str) -> dict[str, Any]:
         # Mirrors openapi.AutoSchema.get_responses; differs in the success status and the
         # list rule, and adds the error responses.
@@ -234,6 +247,9 @@ class AutoSchema(openapi.AutoSchema):
             responses[status]["content"] = content
         for code in self.get_error_statuses(path, method):
             responses[code] = error_response(code, self.response_media_types)
+        etag_class = etag_policy(self.view, method)
+        if etag_class is not None:
+            conditional_responses(etag_class, method, responses)
         return responses
 
     def get_response_schema(self, path: str, method: str) -> dict[str, Any]:
@@ -277,6 +293,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def get_operation(self, path: str, method: str) -> dict[str, Any]:
         operation = super().get_operation(path, method)
+        etag_class = etag_policy(self.view, method)
+        if etag_class is not None:
+            operation["parameters"] += precondition_parameters(etag_class, method)
         security = self.get_security_requirements(path, method)
         if security:
             operation["security"] = security
