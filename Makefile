@@ -7,13 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: help install demo test lint check bench bench-throttle bench-streaming clean
+.PHONY: help install demo test fuzz lint check bench bench-throttle bench-streaming clean
 
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
 	@echo "make demo     install, prepare the demo databases and serve it on http://$(HOST):$(PORT)/"
 	@echo "              (DEBUG off; make demo DEBUG=1 turns it on)"
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
+	@echo "make fuzz     schemathesis against the demo's schema, longer than in make test"
+	@echo "              (FUZZ_EXAMPLES=300 FUZZ_SEED=1)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
 	@echo "make bench-throttle  µs per throttle check, memory store and Redis (THROTTLE_ARGS=...)"
@@ -52,6 +54,19 @@ test: install
 	@if [ -n "$$ASYNC_DRF_TEST_DB_URL" ]; then \
 		echo "== PostgreSQL pass: $$ASYNC_DRF_TEST_DB_URL"; \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
+
+# The schemathesis run of the test suite, longer: FUZZ_EXAMPLES cases per operation and
+# phase (the suite runs 25), FUZZ_SEED; on PostgreSQL too when ASYNC_DRF_TEST_DB_URL is set.
+FUZZ_EXAMPLES ?= 300
+FUZZ_SEED ?= 1
+FUZZ_ENV = ASYNC_DRF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ASYNC_DRF_FUZZ_SEED=$(FUZZ_SEED)
+
+fuzz: install
+	ASYNC_DRF_TEST_DB_URL= $(FUZZ_ENV) $(BIN)/python -m pytest tests/test_schema_fuzz.py $(PYTEST_ARGS)
+	@if [ -n "$$ASYNC_DRF_TEST_DB_URL" ]; then \
+		echo "== PostgreSQL pass: $$ASYNC_DRF_TEST_DB_URL"; \
+		$(FUZZ_ENV) $(BIN)/python -m pytest tests/test_schema_fuzz.py $(PYTEST_ARGS); \
 	fi
 
 lint: install

@@ -1,9 +1,10 @@
 """A check that schemathesis adds to the demo's run (``hooks`` in schemathesis.toml).
 
-A schema says which requests are well formed; it cannot say which related rows exist
-or which credentials are right.  The configuration expects a 400 on schema-valid data
-for the operations that take related ids or credentials; this check makes sure that
-such a 400 says nothing else.
+A schema says which requests are well formed; it cannot say which related rows exist,
+which credentials are right or which version (ETag) a row has now.  The configuration
+expects a 400 on schema-valid data for the operations that take related ids or
+credentials, and a 412 for those that honour If-Match; this check makes sure that such
+an answer says nothing else.
 """
 
 import re
@@ -19,11 +20,22 @@ UNKNOWABLE = re.compile(
 )
 
 
+PRECONDITIONS = ("if-match", "if-none-match")
+
+
 @schemathesis.check
 def valid_data_rejected_only_for_unknowable_reasons(ctx, response, case):
-    """A 400 on schema-valid data names only related ids that do not exist, or wrong credentials."""
+    """A 400 on schema-valid data names only related ids that do not exist or wrong
+    credentials; a 412 answers only a request that sent a precondition header."""
     meta = case.meta
-    if meta is None or not meta.generation.mode.is_positive or response.status_code != 400:
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if response.status_code == 412:
+        sent = {name.lower() for name in response.request.headers}
+        if not sent & set(PRECONDITIONS):
+            raise AssertionError("412 without If-Match or If-None-Match")
+        return None
+    if response.status_code != 400:
         return None
     body = response.json()
     messages = [

@@ -6,11 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,45 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
-DEMO = Path(__file__).resolve().parent.parent / "demo"
+from .demo_server import DEMO, demo_env, manage, run_manage, uvicorn
+
 PASSWORD = "test-password"
 UPSTREAM_LIMIT = 3  # DEMO_UPSTREAM_RATE for this test
 TOKEN_LIMIT = 4  # DEMO_TOKEN_RATE for this test
 ANON_LIMIT = 400  # DEMO_ANON_RATE for this test
 
 pytestmark = pytest.mark.sqlite_only  # the demo's own SQLite files, not the test database
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=DEMO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = run_manage(env, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def demo_env(var_dir: Path, **settings: str) -> dict[str, str]:
-    """The environment the demo runs in: this one without DEMO_* (a developer's
-    DEMO_DEBUG, database URLs...), plus ``settings``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DEMO_")}
-    # DJANGO_SETTINGS_MODULE: the test run exports tests.settings.
-    env.update(DJANGO_SETTINGS_MODULE="demo.settings", DEMO_VAR_DIR=str(var_dir), **settings)
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -76,29 +43,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
     assert manage(env, "setup_demo").count("already present") == 1  # idempotent
     token = re.search(r"Token for demo: (\w+)", output).group(1)
 
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "demo.asgi:application"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
-        cwd=DEMO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    try:
-        yield process, f"http://127.0.0.1:{port}", token
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    with uvicorn(env) as (process, base):
+        yield process, base, token
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from async_drf.schemas import AutoSchema, SchemaGenerator, get_schema_view
 
 from .models import Everything, Post
 
-
 INT32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
 SOLID = r"^[^\x00]*[^\s\x00][^\x00]*$"  # not blank once trimmed, no null characters
 
