@@ -2,9 +2,12 @@
 
 DRF's ``AutoSchema`` reads Django's ``Model._meta`` (path parameter types, related
 pk types, operation ids) inside ``try``/``except`` and falls back to strings; the
-subclass here reads the Tortoise model instead.  DRF's ``SchemaGenerator`` checks
-view permissions synchronously; the subclass here awaits async checks (or leaves
-the endpoint out when it cannot), so a permission is never silently skipped.
+subclass here reads the Tortoise model instead, and documents what DRF's leaves out:
+every error response an operation can give (``_schema_responses``), the constraints
+DRF's validation applies (``_schema_fields``) and links between operations
+(``_schema_links``).  DRF's ``SchemaGenerator`` checks view permissions synchronously;
+the subclass here awaits async checks (or leaves the endpoint out when it cannot), so a
+permission is never silently skipped.
 
 Views of async_drf use :class:`AutoSchema` by default (``AsyncAPIView.schema``),
 unless ``DEFAULT_SCHEMA_CLASS`` names another class than DRF's ``AutoSchema``.
@@ -17,20 +20,15 @@ It needs ``uritemplate``, ``inflection`` and ``PyYAML`` (the ``openapi`` extra).
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import functools
-import uuid
 import warnings
 from typing import Any
 
 import inflection
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.encoding import force_str
-from rest_framework import authentication, exceptions, permissions, renderers
+from rest_framework import exceptions, renderers
 from rest_framework import serializers as drf_serializers
 from rest_framework.compat import uritemplate
 from rest_framework.schemas import openapi
@@ -38,9 +36,20 @@ from rest_framework.schemas.inspectors import DefaultSchema, ViewInspector
 from rest_framework.schemas.utils import is_list_view
 from rest_framework.schemas.views import SchemaView
 from rest_framework.settings import api_settings
-from tortoise import fields as tf
 from tortoise.fields.relational import RelationalField
 
+from ._schema_fields import (
+    char_pattern,
+    lenient_parameter,
+    pk_description,
+    pk_field,
+    related_model,
+    requires_authentication,
+    security_scheme_name,
+    security_schemes,
+    tortoise_field_schema,
+    used_security_schemes,
+)
 from ._schema_links import OperationFacts, add_links, collecting, record
 from ._schema_responses import (
     ERROR,
@@ -54,7 +63,7 @@ from ._schema_responses import (
     success_status,
 )
 from .concurrency import call_sync
-from .orm import get_model, view_model
+from .orm import view_model
 
 __all__ = [
     "AsyncDefaultSchema",
@@ -66,75 +75,6 @@ __all__ = [
 ]
 
 
-# OpenAPI types of Tortoise data fields, by the Python type they hold.
-_FIELD_TYPES: dict[Any, dict[str, str]] = {
-    bool: {"type": "boolean"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    decimal.Decimal: {"type": "number"},
-    datetime.datetime: {"type": "string", "format": "date-time"},
-    datetime.date: {"type": "string", "format": "date"},
-    datetime.time: {"type": "string", "format": "time"},
-    uuid.UUID: {"type": "string", "format": "uuid"},
-}
-
-
-def tortoise_field_schema(field: Any) -> dict[str, Any]:
-    """The OpenAPI schema of one Tortoise data field's values (path parameters, related
-    pks): its type or enum, and the column's range and length."""
-    enum_type = getattr(field, "enum_type", None)
-    if enum_type is not None:
-        return {"enum": [member.value for member in enum_type]}
-    schema = dict(_FIELD_TYPES.get(getattr(field, "field_type", None), {"type": "string"}))
-    if isinstance(field, tf.BigIntField):
-        schema["format"] = "int64"
-    constraints = getattr(field, "constraints", {})
-    for key, name in (("ge", "minimum"), ("le", "maximum"), ("max_length", "maxLength")):
-        if key in constraints:
-            schema[name] = constraints[key]
-    return schema
-
-
-def _related_model(field: Any) -> Any:
-    """The Tortoise model a related field's queryset reads, or None."""
-    queryset = getattr(field, "queryset", None)
-    try:
-        return get_model(queryset) if queryset is not None else None
-    except TypeError:
-        return None
-
-
-def _pk_field(model: Any) -> Any:
-    return model._meta.fields_map[model._meta.pk_attr]
-
-
-def _pk_description(model: Any, field: Any) -> str:
-    # DRF's get_pk_description, for Tortoise field types.
-    if isinstance(field, tf.IntField):
-        value_type = "unique integer value"
-    elif isinstance(field, tf.UUIDField):
-        value_type = "UUID string"
-    else:
-        value_type = "unique value"
-    return f"A {value_type} identifying this {model.__name__.lower()}."
-
-
-def char_pattern(field: Any) -> str | None:
-    """A ``pattern`` for what a DRF CharField refuses beyond its lengths: null characters
-    (its default validator) and, when blank is refused, a value that is only whitespace
-    (DRF trims it to "").  Lone surrogates, also refused, are not valid Unicode text, and
-    a pattern cannot name them portably."""
-    refused = (
-        r"\x00"
-        if any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators)
-        else ""
-    )
-    allowed = f"[^{refused}]" if refused else r"[\s\S]"
-    if not field.allow_blank and field.trim_whitespace:
-        return f"^{allowed}*[^\\s{refused}]{allowed}*$"
-    return f"^{allowed}*$" if refused else None
-
-
 def field_schema(field: Any) -> dict[str, Any]:
     """The OpenAPI schema of a DRF field's input, as :class:`AutoSchema` maps it (type,
     enum, range, lengths, pattern); e.g. for a query parameter a field validates."""
@@ -142,31 +82,6 @@ def field_schema(field: Any) -> dict[str, Any]:
     schema = inspector.map_field(field)
     inspector.map_field_validators(field, schema)
     return schema
-
-
-def _lenient_parameter(paginator: Any, parameter: dict[str, Any]) -> dict[str, Any]:
-    """What DRF's paginators accept besides a positive integer, said in the schema rather
-    than promise a 400: any limit, offset or page size (a bad one means the default),
-    and an empty page or one of ``last_page_strings``."""
-    name = parameter["name"]
-    if name == getattr(paginator, "page_query_param", None):
-        others = {"enum": ["", *getattr(paginator, "last_page_strings", ())]}
-        return {**parameter, "schema": {"anyOf": [{"type": "integer", "minimum": 1}, others]}}
-    minimum = {
-        getattr(paginator, "limit_query_param", None): 1,
-        getattr(paginator, "offset_query_param", None): 0,
-        getattr(paginator, "page_size_query_param", None): 1,
-    }.get(name)
-    if minimum is None:
-        return parameter
-    return {
-        **parameter,
-        "description": f"{parameter.get('description', '')} {LENIENT_DESCRIPTION}".strip(),
-        "schema": {"anyOf": [{"type": "integer", "minimum": minimum}, {"type": "string"}]},
-    }
-
-
-LENIENT_DESCRIPTION = "Any other value is ignored: the default applies."
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -223,7 +138,7 @@ class AutoSchema(openapi.AutoSchema):
         if not paginator:
             return []
         parameters = paginator.get_schema_operation_parameters(self.view)
-        return [_lenient_parameter(paginator, parameter) for parameter in parameters]
+        return [lenient_parameter(paginator, parameter) for parameter in parameters]
 
     def get_request_body(self, path: str, method: str) -> dict[str, Any]:
         body = super().get_request_body(path, method)
@@ -325,7 +240,7 @@ class AutoSchema(openapi.AutoSchema):
             if field.source != "*":
                 facts.fields.setdefault(field.source, name)
             if isinstance(field, drf_serializers.PrimaryKeyRelatedField):
-                facts.relations[name] = _related_model(field)
+                facts.relations[name] = related_model(field)
         return facts
 
     def _rows_pointer(self, path: str, method: str) -> str | None:
@@ -359,7 +274,7 @@ class AutoSchema(openapi.AutoSchema):
             if field.description:
                 parameter["description"] = force_str(field.description)
             elif field.pk:
-                parameter["description"] = _pk_description(model, field)
+                parameter["description"] = pk_description(model, field)
         return parameters
 
     def _path_field(self, model: Any, variable: str) -> Any:
@@ -369,15 +284,15 @@ class AutoSchema(openapi.AutoSchema):
         )
         name = self.view.lookup_field if variable == lookup_url_kwarg else variable
         if name == "pk":
-            return _pk_field(model)
+            return pk_field(model)
         field = model._meta.fields_map.get(name)
         return None if isinstance(field, RelationalField) else field
 
     def map_field(self, field: Any) -> dict[str, Any]:
         if isinstance(field, drf_serializers.PrimaryKeyRelatedField) and not field.pk_field:
-            model = _related_model(field)
+            model = related_model(field)
             if model is not None:
-                return tortoise_field_schema(_pk_field(model))
+                return tortoise_field_schema(pk_field(model))
         return super().map_field(field)
 
     def get_serializer(self, path: str, method: str) -> Any:
@@ -430,41 +345,9 @@ class AutoSchema(openapi.AutoSchema):
         if not names:
             return []
         requirements: list[dict[str, list[str]]] = [{name: []} for name in names]
-        if not _requires_authentication(getattr(self.view, "permission_classes", ())):
+        if not requires_authentication(getattr(self.view, "permission_classes", ())):
             requirements.append({})
         return requirements
-
-
-def _requires_authentication(permission_classes: Any) -> bool:
-    required = (permissions.IsAuthenticated, permissions.IsAdminUser)
-    return any(isinstance(p, type) and issubclass(p, required) for p in permission_classes)
-
-
-def security_scheme_name(auth_class: Any) -> str | None:
-    """The securitySchemes key for a DRF/async_drf authentication class, or None."""
-    if not isinstance(auth_class, type):
-        return None
-    if issubclass(auth_class, authentication.TokenAuthentication):
-        return "tokenAuth"
-    if issubclass(auth_class, authentication.BasicAuthentication):
-        return "basicAuth"
-    if issubclass(auth_class, authentication.SessionAuthentication):
-        return "cookieAuth"
-    return None
-
-
-def security_schemes() -> dict[str, dict[str, Any]]:
-    """OpenAPI securitySchemes for the schemes :func:`security_scheme_name` knows."""
-    return {
-        "tokenAuth": {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": 'Token-based authentication with required prefix "Token"',
-        },
-        "basicAuth": {"type": "http", "scheme": "basic"},
-        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME},
-    }
 
 
 class SchemaGenerator(openapi.SchemaGenerator):
@@ -506,22 +389,12 @@ class SchemaGenerator(openapi.SchemaGenerator):
             schema = super().get_schema(request, public)
         if schema:
             add_links(operations)
-            used = _used_security_schemes(schema)
+            used = used_security_schemes(schema)
             if used:
                 known = security_schemes()
                 components = schema.setdefault("components", {})
                 components["securitySchemes"] = {name: known[name] for name in sorted(used)}
         return schema
-
-
-def _used_security_schemes(schema: dict[str, Any]) -> set[str]:
-    return {
-        name
-        for operations in schema.get("paths", {}).values()
-        for operation in operations.values()
-        for requirement in operation.get("security", ())
-        for name in requirement
-    }
 
 
 class AsyncDefaultSchema(DefaultSchema):
