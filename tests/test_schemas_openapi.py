@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from async_drf import generics, serializers, viewsets
 from async_drf.authentication import AsyncSessionAuthentication, AsyncTokenAuthentication
 from async_drf.conditional import ModelETag
-from async_drf.decorators import api_view
 from async_drf.filters import EqualityFilter, SearchFilter
 from async_drf.pagination import AsyncLimitOffsetPagination, AsyncPageNumberPagination
 from async_drf.routers import AsyncDefaultRouter
@@ -27,6 +26,7 @@ from async_drf.throttling import AsyncAnonRateThrottle
 from async_drf.views import AsyncAPIView
 
 from .models import Author, Comment, Post
+from .test_schemas import Pages, ping  # a paginator; an async function view
 
 ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 VALIDATION = {"anyOf": [ERROR, {"$ref": "#/components/schemas/ValidationErrorResponse"}]}
@@ -48,10 +48,6 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "post", "text"]
-
-
-class Pages(AsyncPageNumberPagination):
-    page_size = 10
 
 
 class PostList(generics.AsyncListCreateAPIView):
@@ -99,11 +95,6 @@ class Status(AsyncAPIView):
 
     def delete(self, request: Any) -> Response:
         return Response()
-
-
-@api_view(["GET"])
-async def ping(request: Any) -> Response:
-    return Response({"pong": True})
 
 
 router = AsyncDefaultRouter()
