@@ -32,6 +32,8 @@ VALIDATION_ERROR = "ValidationErrorResponse"
 
 _BODY_METHODS = ("PUT", "PATCH", "POST")
 
+RETRY_AFTER = {"description": "Seconds until a request may succeed.", "schema": {"type": "integer"}}
+
 # (description, body component(s), headers) per status.
 ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
     "400": (
@@ -56,17 +58,12 @@ ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
     "415": ("Unsupported request Content-Type.", (ERROR,), {}),
     "412": ("A precondition (If-Match, If-None-Match) failed: fetch the row again.", (ERROR,), {}),
     "428": ("This request must be conditional: send If-Match.", (ERROR,), {}),
-    "429": (
-        "Throttled.",
+    "429": ("Throttled.", (ERROR,), {"Retry-After": RETRY_AFTER}),
+    "503": (
+        "The database is unavailable; try again later.",
         (ERROR,),
-        {
-            "Retry-After": {
-                "description": "Seconds until a request may succeed.",
-                "schema": {"type": "integer"},
-            }
-        },
+        {"Retry-After": RETRY_AFTER},
     ),
-    "503": ("The database is unavailable; try again later.", (ERROR,), {}),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -758,3 +759,21 @@ async def test_equality_filter_is_a_deprecated_alias(api_factory):
     request = _request(api_factory, {"title": "Nothing here", "id__gte": "2"})
     view = View(filterset_fields={"title": ["exact"], "id": ["gte"]})
     assert await _titles(await backend.filter_queryset(request, Post, view)) == ["Nothing here"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a b,c", " ".join(["w"] * 20), " ".join(["w"] * 21), "x" * 200, "x" * 201, "a\x00b"],
+)
+def test_search_schema_matches_what_the_filter_accepts(api_factory, text):
+    (parameter,) = [
+        p
+        for p in SearchFilter().get_schema_operation_parameters(View(search_fields=["title"]))
+        if p["name"] == "search"
+    ]
+    try:
+        SearchFilter().get_search_terms(_request(api_factory, {"search": text}))
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert bool(re.search(parameter["schema"]["pattern"], text)) is accepted
