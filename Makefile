@@ -57,7 +57,7 @@ test: install
 	fi
 
 # The schemathesis run of the test suite, longer: FUZZ_EXAMPLES cases per operation and
-# phase (the suite runs 25), FUZZ_SEED; on PostgreSQL too when ASYNC_DRF_TEST_DB_URL is set.
+# phase (the suite runs 20), FUZZ_SEED; on PostgreSQL too when ASYNC_DRF_TEST_DB_URL is set.
 FUZZ_EXAMPLES ?= 300
 FUZZ_SEED ?= 1
 FUZZ_ENV = ASYNC_DRF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ASYNC_DRF_FUZZ_SEED=$(FUZZ_SEED)

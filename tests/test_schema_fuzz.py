@@ -21,7 +21,7 @@ import pytest
 
 from .demo_server import DEMO, demo_env, manage, uvicorn
 
-EXAMPLES = int(os.environ.get("ASYNC_DRF_FUZZ_EXAMPLES", "25"))  # per operation and phase
+EXAMPLES = int(os.environ.get("ASYNC_DRF_FUZZ_EXAMPLES", "20"))  # per operation and phase
 SEED = os.environ.get("ASYNC_DRF_FUZZ_SEED", "1")
 PHASES = ["examples", "coverage", "fuzzing", "stateful"]
 
