@@ -60,17 +60,6 @@ def _search_pattern(max_terms: int | None, max_length: int | None) -> str | None
     return f"^[\\s,]*(?:{term}(?:[\\s,]+|$)){terms}$"
 
 
-def _search_pattern(max_terms: int | None, max_length: int | None) -> str | None:
-    """The search texts ``get_search_terms`` accepts, as a pattern: at most ``max_terms``
-    terms of at most ``max_length`` characters, separated by whitespace or commas (a
-    quoted phrase, one term for DRF, counts here as its words)."""
-    if max_terms is None and max_length is None:
-        return None
-    term = "[^\\s,\\x00]" + ("+" if max_length is None else f"{{1,{max_length}}}")
-    terms = "*" if max_terms is None else f"{{0,{max_terms}}}"
-    return f"^[\\s,]*(?:{term}(?:[\\s,]+|$)){terms}$"
-
-
 class SearchFilter(filters.SearchFilter):
     """DRF's SearchFilter over Tortoise: ``?search=foo bar`` on the view's ``search_fields``.
 
