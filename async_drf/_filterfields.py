@@ -291,7 +291,7 @@ def parameter_schemas(name: str, field: forms.Field, description: str, required:
                 **parameter,
                 "name": field.widget.suffixed(name, suffix),
                 "required": False,
-                "schema": value_schema(sub),
+                "schema": _or_empty(value_schema(sub)),
             }
             for sub, suffix in zip(field.fields, field.widget.suffixes, strict=True)
         ]
@@ -306,7 +306,17 @@ def parameter_schemas(name: str, field: forms.Field, description: str, required:
     if isinstance(field, forms.MultipleChoiceField):
         schema = {"type": "array", "items": _choice_schema(field)}
         return [{**parameter, "style": "form", "explode": True, "schema": schema}]
-    return [{**parameter, "schema": value_schema(field)}]
+    schema = value_schema(field)
+    return [{**parameter, "schema": schema if required else _or_empty(schema)}]
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or an empty value: a filter ignores one (django-filter's EMPTY_VALUES)."""
+    if schema.get("type") == "string" and not {"format", "enum", "minLength", "pattern"} & set(
+        schema
+    ):
+        return schema  # "" fits already
+    return {"anyOf": [schema, {"enum": [""]}]}
 
 
 # -- values by column type -------------------------------------------------------------

@@ -731,23 +731,25 @@ def test_filterset_fields_schema_parameters():
     view = View(queryset=Everything, filterset_fields=["flag", "big", "amount", "when", "status"])
     params = FilterBackend().get_schema_operation_parameters(view)
     assert [p["name"] for p in params] == ["flag", "big", "amount", "when", "status"]
+    empty = {"enum": [""]}  # an empty value is ignored
     assert [p["schema"] for p in params] == [
-        {"type": "boolean"},
-        {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
-        {"type": "number"},
-        {"type": "string", "format": "date-time"},
-        {"type": "string", "enum": ["draft", "published"]},
+        {"anyOf": [{"type": "boolean"}, empty]},
+        {
+            "anyOf": [
+                {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
+                empty,
+            ]
+        },
+        {"anyOf": [{"type": "number"}, empty]},
+        {"anyOf": [{"type": "string", "format": "date-time"}, empty]},
+        {"anyOf": [{"type": "string", "enum": ["draft", "published"]}, empty]},
     ]
     assert all(p["in"] == "query" and p["required"] is False for p in params)
     fk = FilterBackend().get_schema_operation_parameters(
         View(queryset=Post, filterset_fields=["author"])
     )
-    assert fk[0]["schema"] == {
-        "type": "integer",
-        "format": "int32",
-        "minimum": -(2**31),
-        "maximum": 2**31 - 1,
-    }
+    int32 = {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
+    assert fk[0]["schema"] == {"anyOf": [int32, empty]}
     assert FilterBackend().get_schema_operation_parameters(View()) == []
 
 
