@@ -12,6 +12,7 @@ from typing import Any
 
 from rest_framework import authentication, mixins, pagination, permissions
 
+from .concurrency import is_async_callable
 from .orm import view_model
 
 __all__ = [
@@ -223,9 +224,12 @@ def _auth_statuses(view: Any, method: str) -> list[str]:
 
 
 def _authenticate_header(authenticator: Any, view: Any) -> str | None:
+    # An async one, or one that needs a real request: assume it challenges.
+    if is_async_callable(authenticator.authenticate_header):
+        return "unknown"
     try:
         return authenticator.authenticate_header(getattr(view, "request", None))
-    except (AttributeError, TypeError):  # one that needs a real request: assume a challenge
+    except (AttributeError, TypeError):
         return "unknown"
 
 

@@ -154,6 +154,20 @@ def test_error_bodies_and_headers(schema: dict[str, Any]) -> None:
     assert field_errors["type"] == "object" and "additionalProperties" in field_errors
 
 
+def test_an_async_authenticate_header_is_taken_for_a_challenge() -> None:
+    from async_drf._schema_responses import error_statuses
+
+    class AsyncChallenge(AsyncTokenAuthentication):
+        async def authenticate_header(self, request: Any) -> str:
+            return "Token"
+
+    view = Status(authentication_classes=[AsyncChallenge])
+    statuses = error_statuses(
+        view, "GET", path_has_variables=False, is_list=False, has_query_filters=False
+    )
+    assert "401" in statuses  # and no coroutine left un-awaited (warnings are errors)
+
+
 def test_a_session_alone_answers_403_not_401() -> None:
     from async_drf._schema_responses import error_statuses
 
