@@ -80,8 +80,8 @@ def schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPro
 )
 def test_schemathesis_finds_no_failure(tortoise_url: str | None, tmp_path: Path) -> None:
     settings = {"DEMO_PASSWORD": "fuzz-password"}
-    # The user throttle's cost grows with its rate; the anonymous, scoped and token
-    # throttles stay on, so 429s are part of the run.
+    # The demo user's requests are not throttled, so that the run reaches the views;
+    # the anonymous, scoped and token throttles stay on, so 429s are part of it.
     settings["DEMO_USER_RATE"] = ""
     if tortoise_url:
         settings["DEMO_TORTOISE_URL"] = tortoise_url
