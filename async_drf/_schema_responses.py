@@ -3,7 +3,8 @@
 DRF's ``AutoSchema`` documents only the success response.  The rules here read the
 view's policies as DRF's request cycle applies them: the first authenticator's
 ``WWW-Authenticate`` header decides 401 or 403, a parser list means 415, throttles
-mean 429, a Tortoise model means 503 when its database is unavailable.
+mean 429 (and 503 when their store is unavailable), a Tortoise model means 503 when its
+database is unavailable.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
     "428": ("This request must be conditional: send If-Match.", (ERROR,), {}),
     "429": ("Throttled.", (ERROR,), {"Retry-After": RETRY_AFTER}),
     "503": (
-        "The database is unavailable; try again later.",
+        "The database or the throttle store is unavailable; try again later.",
         (ERROR,),
         {"Retry-After": RETRY_AFTER},
     ),
@@ -198,9 +199,10 @@ def error_statuses(
         statuses.append("415")
     if etag_class is not None and method != "GET" and getattr(etag_class, "require_if_match", 0):
         statuses.append("428")
-    if getattr(view, "throttle_classes", None):
+    throttled = bool(getattr(view, "throttle_classes", None))
+    if throttled:
         statuses.append("429")
-    if view_model(view) is not None:
+    if throttled or view_model(view) is not None:  # a throttle store, a Tortoise database
         statuses.append("503")
     return statuses
 

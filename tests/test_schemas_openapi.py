@@ -168,6 +168,16 @@ def test_an_async_authenticate_header_is_taken_for_a_challenge() -> None:
     assert "401" in statuses  # and no coroutine left un-awaited (warnings are errors)
 
 
+def test_a_throttled_view_may_answer_503_without_a_model() -> None:
+    from async_drf._schema_responses import error_statuses
+
+    view = Status(throttle_classes=[AsyncAnonRateThrottle])  # its store may be unreachable
+    statuses = error_statuses(
+        view, "GET", path_has_variables=False, is_list=False, has_query_filters=False
+    )
+    assert statuses[-2:] == ["429", "503"]
+
+
 def test_a_session_alone_answers_403_not_401() -> None:
     from async_drf._schema_responses import error_statuses
 
