@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import uuid
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from tortoise.timezone import get_default_timezone, get_use_tz
@@ -267,8 +269,11 @@ def value_schema(field: forms.Field) -> dict[str, Any]:
         if low is not None and high is not None:
             fits = _INT32[0] <= low and high <= _INT32[1]
             schema.update(format="int32" if fits else "int64", minimum=low, maximum=high)
-    elif isinstance(field, forms.CharField) and field.max_length is not None:
-        schema["maxLength"] = field.max_length
+    elif isinstance(field, forms.CharField):
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
+        if any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators):
+            schema["pattern"] = "^[^\\x00]*$"  # Django's CharField refuses null characters
     return schema
 
 
@@ -312,8 +317,10 @@ def parameter_schemas(name: str, field: forms.Field, description: str, required:
 
 def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema``, or an empty value: a filter ignores one (django-filter's EMPTY_VALUES)."""
-    if schema.get("type") == "string" and not {"format", "enum", "minLength", "pattern"} & set(
-        schema
+    if (
+        schema.get("type") == "string"
+        and not {"format", "enum", "minLength"} & set(schema)
+        and re.search(schema.get("pattern", ""), "") is not None
     ):
         return schema  # "" fits already
     return {"anyOf": [schema, {"enum": [""]}]}

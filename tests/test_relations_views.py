@@ -443,7 +443,7 @@ async def test_openapi_schema_types_the_related_fields(tortoise_db: Any) -> None
     assert schemas["LinkedAuthor"]["required"] == ["name", "posts"]
     assert schemas["TagWithPosts"]["properties"]["posts"] == {
         "type": "array",
-        "items": {"type": "integer"},
+        "items": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
     }
 
 
