@@ -4,8 +4,11 @@ Django's ASGIHandler refuses lifespan scopes; ``TortoiseLifespan`` answers them:
 Tortoise is initialised on ``lifespan.startup`` and its connections are closed on
 ``lifespan.shutdown``, once the after-response tasks still running have finished (or,
 past ``AFTER_RESPONSE_SHUTDOWN_TIMEOUT``, been cancelled).  Every other scope goes to
-Django.  ``StaticFiles`` (on with ``ASYNC_DRF["SERVE_STATIC"]``) answers requests under
-``STATIC_URL`` before Django sees them, with servestatic, whatever ``DEBUG`` says.
+Django.  A server that sends no lifespan events (daphne, ``runserver`` with daphne,
+``uvicorn --lifespan off``) gets Tortoise started on its first request instead
+(``orm.start_orm``).  ``StaticFiles`` (on with ``ASYNC_DRF["SERVE_STATIC"]``) answers
+requests under ``STATIC_URL`` before Django sees them, with servestatic, whatever
+``DEBUG`` says.
 
 ``ASGIHandler`` is Django's handler minus two thread hops per request.  Django runs
 the sync receivers of ``request_started`` and ``response.close()`` (which sends
@@ -39,7 +42,7 @@ from django.http import HttpResponse
 from django.urls import set_script_prefix
 
 from .concurrency import is_inline, request_thread_started, run_sync
-from .orm import close_orm, init_orm
+from .orm import close_orm, init_orm, start_orm
 from .settings import async_settings
 from .tasks import drain
 
@@ -55,7 +58,11 @@ __all__ = ["ASGIHandler", "StaticFiles", "TortoiseLifespan", "get_asgi_applicati
 
 
 class TortoiseLifespan:
-    """ASGI middleware: answers ``lifespan`` by starting and stopping Tortoise."""
+    """ASGI middleware: answers ``lifespan`` by starting and stopping Tortoise.
+
+    Without lifespan events, the first request starts Tortoise (once, however many
+    arrive together), which then closes when the server's event loop ends.
+    """
 
     def __init__(
         self,
@@ -67,9 +74,13 @@ class TortoiseLifespan:
         self.app = app
         self.config = config
         self.generate_schemas = generate_schemas
+        # True once Tortoise runs: from lifespan start-up, else from the first request.
+        self.orm_ready = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
+            if not self.orm_ready:
+                await self.start_orm()
             await self.app(scope, receive, send)
             return
         while True:
@@ -88,6 +99,7 @@ class TortoiseLifespan:
                         }
                     )
                     return
+                self.orm_ready = True
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 # After-response tasks may still need the database.
@@ -100,6 +112,15 @@ class TortoiseLifespan:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def start_orm(self) -> None:
+        """Start Tortoise for a server that sent no ``lifespan.startup``."""
+        try:
+            await start_orm(self.config, generate_schemas=self.generate_schemas)
+        except Exception:
+            logger.exception("Tortoise ORM failed to start")
+            raise
+        self.orm_ready = True
 
 
 async def _close_quietly() -> None:

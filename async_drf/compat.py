@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from tortoise import exceptions as tortoise_exceptions
@@ -84,6 +87,20 @@ def _ordering_strings(pairs: Any) -> list[str]:
     return [("-" if order == Order.desc else "") + name for name, order in pairs]
 
 
+def register_exit_hook(func: Callable[[], None]) -> None:
+    """Call ``func`` at interpreter exit, *before* the non-daemon threads are joined.
+
+    ``atexit`` runs after that join, too late for a thread (aiosqlite's) that only
+    ends once its connection is closed.  ``threading._register_atexit`` (CPython
+    3.9+, what ``concurrent.futures`` uses) runs first.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # pragma: no cover - every supported CPython has it
+        atexit.register(func)
+    else:
+        register(func)
+
+
 _NO_CLASSES: tuple[type[BaseException], ...] = ()
 
 
@@ -122,6 +139,7 @@ __all__ = [
     "model_ordering",
     "on_current_client",
     "queryset_ordering",
+    "register_exit_hook",
     "send_post_delete",
     "send_post_save",
     "send_pre_delete",

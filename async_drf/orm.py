@@ -7,8 +7,12 @@ fallback: every request task then finds the context.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import logging
 import threading
+import weakref
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +23,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import get_current_context
 from tortoise.queryset import QuerySet
 
+from .compat import register_exit_hook
 from .settings import async_settings
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "is_queryset",
     "isolate_connections",
     "release_connections",
+    "start_orm",
     "view_model",
 ]
 
@@ -40,6 +46,14 @@ logger = logging.getLogger("async_drf")
 # Serialises lazy initialisation between WSGI worker threads (each has its own loop).
 _init_lock = threading.Lock()
 _lazy_ready = False
+# start_orm: one lock per event loop (an asyncio.Lock binds to the loop it first waits on).
+_start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+# Seconds the requests a loop runner cancels at exit get to finish before Tortoise
+# closes, and an exit hook waits for a loop running in another thread to close it.
+EXIT_GRACE = 1.0
+EXIT_TIMEOUT = 10.0
 
 
 def get_tortoise_config() -> dict[str, Any]:
@@ -120,6 +134,83 @@ async def ensure_orm() -> None:
             # Schema generation may have connected on this loop: close it here.
             await release_connections()
         _lazy_ready = True
+
+
+async def start_orm(
+    config: dict[str, Any] | None = None, *, generate_schemas: bool | None = None
+) -> None:
+    """Initialise Tortoise once, for an ASGI server that sends no lifespan events.
+
+    Concurrent callers on one event loop wait for a single :func:`init_orm`; once
+    Tortoise runs (started here or elsewhere) this returns at once.  Tortoise
+    started here closes on the loop that started it (its connections belong to
+    that loop): when the loop's runner cancels its tasks (``asyncio.run``, which
+    uvicorn and hypercorn use), else at interpreter exit (daphne stops its loop
+    without cancelling them; ``runserver`` keeps it running in a daemon thread).
+    """
+    loop = asyncio.get_running_loop()
+    lock = _start_locks.setdefault(loop, asyncio.Lock())
+    async with lock:
+        if _active_context() is not None:
+            return
+        with _init_lock:  # an event loop in another thread may be starting it too
+            if _active_context() is not None:
+                return
+            try:
+                await init_orm(config, generate_schemas=generate_schemas)
+            except Exception:
+                await _close_after_failure()  # else aiosqlite's thread blocks the exit
+                raise
+        closer = loop.create_task(_close_when_cancelled(), context=contextvars.Context())
+        register_exit_hook(functools.partial(close_at_exit, closer))
+
+
+async def _close_after_failure() -> None:
+    try:
+        await close_orm()
+    except Exception:  # pragma: no cover - already failing; report the first error
+        logger.exception("Tortoise ORM failed to close after a failed start-up")
+
+
+async def _close_when_cancelled() -> None:
+    """Wait until cancelled, then close Tortoise on this task's loop."""
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        # A loop runner cancels every task at once: let those requests end first.
+        others = {task for task in asyncio.all_tasks() if task.cancelling()}
+        others.discard(asyncio.current_task())
+        if others:
+            await asyncio.wait(others, timeout=EXIT_GRACE)
+        try:
+            await close_orm()
+        except Exception:
+            logger.exception("Tortoise ORM failed to close its connections")
+
+
+def close_at_exit(closer: asyncio.Task[None]) -> None:
+    """Run ``closer`` (the task :func:`start_orm` left) to its end on its own loop.
+
+    Called at interpreter exit, before the non-daemon threads are joined.  The loop
+    may be stopped (daphne), or still running in a daemon thread (``runserver``'s
+    autoreloader serves from one); a closed loop cancelled ``closer`` already.
+    """
+    loop = closer.get_loop()
+    if closer.done() or loop.is_closed():
+        return
+    try:
+        if loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(_cancel_and_wait(closer), loop)
+            future.result(timeout=EXIT_TIMEOUT)
+        else:
+            loop.run_until_complete(_cancel_and_wait(closer))
+    except Exception:
+        logger.exception("Tortoise ORM failed to close its connections at exit")
+
+
+async def _cancel_and_wait(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.wait([task])
 
 
 def isolate_connections() -> None:

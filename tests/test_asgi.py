@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from tortoise.exceptions import ConfigurationError
 
+from async_drf import asgi, orm
 from async_drf.asgi import TortoiseLifespan
 
 from .models import Author
@@ -105,7 +107,7 @@ async def test_lifespan_startup_failure_is_reported(tmp_path):
     assert "tests.no_such_module" in sent[0]["message"]
 
 
-async def test_other_scopes_go_to_django():
+async def test_other_scopes_go_to_django(tortoise_db):
     seen = []
 
     async def app(scope, receive, send):
@@ -113,6 +115,187 @@ async def test_other_scopes_go_to_django():
 
     await TortoiseLifespan(app)({"type": "http"}, None, None)
     assert seen == ["http"]
+
+
+# -- servers that send no lifespan events (daphne, uvicorn --lifespan off) -----------
+
+
+async def create_author(scope, receive, send):
+    """An ASGI app whose every request writes through Tortoise."""
+    await Author.create(name=scope["path"])
+    await send({"type": "http.response.start", "status": 201})
+
+
+@pytest.fixture
+def exit_hooks(monkeypatch):
+    """What start_orm leaves for interpreter exit, instead of registering it."""
+    hooks = []
+    monkeypatch.setattr(orm, "register_exit_hook", hooks.append)
+    yield hooks
+    for hook in hooks:  # a failed test leaves no Tortoise running for the next ones
+        hook()
+
+
+@pytest.fixture
+def inits(monkeypatch):
+    """Counts Tortoise initialisations; each yields to the loop, as a real one does."""
+    calls = []
+    original = orm.init_orm
+
+    async def init_orm(*args, **kwargs):
+        calls.append(args)
+        await asyncio.sleep(0.05)  # the other first requests arrive meanwhile
+        await original(*args, **kwargs)
+
+    monkeypatch.setattr(orm, "init_orm", init_orm)
+    return calls
+
+
+async def first_requests(app, count=8):
+    """``count`` concurrent first requests, each in its own task as a server runs them."""
+    sent = []
+
+    async def send(message):
+        sent.append(message["status"])
+
+    await asyncio.gather(
+        *(
+            asyncio.create_task(app({"type": "http", "path": f"/{i}"}, None, send))
+            for i in range(count)
+        )
+    )
+    return sent, await Author.all().count()
+
+
+def tortoise_running() -> bool:
+    return orm._active_context() is not None
+
+
+def sqlite_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
+
+
+async def all_ended(threads):
+    """True once every one of ``threads`` has ended (aiosqlite's end with their connection)."""
+    for _ in range(200):
+        if not any(thread.is_alive() for thread in threads):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+@pytest.mark.sqlite_only
+async def test_without_lifespan_first_requests_start_tortoise_once_and_the_loop_end_closes_it(
+    tmp_path, inits, exit_hooks, caplog
+):
+    app = TortoiseLifespan(
+        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
+    )
+    threads_before = sqlite_threads()
+    caplog.set_level(logging.INFO, logger="async_drf")
+
+    async def serve():  # a server's whole life: uvicorn --lifespan off runs it in asyncio.run
+        sent, count = await first_requests(app)
+        return sent, count, sqlite_threads() - threads_before, tortoise_running()
+
+    sent, count, threads, running = await asyncio.to_thread(asyncio.run, serve())
+    assert (sent, count) == ([201] * 8, 8)
+    assert len(inits) == 1 and app.orm_ready
+    assert running and len(threads) == 1  # one connection, shared by every request
+    # asyncio.run cancelled the task start_orm left: Tortoise closed on its own loop.
+    assert not tortoise_running()
+    assert await all_ended(threads)
+    assert "Tortoise ORM connections closed" in caplog.text
+    assert len(exit_hooks) == 1
+    exit_hooks[0]()  # at interpreter exit: nothing left to do
+
+
+@pytest.mark.sqlite_only
+async def test_a_stopped_loop_closes_tortoise_at_exit(tmp_path, exit_hooks):
+    """daphne stops its event loop without cancelling its tasks."""
+    app = TortoiseLifespan(
+        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
+    )
+    threads_before = sqlite_threads()
+    loop = asyncio.new_event_loop()
+    try:
+        sent, count = await asyncio.to_thread(loop.run_until_complete, first_requests(app, 3))
+        assert (sent, count) == ([201] * 3, 3)
+        threads = sqlite_threads() - threads_before
+        assert tortoise_running() and len(threads) == 1
+        await asyncio.sleep(0.3)
+        assert await all_ended(threads) is False  # nothing closes it before exit
+        await asyncio.to_thread(exit_hooks[0])  # what the interpreter runs before joining threads
+        assert not tortoise_running()
+        assert await all_ended(threads)
+    finally:
+        loop.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_loop_running_in_a_daemon_thread_closes_tortoise_at_exit(tmp_path, exit_hooks):
+    """runserver's autoreloader serves from a daemon thread, still running at exit."""
+    app = TortoiseLifespan(
+        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
+    )
+    threads_before = sqlite_threads()
+    loop = asyncio.new_event_loop()
+    server = threading.Thread(target=loop.run_forever, daemon=True)
+    server.start()
+    try:
+        future = asyncio.run_coroutine_threadsafe(first_requests(app, 3), loop)
+        assert await asyncio.wrap_future(future) == ([201] * 3, 3)
+        threads = sqlite_threads() - threads_before
+        assert tortoise_running() and len(threads) == 1
+        await asyncio.to_thread(exit_hooks[0])
+        assert not tortoise_running()
+        assert await all_ended(threads)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        server.join(timeout=10)
+        loop.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_failed_start_fails_the_request_and_the_next_one_tries_again(
+    inits, exit_hooks, caplog
+):
+    bad = {
+        "connections": {"default": "sqlite://:memory:"},
+        "apps": {"models": {"models": ["tests.no_such_module"]}},
+    }
+    app = TortoiseLifespan(create_author, config=bad)
+    for attempt in (1, 2):
+        with pytest.raises(ConfigurationError, match="tests.no_such_module"):
+            await asyncio.create_task(app({"type": "http", "path": "/"}, None, None))
+        assert len(inits) == attempt
+        assert not app.orm_ready and not tortoise_running()
+    assert "Tortoise ORM failed to start" in caplog.text
+    assert exit_hooks == []
+
+
+async def test_after_lifespan_start_up_requests_skip_the_lazy_start(tortoise_db, monkeypatch):
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["type"])
+
+    async def start_orm(*args, **kwargs):
+        raise AssertionError("a request after lifespan start-up started Tortoise")
+
+    monkeypatch.setattr(asgi, "start_orm", start_orm)
+    lifespan = TortoiseLifespan(app)
+    messages = asyncio.Queue()
+    messages.put_nowait({"type": "lifespan.startup"})
+    started = asyncio.Queue()
+    task = asyncio.create_task(lifespan({"type": "lifespan"}, messages.get, started.put))
+    try:  # Tortoise runs already (tortoise_db): start-up completes without a new one
+        assert await started.get() == {"type": "lifespan.startup.complete"}
+        assert lifespan.orm_ready
+        await lifespan({"type": "http"}, None, None)
+        assert seen == ["http"]
+    finally:
+        task.cancel()
 
 
 # -- a real server ----------------------------------------------------------------
