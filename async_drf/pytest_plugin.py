@@ -1,5 +1,11 @@
-"""pytest fixtures for projects built on async_drf (enable with
-``pytest_plugins = ["async_drf.pytest_plugin"]`` in your ``conftest.py``).
+"""pytest fixtures for projects built on async_drf.
+
+Installing async_drf registers this plugin with pytest (a ``pytest11`` entry point
+named after this module, as pytest-django does); ``pytest -p
+no:async_drf.pytest_plugin`` switches it off.  A ``conftest.py`` that still says
+``pytest_plugins = ["async_drf.pytest_plugin"]`` names the same plugin, which pytest
+registers once.  The plugin is imported in every pytest run of the environment, so
+importing it needs neither Django settings nor pytest-asyncio.
 
 * ``tortoise_db`` - a fresh Tortoise database per test, with the models of
   ``settings.TORTOISE_ORM``: in-memory SQLite by default (with Tortoise's REGEXP
@@ -22,9 +28,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from .concurrency import HopCounter, count_hops
+
+try:
+    import pytest_asyncio
+except ImportError:  # the database fixtures say what is missing when a test uses them
+    pytest_asyncio = None
 
 TEST_DB_URL_ENV = "ASYNC_DRF_TEST_DB_URL"
 # In-memory SQLite with REGEXP/MATCH installed (SearchFilter's `$` prefix).
@@ -111,7 +121,25 @@ async def _truncate(ctx: Any) -> None:
         await truncate_all_models()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+def _async_fixture(**kwargs: Any) -> Any:
+    """pytest-asyncio's fixture decorator, or one giving a fixture that says it is needed."""
+    if pytest_asyncio is not None:
+        return pytest_asyncio.fixture(**kwargs)
+
+    def needs_pytest_asyncio(func: Any) -> Any:
+        def fixture() -> None:
+            pytest.fail(
+                f"async_drf's {func.__name__} fixture needs pytest-asyncio: "
+                "pip install pytest-asyncio",
+                pytrace=False,
+            )
+
+        return pytest.fixture(scope=kwargs.get("scope", "function"), name=func.__name__)(fixture)
+
+    return needs_pytest_asyncio
+
+
+@_async_fixture(scope="session", loop_scope="session")
 async def _tortoise_server_db() -> AsyncIterator[Any]:
     """One database on the server named by ASYNC_DRF_TEST_DB_URL for the whole session."""
     from tortoise.context import TortoiseContext
@@ -138,7 +166,7 @@ async def _tortoise_server_db() -> AsyncIterator[Any]:
             await ctx.close_connections()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@_async_fixture(loop_scope="session")
 async def tortoise_db(_tortoise_server_db: Any) -> AsyncIterator[Any]:
     """A fresh Tortoise database for one test (see the module docstring)."""
     from tortoise.context import TortoiseContext
