@@ -167,6 +167,19 @@ async def first_requests(app, count=8):
     return sent, await Author.all().count()
 
 
+def lazy_app(tmp_path) -> TortoiseLifespan:
+    return TortoiseLifespan(
+        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
+    )
+
+
+async def assert_the_exit_hook_closes_tortoise(exit_hooks, threads):
+    assert tortoise_running() and len(threads) == 1
+    await asyncio.to_thread(exit_hooks[0])  # what the interpreter runs before joining threads
+    assert not tortoise_running()
+    assert await all_ended(threads)
+
+
 def tortoise_running() -> bool:
     return orm._active_context() is not None
 
@@ -188,9 +201,7 @@ async def all_ended(threads):
 async def test_without_lifespan_first_requests_start_tortoise_once_and_the_loop_end_closes_it(
     tmp_path, inits, exit_hooks, caplog
 ):
-    app = TortoiseLifespan(
-        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
-    )
+    app = lazy_app(tmp_path)
     threads_before = sqlite_threads()
     caplog.set_level(logging.INFO, logger="async_drf")
 
@@ -213,21 +224,16 @@ async def test_without_lifespan_first_requests_start_tortoise_once_and_the_loop_
 @pytest.mark.sqlite_only
 async def test_a_stopped_loop_closes_tortoise_at_exit(tmp_path, exit_hooks):
     """daphne stops its event loop without cancelling its tasks."""
-    app = TortoiseLifespan(
-        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
-    )
+    app = lazy_app(tmp_path)
     threads_before = sqlite_threads()
     loop = asyncio.new_event_loop()
     try:
         sent, count = await asyncio.to_thread(loop.run_until_complete, first_requests(app, 3))
         assert (sent, count) == ([201] * 3, 3)
         threads = sqlite_threads() - threads_before
-        assert tortoise_running() and len(threads) == 1
         await asyncio.sleep(0.3)
-        assert await all_ended(threads) is False  # nothing closes it before exit
-        await asyncio.to_thread(exit_hooks[0])  # what the interpreter runs before joining threads
-        assert not tortoise_running()
-        assert await all_ended(threads)
+        assert all(thread.is_alive() for thread in threads)  # nothing closed it before exit
+        await assert_the_exit_hook_closes_tortoise(exit_hooks, threads)
     finally:
         loop.close()
 
@@ -235,9 +241,7 @@ async def test_a_stopped_loop_closes_tortoise_at_exit(tmp_path, exit_hooks):
 @pytest.mark.sqlite_only
 async def test_a_loop_running_in_a_daemon_thread_closes_tortoise_at_exit(tmp_path, exit_hooks):
     """runserver's autoreloader serves from a daemon thread, still running at exit."""
-    app = TortoiseLifespan(
-        create_author, config=sqlite_config(tmp_path / "l.db"), generate_schemas=True
-    )
+    app = lazy_app(tmp_path)
     threads_before = sqlite_threads()
     loop = asyncio.new_event_loop()
     server = threading.Thread(target=loop.run_forever, daemon=True)
@@ -246,10 +250,7 @@ async def test_a_loop_running_in_a_daemon_thread_closes_tortoise_at_exit(tmp_pat
         future = asyncio.run_coroutine_threadsafe(first_requests(app, 3), loop)
         assert await asyncio.wrap_future(future) == ([201] * 3, 3)
         threads = sqlite_threads() - threads_before
-        assert tortoise_running() and len(threads) == 1
-        await asyncio.to_thread(exit_hooks[0])
-        assert not tortoise_running()
-        assert await all_ended(threads)
+        await assert_the_exit_hook_closes_tortoise(exit_hooks, threads)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         server.join(timeout=10)
