@@ -52,8 +52,8 @@ _start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 )
 # Seconds the requests a loop runner cancels at exit get to finish before Tortoise
 # closes, and an exit hook waits for a loop running in another thread to close it.
-EXIT_GRACE = 1.0
-EXIT_TIMEOUT = 10.0
+_EXIT_GRACE = 1.0
+_EXIT_TIMEOUT = 10.0
 
 
 def get_tortoise_config() -> dict[str, Any]:
@@ -161,8 +161,10 @@ async def start_orm(
             except Exception:
                 await _close_after_failure()  # else aiosqlite's thread blocks the exit
                 raise
+        # An empty context: the closer sees the shared connections, not a request's.
+        # The exit hook also keeps the task alive (a loop holds its tasks weakly).
         closer = loop.create_task(_close_when_cancelled(), context=contextvars.Context())
-        register_exit_hook(functools.partial(close_at_exit, closer))
+        register_exit_hook(functools.partial(_close_at_exit, closer))
 
 
 async def _close_after_failure() -> None:
@@ -181,14 +183,14 @@ async def _close_when_cancelled() -> None:
         others = {task for task in asyncio.all_tasks() if task.cancelling()}
         others.discard(asyncio.current_task())
         if others:
-            await asyncio.wait(others, timeout=EXIT_GRACE)
+            await asyncio.wait(others, timeout=_EXIT_GRACE)
         try:
             await close_orm()
         except Exception:
             logger.exception("Tortoise ORM failed to close its connections")
 
 
-def close_at_exit(closer: asyncio.Task[None]) -> None:
+def _close_at_exit(closer: asyncio.Task[None]) -> None:
     """Run ``closer`` (the task :func:`start_orm` left) to its end on its own loop.
 
     Called at interpreter exit, before the non-daemon threads are joined.  The loop
@@ -201,7 +203,7 @@ def close_at_exit(closer: asyncio.Task[None]) -> None:
     try:
         if loop.is_running():
             future = asyncio.run_coroutine_threadsafe(_cancel_and_wait(closer), loop)
-            future.result(timeout=EXIT_TIMEOUT)
+            future.result(timeout=_EXIT_TIMEOUT)
         else:
             loop.run_until_complete(_cancel_and_wait(closer))
     except Exception:
