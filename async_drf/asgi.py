@@ -102,8 +102,7 @@ class TortoiseLifespan:
                 self.orm_ready = True
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                # After-response tasks may still need the database.
-                await drain(async_settings.AFTER_RESPONSE_SHUTDOWN_TIMEOUT)
+                await _drain_tasks()
                 try:
                     await close_orm()
                 except Exception as exc:
@@ -116,11 +115,18 @@ class TortoiseLifespan:
     async def start_orm(self) -> None:
         """Start Tortoise for a server that sent no ``lifespan.startup``."""
         try:
-            await start_orm(self.config, generate_schemas=self.generate_schemas)
+            await start_orm(
+                self.config, generate_schemas=self.generate_schemas, before_close=_drain_tasks
+            )
         except Exception:
             logger.exception("Tortoise ORM failed to start")
             raise
         self.orm_ready = True
+
+
+async def _drain_tasks() -> None:
+    # After-response tasks may still need the database.
+    await drain(async_settings.AFTER_RESPONSE_SHUTDOWN_TIMEOUT)
 
 
 async def _close_quietly() -> None:

@@ -13,6 +13,7 @@ import functools
 import logging
 import threading
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.conf import settings
@@ -50,10 +51,8 @@ _lazy_ready = False
 _start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
-# Seconds the requests a loop runner cancels at exit get to finish before Tortoise
-# closes, and an exit hook waits for a loop running in another thread to close it.
+# Seconds the requests a loop runner cancels at exit get to finish before Tortoise closes.
 _EXIT_GRACE = 1.0
-_EXIT_TIMEOUT = 10.0
 
 
 def get_tortoise_config() -> dict[str, Any]:
@@ -137,7 +136,10 @@ async def ensure_orm() -> None:
 
 
 async def start_orm(
-    config: dict[str, Any] | None = None, *, generate_schemas: bool | None = None
+    config: dict[str, Any] | None = None,
+    *,
+    generate_schemas: bool | None = None,
+    before_close: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Initialise Tortoise once, for an ASGI server that sends no lifespan events.
 
@@ -147,6 +149,7 @@ async def start_orm(
     that loop): when the loop's runner cancels its tasks (``asyncio.run``, which
     uvicorn and hypercorn use), else at interpreter exit (daphne stops its loop
     without cancelling them; ``runserver`` keeps it running in a daemon thread).
+    ``before_close`` is awaited first, on that loop.
     """
     loop = asyncio.get_running_loop()
     lock = _start_locks.setdefault(loop, asyncio.Lock())
@@ -163,7 +166,9 @@ async def start_orm(
                 raise
         # An empty context: the closer sees the shared connections, not a request's.
         # The exit hook also keeps the task alive (a loop holds its tasks weakly).
-        closer = loop.create_task(_close_when_cancelled(), context=contextvars.Context())
+        closer = loop.create_task(
+            _close_when_cancelled(before_close), context=contextvars.Context()
+        )
         register_exit_hook(functools.partial(_close_at_exit, closer))
 
 
@@ -174,7 +179,7 @@ async def _close_after_failure() -> None:
         logger.exception("Tortoise ORM failed to close after a failed start-up")
 
 
-async def _close_when_cancelled() -> None:
+async def _close_when_cancelled(before_close: Callable[[], Awaitable[None]] | None) -> None:
     """Wait until cancelled, then close Tortoise on this task's loop."""
     try:
         await asyncio.get_running_loop().create_future()
@@ -185,6 +190,8 @@ async def _close_when_cancelled() -> None:
         if others:
             await asyncio.wait(others, timeout=_EXIT_GRACE)
         try:
+            if before_close is not None:
+                await before_close()
             await close_orm()
         except Exception:
             logger.exception("Tortoise ORM failed to close its connections")
@@ -202,8 +209,7 @@ def _close_at_exit(closer: asyncio.Task[None]) -> None:
         return
     try:
         if loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(_cancel_and_wait(closer), loop)
-            future.result(timeout=_EXIT_TIMEOUT)
+            asyncio.run_coroutine_threadsafe(_cancel_and_wait(closer), loop).result()
         else:
             loop.run_until_complete(_cancel_and_wait(closer))
     except Exception:

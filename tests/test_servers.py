@@ -178,6 +178,21 @@ async def test_without_lifespan_tortoise_starts_once_and_closes_at_exit(name, si
         assert "Tortoise ORM connections closed" in output, output
 
 
+@pytest.mark.sqlite_only
+async def test_daphnes_exit_waits_for_after_response_tasks_before_closing_tortoise(tmp_path):
+    # (runserver's autoreloader kills its server process 0.25 s after Ctrl-C: no wait.)
+    port = free_port()
+    env = project_env(f"sqlite://{tmp_path / 'server.db'}")
+    with serving(without_lifespan("daphne", port), env, ROOT, port) as server:
+        async with httpx.AsyncClient(base_url=server.base, timeout=20) as client:
+            response = await client.get("/tasks/sleep/", params={"name": "b", "seconds": 1})
+            assert (response.status_code, response.json()) == (200, {"name": "b"})
+        output = await asyncio.to_thread(server.stop, signal.SIGINT)
+    assert server.process.returncode == 0, output
+    assert "task finished: b" in output, output
+    assert output.index("task finished: b") < output.index("Tortoise ORM connections closed")
+
+
 @pytest.mark.postgres
 async def test_daphne_on_postgresql_starts_and_closes_the_pool():
     import asyncpg
