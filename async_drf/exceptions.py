@@ -37,7 +37,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 from tortoise import exceptions as orm
 
 from .compat import ObjectDoesNotExistError, asyncpg_client_errors
@@ -368,9 +367,12 @@ def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     """DRF's exception_handler, after translating database errors through ERROR_TABLE."""
+    # Imported here: rest_framework.views resolves REST_FRAMEWORK's classes when it is
+    # imported, and those (the throttles) import this module (tests/test_importable.py).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(translate_exception(exc, context), context)
 
 
-# Both handlers are pure CPU (DRF's only touches Django's connection objects to mark
-# ATOMIC_REQUESTS rollbacks, which does no I/O): call them inline, without a hop.
-mark_inline(exception_handler, drf_exception_handler)
+# Pure CPU, as DRF's own handler is (views.py marks that one): no hop.
+mark_inline(exception_handler)

@@ -25,6 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import ForcedAuthentication, Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import permissions as _permissions
 from . import tasks
@@ -348,6 +349,11 @@ def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
     return None
 
 
+# DRF's exception handler only touches Django's connection objects to mark
+# ATOMIC_REQUESTS rollbacks, which does no I/O: like the rest, pure CPU.
 mark_inline(
-    APIView.http_method_not_allowed, ForcedAuthentication.authenticate, AsyncAPIView.release_cycles
+    APIView.http_method_not_allowed,
+    ForcedAuthentication.authenticate,
+    AsyncAPIView.release_cycles,
+    drf_exception_handler,
 )
