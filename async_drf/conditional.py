@@ -116,6 +116,11 @@ def _columns(model: type[Model]) -> list[str]:
 
 
 def _resolve_version_fields(model: type[Model], names: Any) -> tuple[str, ...]:
+    if not issubclass(model, Model):
+        raise ImproperlyConfigured(
+            f"ModelETag versions Tortoise rows; {model.__name__} is a Django model: set "
+            "`etag_class = None` on the views that serve it."
+        )
     columns = _columns(model)
     if names is None:
         auto_now = [n for n in columns if getattr(model._meta.fields_map[n], "auto_now", False)]

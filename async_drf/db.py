@@ -1,4 +1,10 @@
-"""Django's pooled database connections, handed back to the pool as early as possible.
+"""Django's ORM beside Tortoise: Django querysets told apart from Tortoise's, and
+Django's pooled database connections, handed back to the pool as early as possible.
+
+A generic view's ``queryset`` may be a Django QuerySet (``User.objects.all()``): the
+views, mixins, paginators and filters tell it apart with :func:`is_django_queryset`
+and read it through Django's async ORM (``aget``, ``adelete``, ``async for``) or, for
+DRF's own sync code that does several queries, in one thread hop.
 
 Django opens one connection per thread, and under ASGI every request that touches
 Django's ORM gets a thread of its own: a connection that stays open until the response
@@ -18,10 +24,37 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.manager import BaseManager
 
-__all__ = ["call_released", "pooled", "release_connections"]
+__all__ = [
+    "aevaluate",
+    "call_released",
+    "is_django_query",
+    "is_django_queryset",
+    "pooled",
+    "release_connections",
+]
 
 T = TypeVar("T")
+
+
+def is_django_queryset(obj: Any) -> bool:
+    """True for a Django QuerySet (``User.objects.all()``)."""
+    return isinstance(obj, QuerySet)
+
+
+def is_django_query(obj: Any) -> bool:
+    """True for what Django's ``get_object_or_404`` takes: a QuerySet, a manager or a
+    model class."""
+    return isinstance(obj, (QuerySet, BaseManager)) or (
+        isinstance(obj, type) and issubclass(obj, Model)
+    )
+
+
+async def aevaluate(queryset: QuerySet[Any]) -> list[Any]:
+    """The rows of a Django QuerySet, fetched through Django's async iteration."""
+    return [row async for row in queryset]
 
 
 def pooled(alias: str) -> bool:

@@ -24,6 +24,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from rest_framework import fields as drf_fields
 from tortoise import fields as tf
@@ -127,6 +128,11 @@ class ModelInfo:
 def get_model_info(model: Any) -> ModelInfo:
     """Sort ``model._meta.fields_map`` into DRF's buckets (call after Tortoise.init)."""
     meta = model._meta
+    if not hasattr(meta, "_inited"):
+        raise ImproperlyConfigured(
+            f"{model.__name__} is not a Tortoise model: serialize a Django model with DRF's "
+            "rest_framework.serializers.ModelSerializer."
+        )
     assert meta._inited, (
         f"{model.__name__} is not initialised: call Tortoise.init (or init_models) before "
         "building its serializer fields."

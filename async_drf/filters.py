@@ -7,7 +7,8 @@ view awaits the queryset.  SearchFilter's ``filter_queryset`` is registered with
 :func:`~async_drf.concurrency.mark_inline`; OrderingFilter's and FilterBackend's are
 coroutines (they may await an ``async def`` hook); a generic view calls each without
 a thread hop.  Only the methods of DRF's classes that read Django's ``Model._meta`` or
-build Django ``Q`` objects are overridden.
+build Django ``Q`` objects are overridden.  A Django queryset gets DRF's own search and
+ordering (pure: no hop) and django-filter's own backend.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ from ._lookups import as_queryset as _as_queryset
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
 from ._lookups import walk as _walk
-from .concurrency import call_or_await, call_sync, in_event_loop, is_async_callable, mark_inline
+from .concurrency import (
+    call_or_await,
+    call_sync,
+    in_event_loop,
+    is_async_callable,
+    mark_inline,
+    run_sync,
+)
+from .db import is_django_queryset
 from .filtersets import FilterSet
 from .orm import get_model, view_model
 from .schemas import field_schema
@@ -110,6 +119,8 @@ class SearchFilter(filters.SearchFilter):
 
     def construct_search(self, field_name: str, queryset: Any) -> str:
         """DRF's lookup for one ``search_fields`` entry (``$title`` -> ``title__iregex``)."""
+        if is_django_queryset(queryset):
+            return super().construct_search(field_name, queryset)
         model = get_model(queryset)
         lookup = self.lookup_prefixes.get(field_name[0])
         if lookup:
@@ -147,6 +158,8 @@ class SearchFilter(filters.SearchFilter):
 
     def must_call_distinct(self, queryset: Any, search_fields: Any) -> bool:
         """True if a search field crosses a to-many relation (rows would repeat)."""
+        if is_django_queryset(queryset):
+            return super().must_call_distinct(queryset, search_fields)
         model = get_model(queryset)
         for search_field in search_fields:
             search_field = str(search_field)
@@ -164,11 +177,14 @@ class SearchFilter(filters.SearchFilter):
             return queryset
 
         queryset = _as_queryset(queryset)
+        lookups = [self.construct_search(str(field), queryset) for field in search_fields]
+        if is_django_queryset(queryset):
+            # DRF's own search: it builds Django Q objects.
+            if any(lookup.endswith("regex") for lookup in lookups):
+                self._check_patterns(search_terms)
+            return super().filter_queryset(request, queryset, view)
         model = get_model(queryset)
-        orm_lookups = [
-            self.get_orm_lookup(self.construct_search(str(field), queryset), model)
-            for field in search_fields
-        ]
+        orm_lookups = [self.get_orm_lookup(lookup, model) for lookup in lookups]
         if any(lookup.endswith("posix_regex") for lookup in orm_lookups):
             self._check_patterns(search_terms)
         conditions = [
@@ -225,13 +241,18 @@ class OrderingFilter(filters.OrderingFilter):
             for name, field in fields
             if not getattr(field, "write_only", False) and field.source != "*"
         ]
+        if is_django_queryset(queryset):
+            # DRF's rule for a Django model: any readable field but a model property.
+            return [(name, label) for name, label in valid if name not in _properties(model)]
         return [(name, label) for name, label in valid if _is_orderable(model, name)]
 
     def get_valid_fields(
         self, queryset: Any, view: Any, context: dict[str, Any] | None = None
     ) -> list[tuple[str, Any]]:
         """As DRF's, with ``"__all__"`` read from the Tortoise model and its annotations."""
-        if getattr(view, "ordering_fields", self.ordering_fields) == "__all__":
+        if getattr(
+            view, "ordering_fields", self.ordering_fields
+        ) == "__all__" and not is_django_queryset(queryset):
             annotations = getattr(queryset, "_annotations", None) or {}
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
         return super().get_valid_fields(queryset, view, context)
@@ -276,12 +297,21 @@ async def _aserializer_class(view: Any) -> Any:
         return None
 
 
+def _properties(model: Any) -> set[str]:
+    # Mirrors the model_property_names of rest_framework.filters.OrderingFilter.
+    # get_default_valid_fields ('pk' is a property Django adds, valid for ordering).
+    return {
+        attr for attr in dir(model) if isinstance(getattr(model, attr), property) and attr != "pk"
+    }
+
+
 def _model_columns(model: Any) -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in model._meta.fields_db_projection]
 
 
 class FilterBackend(filters.BaseFilterBackend):
-    """django-filter's DjangoFilterBackend over Tortoise querysets.
+    """django-filter's DjangoFilterBackend over Tortoise querysets (a Django queryset
+    is handed to django-filter's own backend, in one thread hop).
 
     Applies the view's ``filterset_class``, or a FilterSet built from its
     ``filterset_fields``: a list of field paths (exact matches, relations included:
@@ -329,6 +359,12 @@ class FilterBackend(filters.BaseFilterBackend):
 
     async def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
         """Return the queryset narrowed by the filterset's parameters."""
+        if is_django_queryset(queryset):
+            if not _has_filterset(view):
+                return queryset
+            # django-filter's own backend: its validation may query (one thread hop).
+            backend = _django_filter_backend(view)
+            return await run_sync(backend.filter_queryset, request, queryset, view)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
@@ -339,6 +375,10 @@ class FilterBackend(filters.BaseFilterBackend):
         return await filterset.afilter_queryset(filterset.queryset.all())
 
     def to_html(self, request: Request, queryset: Any, view: Any) -> Any:
+        if is_django_queryset(queryset):
+            if not _has_filterset(view):
+                return None
+            return _django_filter_backend(view).to_html(request, queryset, view)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return None
@@ -361,6 +401,23 @@ class FilterBackend(filters.BaseFilterBackend):
             for name, f in filterset_class.get_bound_filters(model).items()
             for parameter in f.get_schema_parameters(name)
         ]
+
+
+def _has_filterset(view: Any) -> bool:
+    return bool(getattr(view, "filterset_class", None) or getattr(view, "filterset_fields", None))
+
+
+def _django_filter_backend(view: Any) -> Any:
+    """django-filter's DjangoFilterBackend, which filters Django querysets."""
+    try:
+        from django_filters.rest_framework import DjangoFilterBackend
+    except ImportError:
+        raise ImproperlyConfigured(
+            f"{type(view).__name__} filters a Django queryset: async_drf.filters.FilterBackend "
+            "hands Django querysets to django-filter, which is not installed "
+            "(pip install django-filter)."
+        ) from None
+    return DjangoFilterBackend()
 
 
 class EqualityFilter(FilterBackend):

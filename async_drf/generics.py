@@ -1,5 +1,5 @@
-"""Generic views over Tortoise ORM: AsyncGenericAPIView, the nine concrete
-``Async*APIView`` classes and ``aget_object_or_404``.
+"""Generic views over Tortoise ORM (and Django's): AsyncGenericAPIView, the nine
+concrete ``Async*APIView`` classes and ``aget_object_or_404``.
 
 Hooks keep DRF's names; ``get_object``, ``filter_queryset``, ``paginate_queryset`` and
 ``get_paginated_response`` are coroutines, and every hook a user overrides may be
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import aget_object_or_404 as django_aget_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from tortoise import exceptions as orm
-from tortoise.models import Model
 
 from . import mixins
 from .compat import ObjectDoesNotExistError
 from .concurrency import mark_inline, maybe_await
+from .db import is_django_query, is_django_queryset
 from .exceptions import DatabaseErrorKind, classify_database_error
 from .fields import fits_column, integer_range
 from .mixins import _get_queryset
@@ -48,12 +50,15 @@ _BAD_LOOKUP = (ValueError, TypeError, orm.ValidationError, orm.FieldError, orm.P
 NOT_FOUND_MESSAGE = _("No {name} matches the given query.")
 
 
-async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Model:
-    """Async twin of DRF's ``get_object_or_404`` for a Tortoise model class or QuerySet.
+async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any:
+    """Async twin of DRF's ``get_object_or_404`` for a Tortoise model class or QuerySet,
+    or a Django model class, manager or QuerySet (read with Django's ``aget``).
 
     Raises Http404 when no row matches, and also when a lookup value does not fit
     the field's type.
     """
+    if is_django_query(queryset):
+        return await _django_object_or_404(queryset, *args, **lookup)
     model = get_model(queryset)
     lookup = _checked_lookup(model, lookup)
     try:
@@ -66,6 +71,15 @@ async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Mod
         if classify_database_error(exc) is DatabaseErrorKind.DATA:
             raise Http404 from exc  # a value the column cannot hold matches nothing
         raise
+
+
+async def _django_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any:
+    # Mirrors rest_framework.generics.get_object_or_404; differs only in awaiting
+    # Django's aget_object_or_404.
+    try:
+        return await django_aget_object_or_404(queryset, *args, **lookup)
+    except (TypeError, ValueError, ValidationError):
+        raise Http404
 
 
 def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +104,8 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
     """Async twin of DRF's GenericAPIView over Tortoise querysets.
 
     ``queryset`` may be a Tortoise model class (usable at import time, before
-    Tortoise is initialised) or a QuerySet; each request gets a fresh ``.all()``.
+    Tortoise is initialised) or QuerySet, or a Django QuerySet (read through
+    Django's async ORM); each request gets a fresh ``.all()``.
     ``etag_class`` (e.g. :class:`~async_drf.conditional.ModelETag`) turns on ETags,
     ``If-None-Match`` and ``If-Match`` for retrieve, update and destroy.
     """
@@ -105,6 +120,9 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
         queryset = self.queryset
         if is_model_class(queryset) or is_queryset(queryset):
             # Ensure queryset is re-evaluated on each request (a class becomes a query).
+            queryset = queryset.all()
+        elif is_django_queryset(queryset):
+            # Ensure queryset is re-evaluated on each request.
             queryset = queryset.all()
         return queryset
 

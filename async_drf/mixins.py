@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model as DjangoModel
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
@@ -73,7 +74,15 @@ def _default_save(serializer: Any) -> None:
 def _validate_perform_render(serializer: Any, perform: Any) -> Any:
     serializer.is_valid(raise_exception=True)
     perform(serializer)
+    _forget_prefetched(serializer.instance)
     return serializer.data
+
+
+def _forget_prefetched(instance: Any) -> None:
+    # As DRF's UpdateModelMixin.update: a Django instance read with prefetch_related
+    # would otherwise render its relations as they were before the write.
+    if getattr(instance, "_prefetched_objects_cache", None):
+        instance._prefetched_objects_cache = {}
 
 
 async def _validate_and_save(serializer: Any, perform: Any) -> Any:
@@ -88,13 +97,16 @@ async def _validate_and_save(serializer: Any, perform: Any) -> Any:
         # The user's async hook runs on the loop, between the sync halves.
         await run_sync(serializer.is_valid, raise_exception=True)
         await perform(serializer)
+        _forget_prefetched(serializer.instance)
         return await _serialized_data(serializer)
     # A DRF serializer and a sync hook: the whole sync phase in one hop.
     return await run_sync(_validate_perform_render, serializer, perform)
 
 
 async def _evaluate(queryset: Any) -> Any:
-    # Serializers iterate synchronously: a Tortoise query must be fetched first.
+    # Serializers iterate synchronously: a Tortoise query must be fetched first.  A
+    # Django QuerySet is fetched by the serializer: DRF's in its thread hop, async_drf's
+    # with Django's async iteration.
     return await queryset if is_queryset(queryset) else queryset
 
 
@@ -172,7 +184,10 @@ class AsyncDestroyModelMixin(mixins.DestroyModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     async def perform_destroy(self, instance: Any) -> None:
-        await delete_instance(instance)
+        if isinstance(instance, DjangoModel):
+            await instance.adelete()  # DRF's instance.delete(), with Django's async ORM
+        else:
+            await delete_instance(instance)
 
 
 # The default save hooks: with a DRF serializer, _validate_and_save runs their sync

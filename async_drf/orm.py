@@ -292,9 +292,11 @@ def view_model(view: Any) -> Any:
     queryset = getattr(view, "queryset", None)
     if queryset is not None:
         try:
-            return get_model(queryset)
+            model = get_model(queryset)
         except TypeError:
             pass
+        else:
+            return model if is_model_class(model) else None  # a Django queryset: None
     serializer_class = getattr(view, "serializer_class", None)
     model = getattr(getattr(serializer_class, "Meta", None), "model", None)
     return model if is_model_class(model) else None

@@ -5,8 +5,9 @@ Django's ``Paginator``), which a Tortoise queryset cannot do.  The classes here
 re-implement only ``paginate_queryset`` as a coroutine that awaits
 ``queryset.count()`` and ``queryset.offset(o).limit(n)``; everything else (links,
 responses, OpenAPI schema, browsable-API controls) is DRF's own code, inherited.
-Any other sequence (a list, a tuple, a ``range``) is paginated by DRF's own code,
-as DRF does, with no query and no thread hop.
+A Django QuerySet is paginated by DRF's own code in one thread hop (its count and
+its page's rows); any other sequence (a list, a tuple, a ``range``) by DRF's own
+code, as DRF does, with no query and no thread hop.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from rest_framework.request import Request
 from tortoise import exceptions as tortoise_exceptions
 from tortoise.queryset import QuerySet
 
-from .concurrency import mark_inline
+from .concurrency import mark_inline, run_sync
+from .db import is_django_queryset
 from .orm import get_model, is_model_class, is_queryset
 
 __all__ = [
@@ -50,6 +52,15 @@ def _as_queryset(queryset: Any) -> QuerySet[Any]:
 
 def _is_tortoise(queryset: Any) -> bool:
     return is_model_class(queryset) or is_queryset(queryset)
+
+
+async def _drf_paginate(paginate: Any, queryset: Any, request: Request, view: Any) -> Any:
+    """DRF's own ``paginate_queryset`` for what is not a Tortoise queryset: in one thread
+    hop for a Django QuerySet (it counts and reads rows), inline for a list, a tuple or
+    a range."""
+    if is_django_queryset(queryset):
+        return await run_sync(paginate, queryset, request, view)
+    return paginate(queryset, request, view)
 
 
 async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
@@ -89,7 +100,7 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
     ) -> list[Any] | None:
         """Return one page of rows, or None when pagination is off (no page size)."""
         if not _is_tortoise(queryset):
-            return super().paginate_queryset(queryset, request, view)
+            return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.PageNumberPagination.paginate_queryset;
         # differs in awaiting the count and then the page's rows.
         self.request = request
@@ -126,7 +137,7 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
     ) -> list[Any] | None:
         """Return the rows in ``[offset, offset + limit)``, or None when there is no limit."""
         if not _is_tortoise(queryset):
-            return super().paginate_queryset(queryset, request, view)
+            return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.LimitOffsetPagination.paginate_queryset;
         # differs only in awaiting count() and offset().limit().
         self.request = request
@@ -157,6 +168,8 @@ class AsyncCursorPagination(pagination.CursorPagination):
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         """Return one page of rows after (or before) the cursor's position."""
+        if is_django_queryset(queryset):
+            return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         self.request = request
         self.page_size = self.get_page_size(request)
         if not self.page_size:

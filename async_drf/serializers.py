@@ -44,6 +44,7 @@ from ._prefetch import alookup_input, prefetch_instances, prefetch_paths
 from ._writes import aset_many, fk_column, split_many
 from .concurrency import is_async_callable, maybe_await
 from .conditional import save_instance
+from .db import aevaluate, is_django_queryset
 from .exceptions import translate_exception
 from .fields import ModelInfo, build_standard_field, get_model_info
 from .relations import (  # noqa: F401 - as `rest_framework.serializers` has them
@@ -385,6 +386,8 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
     async def _instances_to_render(self) -> list[Model]:
         if isinstance(self.instance, AwaitableQuery):
             self.instance = await self.instance  # never iterate a QuerySet synchronously
+        elif is_django_queryset(self.instance):
+            self.instance = await aevaluate(self.instance)  # nor a Django one
         if self.instance is None:
             return []
         return [i for i in self.instance if isinstance(i, Model)]

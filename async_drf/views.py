@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
+from django.core.exceptions import SynchronousOnlyOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponseBase
 from django.utils.functional import classproperty
@@ -50,12 +51,19 @@ class _InlineRenderedResponse(Response):
     function and otherwise hops to a thread to call it.  Rendering JSON is pure CPU,
     so ``render`` is marked a coroutine function but stays a plain method that returns
     the response; the response awaits to itself.  Sync callers (WSGI, tests calling
-    ``response.render()``) see DRF's usual behaviour.
+    ``response.render()``) see DRF's usual behaviour.  Data that reads Django's
+    database when encoded (a lazy Django QuerySet) is rendered in a thread hop: then
+    ``render`` returns a coroutine (``await response.render()`` covers both cases).
     """
 
     @markcoroutinefunction
     def render(self) -> Any:
-        return super().render()
+        try:
+            return super().render()
+        except SynchronousOnlyOperation:
+            # The data holds a lazy Django QuerySet (``Response(User.objects.values())``):
+            # Django refused it before any query ran; encode it in one thread hop instead.
+            return run_sync(super().render)
 
     def __await__(self):  # type: ignore[no-untyped-def]
         return self

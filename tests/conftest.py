@@ -55,6 +55,46 @@ def thread_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return started
 
 
+_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture
+def django_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SELECT/INSERT/UPDATE/DELETE statements Django runs, in any thread (a view's
+    thread hops included)."""
+    from django.db.backends.utils import CursorWrapper
+
+    statements: list[str] = []
+    original = CursorWrapper._execute_with_wrappers
+
+    def execute(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if sql.lstrip()[:6].upper() in _STATEMENTS:
+            statements.append(sql)
+        return original(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(CursorWrapper, "_execute_with_wrappers", execute)
+    return statements
+
+
+@pytest.fixture
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions run through asgiref's ``sync_to_async``, one entry per thread hop:
+    async_drf's own hops and those Django's async ORM makes (``aget``, ``async for``),
+    which the ``hops`` counter does not see."""
+    from asgiref.sync import SyncToAsync
+
+    hops: list[str] = []
+    original = SyncToAsync.__call__
+
+    async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # The function's name, never its repr (a bound QuerySet method's would query).
+        hops.append(getattr(self.func, "__qualname__", None) or type(self.func).__name__)
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", call)
+    return hops
+
+
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def store(request: pytest.FixtureRequest) -> Any:
     """The throttle store the settings name, once per store (tests/throttle_helpers.py)."""

@@ -7,7 +7,12 @@ database to a temporary SQLite file (Django's ``create_test_db`` with ``TEST.NAM
 migrated once per session, and deletes the rows a test wrote when it ends.
 
 Use it with ``from tests.django_db import django_db  # noqa: F401`` and
-``pytestmark = pytest.mark.usefixtures("django_db")``.
+``pytestmark = pytest.mark.usefixtures("django_db")``.  The tables of the Django models
+in ``tests.django_models`` are emptied too, with their id sequences reset (as DRF's
+tests' ``reset_sequences``).
+
+The ``django_queries`` and ``thread_hops`` fixtures (conftest.py) count what a view
+over Django models costs.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ def _create_once() -> None:
         return
     from django.db import connection
 
+    from . import django_models  # noqa: F401 - registers the models whose tables it creates
+
     directory = tempfile.mkdtemp(prefix="async_drf_django_db_")
     connection.settings_dict["TEST"]["NAME"] = os.path.join(directory, "db.sqlite3")
     # Sets NAME for every connection (all threads) and runs the migrations.
@@ -48,6 +55,18 @@ def _delete_rows() -> None:
 
     for model in (Token, Session, User, Group):
         model.objects.all().delete()
+    _flush_test_models()
+
+
+def _flush_test_models() -> None:
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    models = apps.get_app_config("tests").get_models(include_auto_created=True)
+    tables = [model._meta.db_table for model in models]
+    sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
+    connection.ops.execute_sql_flush(sql)
 
 
 @pytest.fixture
