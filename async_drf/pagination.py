@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import db as django_db
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
@@ -40,6 +42,8 @@ _BAD_VALUE_ERRORS = (
     tortoise_exceptions.ParamsError,
     tortoise_exceptions.FieldError,
 )
+
+_DJANGO_BAD_VALUE_ERRORS = (DjangoValidationError, django_db.DataError)
 
 # LIMIT/OFFSET are 64-bit on SQLite and PostgreSQL; a larger client-chosen page size
 # would be a driver error (a 500), so it is clamped.
@@ -169,7 +173,11 @@ class AsyncCursorPagination(pagination.CursorPagination):
     ) -> list[Any] | None:
         """Return one page of rows after (or before) the cursor's position."""
         if is_django_queryset(queryset):
-            return await _drf_paginate(super().paginate_queryset, queryset, request, view)
+            try:
+                return await _drf_paginate(super().paginate_queryset, queryset, request, view)
+            except _BAD_VALUE_ERRORS + _DJANGO_BAD_VALUE_ERRORS:
+                # A position that does not fit the ordering field (DRF answers 500).
+                raise NotFound(self.invalid_cursor_message)
         self.request = request
         self.page_size = self.get_page_size(request)
         if not self.page_size:

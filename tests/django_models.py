@@ -38,6 +38,15 @@ class Comment(RESTFrameworkModel):
 class ForeignKeyTarget(RESTFrameworkModel):
     name = models.CharField(max_length=100)
 
+    def get_first_source(self) -> ForeignKeySource:
+        """Used for testing related field against a callable."""
+        return self.sources.all().order_by("pk")[0]
+
+    @property
+    def first_source(self) -> ForeignKeySource:
+        """Used for testing related field against a property."""
+        return self.sources.all().order_by("pk")[0]
+
 
 class ForeignKeySource(RESTFrameworkModel):
     name = models.CharField(max_length=100)
