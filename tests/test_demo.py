@@ -131,10 +131,32 @@ def test_retrieve_and_missing_post(client: httpx.Client) -> None:
 
 
 def test_viewset_action(client: httpx.Client) -> None:
-    assert client.get("/api/").json().keys() == {"authors", "tags"}  # DefaultRouter's root
+    assert client.get("/api/").json().keys() == {"authors", "tags", "users"}  # DefaultRouter's root
     data = client.get("/api/authors/2/posts/").json()
     assert data["count"] == 10
     assert {post["author"] for post in data["results"]} == {2}
+
+
+def test_django_users_viewset(client: httpx.Client, auth: dict[str, str]) -> None:
+    """A viewset over Django's user model, beside the Tortoise ones."""
+    users = client.get("/api/users/", headers=auth)
+    assert users.status_code == 200, users.text
+    assert users.json() == {
+        "count": 2,
+        "next": None,
+        "previous": None,
+        "results": [{"id": 1, "username": "demo"}, {"id": 2, "username": "alice"}],
+    }
+    found = client.get("/api/users/", params={"search": "ali", "ordering": "-id"}, headers=auth)
+    assert found.json()["results"] == [{"id": 2, "username": "alice"}]
+    owner = client.get("/api/posts/2/").json()["owner_id"]
+    assert client.get(f"/api/users/{owner}/", headers=auth).json()["username"] == "alice"
+    missing = client.get("/api/users/99/", headers=auth)
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "No User matches the given query."},
+    )
+    assert client.get("/api/users/").status_code == 401
 
 
 # -- after the response; streamed -----------------------------------------------------

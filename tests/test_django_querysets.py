@@ -23,6 +23,7 @@ from rest_framework.routers import DefaultRouter
 
 from async_drf import generics, viewsets
 from async_drf import serializers as async_serializers
+from async_drf.asgi import ASGIHandler
 from async_drf.conditional import ModelETag
 from async_drf.filters import FilterBackend, OrderingFilter, SearchFilter
 from async_drf.pagination import (
@@ -43,6 +44,7 @@ from .django_models import (
     ManyToManySource,
     ManyToManyTarget,
 )
+from .test_asgi_handler import call
 
 pytestmark = pytest.mark.usefixtures("django_db")
 
@@ -579,3 +581,41 @@ async def test_schema_of_a_django_model_view_is_drfs() -> None:
         "description": "Text description.",
         "maxLength": 100,
     }
+
+
+# -- thread hops per request, end to end -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "view_hops"),
+    [
+        ("GET", "/basic/", b"", 200, ["_read_data"]),
+        ("GET", "/basic/1/", b"", 200, ["QuerySet.get", "_read_data"]),
+        ("POST", "/basic/", b'{"text": "new"}', 201, ["_validate_perform_render"]),
+        (
+            "PATCH",
+            "/basic/1/",
+            b'{"text": "FOO"}',
+            200,
+            ["QuerySet.get", "_validate_perform_render"],
+        ),
+        ("DELETE", "/basic/1/", b"", 204, ["QuerySet.get", "Model.delete"]),
+        ("GET", "/values/", b"", 200, ["SimpleTemplateResponse.render"]),
+    ],
+)
+async def test_thread_hops_through_the_asgi_handler(
+    rows: list[dict[str, Any]],
+    thread_hops: list[str],
+    method: str,
+    url: str,
+    body: bytes,
+    status: int,
+    view_hops: list[str],
+) -> None:
+    """The view's hops, then one more: async_drf's handler closes a response in the
+    request's thread once the request has one (Django's connections belong to it)."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[]):
+        answer = await call(ASGIHandler(), method, url, body=body, headers=headers)
+    assert answer[0] == status
+    assert thread_hops == [*view_hops, "HttpResponseBase.close"]

@@ -6,8 +6,11 @@ foreign key is its related pk (``"author": 3``), a many-to-many a list of pks
 with ``await asave()`` and render with ``await adata``, which also fetches the
 relations the serializer shows (``author.name`` below) in one query per relation.
 DRF's plain fields (``CharField``, ...) come from ``rest_framework.fields``.
+Django's own models (the users) keep DRF's own ModelSerializer.
 """
 
+from django.contrib.auth import get_user_model
+from rest_framework import serializers as drf_serializers
 from rest_framework.fields import CharField
 
 from async_drf import serializers
@@ -61,3 +64,12 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "post", "name", "text", "created", "owner_id"]
         read_only_fields = ["owner_id"]
+
+
+class UserSerializer(drf_serializers.ModelSerializer):
+    """Django's user model, with DRF's own ModelSerializer."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username"]
+        read_only_fields = ["username"]  # served read-only: no username validators

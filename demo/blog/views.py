@@ -1,6 +1,6 @@
-"""The blog's API: generic views, a viewset with an extra action, a function view, a
-view that mixes a sync and an async handler, an after-response task and a streamed
-export.
+"""The blog's API: generic views, a viewset with an extra action, a viewset over
+Django's users, a function view, a view that mixes a sync and an async handler, an
+after-response task and a streamed export.
 
 Every hook (``get_queryset``, ``perform_create``, permissions, ...) may be ``def`` or
 ``async def``; Tortoise queries are awaited on the event loop.
@@ -12,7 +12,7 @@ import time
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, permission_classes, throttle_classes, throttle_scope
-from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from tortoise.expressions import F
 
@@ -34,6 +34,7 @@ from .serializers import (
     PostExportSerializer,
     PostSerializer,
     TagSerializer,
+    UserSerializer,
 )
 
 # -- generic views: page-number pagination, filters, owner-only writes -------------
@@ -145,6 +146,23 @@ class TagViewSet(viewsets.AsyncReadOnlyModelViewSet):
     queryset = Tag
     serializer_class = TagSerializer
     pagination_class = None  # a short list: no pages
+
+
+# -- a viewset over a Django model: the users who own the posts ----------------------
+
+
+class UserViewSet(viewsets.AsyncReadOnlyModelViewSet):
+    """``/api/users/`` and ``/api/users/<pk>/``: the name behind a post's ``owner_id``.
+
+    The queryset is Django's: read through Django's async ORM, rendered by DRF's own
+    ModelSerializer, paginated, searched and ordered like the Tortoise views.
+    """
+
+    queryset = get_user_model().objects.order_by("id")
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated]
+    search_fields = ["username"]
+    ordering_fields = ["username", "id"]
 
 
 # -- an async function view: two upstream calls at once --------------------------

@@ -12,6 +12,7 @@ from blog import views
 router = AsyncDefaultRouter()  # DRF's DefaultRouter with an async API root view
 router.register("authors", views.AuthorViewSet)  # basename "author", from the Tortoise model
 router.register("tags", views.TagViewSet)
+router.register("users", views.UserViewSet)  # a Django model: basename "user"
 
 # Django-level errors (unknown URL, disallowed Host, too many fields, oversized body,
 # uncaught exception) as {"detail": ...} JSON under /api/, Django's pages elsewhere.
