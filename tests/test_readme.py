@@ -9,12 +9,15 @@ import types
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import override_settings
 from django.utils.module_loading import import_string
 from tortoise.context import TortoiseContext
 
 from async_drf import tasks
 from async_drf.test import AsyncAPIClient, AsyncAPIRequestFactory, force_authenticate
+
+from .django_db import django_db  # noqa: F401 - fixture
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MODULE = "readme_example"
@@ -180,6 +183,25 @@ async def test_readme_after_response_and_export(readme_db):
     )
     body = b"".join([chunk async for chunk in export.streaming_content])
     assert [json.loads(line)["title"] for line in body.splitlines()] == ["Ho", "Hey"]
+
+
+@pytest.mark.usefixtures("django_db")
+async def test_readme_django_models(readme):
+    """The Django models example: a staff-only list of Django users, searched, and a
+    lazy QuerySet in a Response."""
+    staff = await User.objects.acreate(username="root", is_staff=True)
+    ann = await User.objects.acreate(username="ann", email="ann@example.com")
+    factory = AsyncAPIRequestFactory()
+    request = factory.get("/users/", {"search": "an"})
+    force_authenticate(request, staff)
+    response = await readme.UserList.as_view()(request)
+    assert response.status_code == 200
+    assert response.data == [{"id": ann.id, "username": "ann", "email": "ann@example.com"}]
+    request = factory.get("/users/")
+    force_authenticate(request, ann)
+    assert (await readme.UserList.as_view()(request)).status_code == 403
+    names = await (await readme.usernames(factory.get("/"))).render()
+    assert sorted(json.loads(names.content)) == ["ann", "root"]
 
 
 async def test_readme_pytest_example_passes(readme_db):
