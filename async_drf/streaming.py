@@ -29,6 +29,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -37,6 +38,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from . import compat, generics
 from ._keyset import Keyset
 from .concurrency import maybe_await
+from .db import is_django_queryset
 from .mixins import _get_queryset, _get_serializer, _serialized_data
 from .orm import ensure_orm, get_model, isolate_connections, release_connections
 from .serializers import release_cycles
@@ -290,6 +292,11 @@ class AsyncStreamingListModelMixin:
 
     async def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+        if is_django_queryset(queryset):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} streams Tortoise querysets in keyset chunks; its "
+                "queryset is Django's: serve it with a paginated list view instead."
+            )
         ordering = self.get_stream_ordering(queryset)
         stream = _Stream(self, Keyset(queryset, ordering, self.get_stream_chunk_size()))
         head = await stream.open()  # errors up to here are DRF error responses

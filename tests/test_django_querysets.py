@@ -33,6 +33,7 @@ from async_drf.pagination import (
 )
 from async_drf.schemas import SchemaGenerator
 from async_drf.settings import async_settings
+from async_drf.streaming import AsyncStreamingListAPIView
 from async_drf.test import AsyncAPIClient, AsyncAPIRequestFactory
 from async_drf.views import AsyncAPIView
 
@@ -530,6 +531,16 @@ class ETagDetail(BasicDetail):
 async def test_etags_on_a_django_model_are_a_clear_error(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(ImproperlyConfigured, match="BasicModel is a Django model"):
         await ETagDetail.as_view()(factory.get("/1/"), pk=1)
+
+
+async def test_a_streaming_list_of_a_django_queryset_is_a_clear_error(
+    rows: list[dict[str, Any]],
+) -> None:
+    view = AsyncStreamingListAPIView.as_view(
+        queryset=BasicModel.objects.all(), serializer_class=BasicSerializer
+    )
+    with pytest.raises(ImproperlyConfigured, match="its queryset is Django's"):
+        await view(factory.get("/"))
 
 
 def test_async_drf_model_serializer_refuses_a_django_model() -> None:
