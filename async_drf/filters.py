@@ -250,9 +250,8 @@ class OrderingFilter(filters.OrderingFilter):
         self, queryset: Any, view: Any, context: dict[str, Any] | None = None
     ) -> list[tuple[str, Any]]:
         """As DRF's, with ``"__all__"`` read from the Tortoise model and its annotations."""
-        if getattr(
-            view, "ordering_fields", self.ordering_fields
-        ) == "__all__" and not is_django_queryset(queryset):
+        ordering_fields = getattr(view, "ordering_fields", self.ordering_fields)
+        if ordering_fields == "__all__" and not is_django_queryset(queryset):
             annotations = getattr(queryset, "_annotations", None) or {}
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
         return super().get_valid_fields(queryset, view, context)
