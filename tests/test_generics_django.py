@@ -234,31 +234,32 @@ async def test_post_instance_view(
     assert response.data == {"detail": 'Method "POST" not allowed.'}
 
 
-async def test_put_instance_view(
-    instance_data: list[dict[str, Any]], django_queries: list[str], thread_hops: list[str]
+@pytest.mark.parametrize(
+    ("method", "data", "pk"),
+    [
+        # DRF's test_put_instance_view, test_patch_instance_view, test_put_cannot_set_id
+        pytest.param("put", {"text": "foobar"}, "1", id="put"),
+        pytest.param("patch", {"text": "foobar"}, 1, id="patch"),
+        pytest.param("put", {"id": 999, "text": "foobar"}, 1, id="put-cannot-set-id"),
+    ],
+)
+async def test_put_and_patch_instance_view(
+    instance_data: list[dict[str, Any]],
+    django_queries: list[str],
+    thread_hops: list[str],
+    method: str,
+    data: dict[str, Any],
+    pk: Any,
 ) -> None:
-    """PUT requests to RetrieveUpdateDestroyAPIView should update an object."""
-    data = {"text": "foobar"}
-    request = factory.put("/1", data, format="json")
-    response = await render(await InstanceView.as_view()(request, pk="1"))
+    """PUT and PATCH requests to RetrieveUpdateDestroyAPIView should update an object,
+    and should not be able to set the id: Django's aget, then validation, save and
+    rendering in one hop."""
+    request = getattr(factory, method)("/1", data, format="json")
+    response = await render(await InstanceView.as_view()(request, pk=pk))
     assert len(django_queries) == EXPECTED_QUERIES_FOR_PUT
     assert response.status_code == status.HTTP_200_OK
     assert dict(response.data) == {"id": 1, "text": "foobar"}
     assert thread_hops == ["QuerySet.get", "_validate_perform_render"]
-    updated = await BasicModel.objects.aget(id=1)
-    assert updated.text == "foobar"
-
-
-async def test_patch_instance_view(
-    instance_data: list[dict[str, Any]], django_queries: list[str]
-) -> None:
-    """PATCH requests to RetrieveUpdateDestroyAPIView should update an object."""
-    data = {"text": "foobar"}
-    request = factory.patch("/1", data, format="json")
-    response = await render(await InstanceView.as_view()(request, pk=1))
-    assert len(django_queries) == EXPECTED_QUERIES_FOR_PUT
-    assert response.status_code == status.HTTP_200_OK
-    assert response.data == {"id": 1, "text": "foobar"}
     updated = await BasicModel.objects.aget(id=1)
     assert updated.text == "foobar"
 
@@ -288,20 +289,6 @@ async def test_get_instance_view_incorrect_arg(
     response = await render(await InstanceView.as_view()(request, pk="a"))
     assert len(django_queries) == 0
     assert response.status_code == status.HTTP_404_NOT_FOUND
-
-
-async def test_put_cannot_set_id(
-    instance_data: list[dict[str, Any]], django_queries: list[str]
-) -> None:
-    """PUT requests to create a new object should not be able to set the id."""
-    data = {"id": 999, "text": "foobar"}
-    request = factory.put("/1", data, format="json")
-    response = await render(await InstanceView.as_view()(request, pk=1))
-    assert len(django_queries) == EXPECTED_QUERIES_FOR_PUT
-    assert response.status_code == status.HTTP_200_OK
-    assert response.data == {"id": 1, "text": "foobar"}
-    updated = await BasicModel.objects.aget(id=1)
-    assert updated.text == "foobar"
 
 
 async def test_put_to_deleted_instance(
