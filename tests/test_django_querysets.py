@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import path
 from openapi_spec_validator import validate
+from rest_framework import filters as drf_filters
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -271,6 +272,15 @@ async def test_ordering_by_the_serializer_fields(targets: list[str], view_class:
     response = await get(view, "/?ordering=first_source")
     assert response.status_code == 200
     assert [row["name"] for row in response.data] == targets
+
+
+def test_default_ordering_fields_are_drfs_for_a_django_model() -> None:
+    """The mirror of DRF's rule gives what DRF's own OrderingFilter gives."""
+    view = TargetList()
+    queryset = ForeignKeyTarget.objects.all()
+    drf_fields = drf_filters.OrderingFilter().get_default_valid_fields(queryset, view, {})
+    assert OrderingFilter().get_default_valid_fields(queryset, view, {}) == drf_fields
+    assert [name for name, _label in drf_fields] == ["id", "name"]
 
 
 async def test_ordering_fields_all(targets: list[str]) -> None:
