@@ -597,7 +597,9 @@ async def test_schema_of_a_django_model_view_is_drfs() -> None:
         "description": "A unique integer value identifying this basic model.",
         "schema": {"type": "string"},
     }
-    assert schema["components"]["schemas"]["Basic"]["properties"]["text"] == {
+    text = schema["components"]["schemas"]["Basic"]["properties"]["text"]
+    # From the Django model's field (async_drf adds its text constraints besides).
+    assert {key: text.get(key) for key in ("type", "description", "maxLength")} == {
         "type": "string",
         "description": "Text description.",
         "maxLength": 100,
