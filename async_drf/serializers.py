@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime
 import functools
 from collections.abc import Awaitable
 from typing import Any
 
-from django.conf import settings
-from django.utils import timezone
-from rest_framework import ISO_8601
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
-from rest_framework.fields import SkipField, empty
+from rest_framework.fields import empty
 from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.serializers` has them
     HiddenField,
     SerializerMethodField,
@@ -40,6 +36,7 @@ from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 from tortoise.transactions import in_transaction
 
+from ._plans import PLAN_HOOKS, FieldPlan, RowPlan, plan_key
 from ._prefetch import alookup_input, prefetch_instances, prefetch_paths
 from ._writes import aset_many, fk_column, split_many
 from .concurrency import is_async_callable, maybe_await
@@ -196,160 +193,6 @@ class AsyncSerializerMixin:
         return getattr(getattr(self, "Meta", None), "model", None)
 
 
-_MISSING = object()
-_USE_DEFAULT_TZ = object()
-
-
-def _same(value: Any, tz: Any) -> Any:
-    return value
-
-
-def _iso_datetime(value: datetime.datetime, tz: Any) -> Any:
-    # DRF's DateTimeField.to_representation for an ISO 8601 format, for the two cases
-    # that need no conversion error handling; _MISSING sends the others to DRF.
-    if value.utcoffset() is None:
-        if tz is not None:
-            return _MISSING  # DRF makes it aware (and may fail)
-    elif tz is None:
-        return _MISSING  # DRF makes it naive in UTC
-    else:
-        try:
-            value = value.astimezone(tz)
-        except OverflowError:
-            return _MISSING
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _plain_kind(field: drf.Field) -> tuple[tuple[type, ...], Any] | None:
-    """The value types ``field`` renders without DRF's call, and how; None for DRF's path.
-
-    Only DRF's own methods qualify: a subclass that overrides ``get_attribute`` or
-    ``to_representation`` always takes DRF's path.
-    """
-    cls = type(field)
-    if cls.get_attribute not in _PLAIN_GETTERS or len(field.source_attrs) != 1:
-        return None
-    render = cls.to_representation
-    if render is drf.DateTimeField.to_representation:
-        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
-        if not isinstance(output, str) or output.lower() != ISO_8601:
-            return None
-        return (datetime.datetime,), _iso_datetime
-    if render is PrimaryKeyRelatedField.to_representation and field.pk_field is not None:
-        return None
-    kinds = _PLAIN_TYPES.get(render)
-    return (kinds, _same) if kinds else None
-
-
-# Getters that read ``getattr(instance, source)`` for a plain value, and the renderers
-# that return a value of these types unchanged.
-_PLAIN_GETTERS = frozenset({drf.Field.get_attribute, PrimaryKeyRelatedField.get_attribute})
-_PLAIN_TYPES: dict[Any, tuple[type, ...]] = {
-    drf.CharField.to_representation: (str,),
-    drf.IntegerField.to_representation: (int,),
-    drf.FloatField.to_representation: (float,),
-    drf.BooleanField.to_representation: (bool,),
-    drf.ReadOnlyField.to_representation: (str, int, float, bool),
-    PrimaryKeyRelatedField.to_representation: (int, str),  # without pk_field
-}
-
-
-class _RowPlan:
-    """How a serializer renders a row: its readable fields, each with a fast path.
-
-    A field whose value is a plain attribute of a Tortoise instance and whose DRF
-    ``to_representation`` would return it unchanged (an ``int`` for IntegerField, a
-    ``str`` for CharField, a ``bool`` for BooleanField...) or ISO-format a datetime is
-    rendered here; anything else (a dict row, a dotted source, a callable, another
-    type, a nested serializer) goes through DRF's ``get_attribute`` and
-    ``to_representation`` exactly as in DRF.
-    """
-
-    __slots__ = ("steps", "default_tz")
-
-    def __init__(self, fields: Any) -> None:
-        self.steps: list[tuple[Any, ...]] = []
-        self.default_tz = False
-        for field in fields:
-            kind = _plain_kind(field)
-            if kind is None:
-                self.steps.append((field.field_name, field, None, (), _same, None))
-                continue
-            types, render = kind
-            tz = None
-            if render is _iso_datetime:
-                tz = field.timezone if hasattr(field, "timezone") else _USE_DEFAULT_TZ
-                self.default_tz = self.default_tz or tz is _USE_DEFAULT_TZ
-            self.steps.append((field.field_name, field, field.source_attrs[0], types, render, tz))
-
-    def render(self, instances: Any) -> list[dict[str, Any]]:
-        # DRF looks the current timezone up once per value; here once per call, which
-        # renders synchronously: nothing can activate another timezone in between.
-        default_tz = None
-        if self.default_tz and settings.USE_TZ:
-            default_tz = timezone.get_current_timezone()
-        rows = []
-        for instance in instances:
-            ret = {}
-            plain = isinstance(instance, Model)
-            for name, field, attr, types, render, tz in self.steps:
-                if plain and attr is not None:
-                    try:
-                        value = getattr(instance, attr)
-                    except Exception:  # DRF's get_attribute below decides what it means
-                        value = _MISSING
-                    if value is None:
-                        ret[name] = None
-                        continue
-                    if type(value) in types:
-                        value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
-                        if value is not _MISSING:
-                            ret[name] = value
-                            continue
-                try:
-                    attribute = field.get_attribute(instance)
-                except SkipField:
-                    continue
-                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-                ret[name] = None if check is None else field.to_representation(attribute)
-            rows.append(ret)
-        return rows
-
-
-def release_cycles(data: Any) -> None:
-    """Break the reference cycles of the serializers that rendered ``data``.
-
-    DRF binds each field to its serializer (``field.parent``) and caches the bound
-    fields on the serializer, and a ListSerializer's child points back at it, so every
-    serializer is a reference cycle that only CPython's cyclic garbage collector frees.
-    Views call this once the response is closed: the request's objects are then freed
-    at once.  ``fields`` is a cached property, so reading it again rebuilds the fields.
-    """
-    if isinstance(data, (drf.ReturnDict, drf.ReturnList)):
-        _release(data.serializer)
-    elif isinstance(data, dict):  # a paginated body: {"count": ..., "results": [...]}
-        for value in data.values():
-            if isinstance(value, (drf.ReturnDict, drf.ReturnList)):
-                _release(value.serializer)
-
-
-def _release(serializer: Any) -> None:
-    state = getattr(serializer, "__dict__", None)
-    if state is None:
-        return
-    fields = state.pop("fields", None)
-    state.pop("_readable_cache", None)
-    for field in (fields or {}).values():
-        if isinstance(field, drf.BaseSerializer):
-            _release(field)
-    child = state.get("child")
-    if isinstance(child, drf.BaseSerializer):
-        _release(child)
-        if child.__dict__.get("parent") is serializer:
-            child.parent = None
-
-
 class _ModelRef:
     """Stands in for a view so translate_exception can name fields of ``queryset``."""
 
@@ -422,14 +265,14 @@ class Serializer(AsyncSerializerMixin, drf.Serializer):
     def to_representation(self, instance: Any) -> Any:
         # Mirrors rest_framework.serializers.Serializer.to_representation; differs in
         # listing the readable fields once per serializer and in the plain-field fast
-        # path of _RowPlan (a ListSerializer renders every row with the same child).
+        # path of RowPlan (a ListSerializer renders every row with the same child).
         return self._row_plan().render([instance])[0]
 
-    def _row_plan(self) -> _RowPlan:
+    def _row_plan(self) -> RowPlan:
         fields = self.fields
         cached = self.__dict__.get("_readable_cache")
         if cached is None or cached[0] is not fields:
-            cached = self._readable_cache = (fields, _RowPlan(self._readable_fields))
+            cached = self._readable_cache = (fields, RowPlan(self._readable_fields))
         return cached[1]
 
     def run_validation(self, data: Any = empty) -> Any:
@@ -531,7 +374,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         )
         declared_fields = copy.deepcopy(self._declared_fields)
         plan = type(self).__dict__.get("_field_plan")
-        if plan is not None and plan.key == _plan_key(self):
+        if plan is not None and plan.key == plan_key(self):
             # The same (class, Meta) as last time: only the field objects are new.
             return plan.build(declared_fields)
         model = self.Meta.model
@@ -557,7 +400,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             steps.append((field_name, field_class, copy.deepcopy(field_kwargs)))
             fields[field_name] = field_class(**field_kwargs)
         if _plan_cacheable(type(self)):
-            type(self)._field_plan = _FieldPlan(_plan_key(self), steps)
+            type(self)._field_plan = FieldPlan(plan_key(self), steps)
         return fields
 
     def get_default_field_names(
@@ -759,103 +602,16 @@ def _check_many_defaults(serializer: Any, declared_fields: dict[str, Any], info:
                 )
 
 
-# The ModelSerializer hooks that decide which fields get_fields() builds.  A class that
-# overrides none of them builds the same fields every time for the same Meta, so the
-# (name, class, kwargs) list is worked out once and only the field objects are new.
-_PLAN_HOOKS = (
-    "get_field_names",
-    "get_default_field_names",
-    "get_extra_kwargs",
-    "include_extra_kwargs",
-    "build_field",
-    "build_standard_field",
-    "build_relational_field",
-    "build_nested_field",
-    "build_property_field",
-    "build_url_field",
-    "build_unknown_field",
-)
-
-
 def _plan_cacheable(cls: type) -> bool:
+    """Whether ``cls`` overrides none of the hooks that decide its fields (PLAN_HOOKS)."""
     cached = cls.__dict__.get("_field_plan_cacheable")
     if cached is None:
         bases = (ModelSerializer, HyperlinkedModelSerializer)
         cached = all(
-            any(getattr(cls, name) is getattr(base, name) for base in bases) for name in _PLAN_HOOKS
+            any(getattr(cls, name) is getattr(base, name) for base in bases) for name in PLAN_HOOKS
         )
         cls._field_plan_cacheable = cached  # type: ignore[attr-defined]
     return cached
-
-
-def _plan_key(serializer: Any) -> tuple[Any, ...]:
-    # Reassigning Meta or its options (tests do) makes a new key: the plan is rebuilt.
-    meta = serializer.Meta
-    return (
-        meta,
-        meta.model,
-        getattr(meta, "fields", None),
-        getattr(meta, "exclude", None),
-        getattr(meta, "depth", 0),
-        id(getattr(meta, "extra_kwargs", None)),
-        id(getattr(meta, "read_only_fields", None)),
-        tuple(serializer._declared_fields),
-    )
-
-
-def _fresh(value: Any) -> Any:
-    # Immutable values are shared; anything else is copied per field, as DRF's
-    # per-call get_fields() would have built it anew.
-    if value is None or isinstance(value, (str, int, float, bool, type)):
-        return value
-    return copy.deepcopy(value)
-
-
-def _prototype(field_class: Any, kwargs: dict[str, Any]) -> drf.Field | None:
-    """An unbound field to clone, when cloning equals building it from ``kwargs`` anew:
-    every kwarg immutable, and no serializer or child field inside to share."""
-    if any(_fresh(value) is not value for value in kwargs.values()):
-        return None
-    field = field_class(**kwargs)
-    if isinstance(field, drf.BaseSerializer) or any(
-        isinstance(value, drf.Field) for value in field.__dict__.values()
-    ):
-        return None
-    return field
-
-
-def _clone(prototype: drf.Field) -> drf.Field:
-    # What __init__ would build, without running it: the same attributes, with the
-    # containers (validators, error_messages, style, _kwargs) copied per field.
-    field = object.__new__(type(prototype))
-    state = field.__dict__
-    for name, value in prototype.__dict__.items():
-        state[name] = value.copy() if type(value) in (list, dict, set) else value
-    return field
-
-
-class _FieldPlan:
-    """What ``ModelSerializer.get_fields`` built for one serializer class and Meta."""
-
-    __slots__ = ("key", "steps")
-
-    def __init__(self, key: tuple[Any, ...], steps: list[Any]) -> None:
-        self.key = key
-        self.steps = [
-            (name, field_class, kwargs, field_class and _prototype(field_class, kwargs))
-            for name, field_class, kwargs in steps
-        ]
-
-    def build(self, declared_fields: dict[str, drf.Field]) -> dict[str, drf.Field]:
-        fields: dict[str, drf.Field] = {}
-        for name, field_class, kwargs, prototype in self.steps:
-            if field_class is None:
-                fields[name] = declared_fields[name]
-            elif prototype is not None:
-                fields[name] = _clone(prototype)
-            else:
-                fields[name] = field_class(**{k: _fresh(v) for k, v in kwargs.items()})
-        return fields
 
 
 def _atomic(model: Any, many: dict[str, list[Any]]) -> Any:

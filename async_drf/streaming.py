@@ -37,11 +37,11 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from . import compat, generics
 from ._keyset import Keyset
+from ._plans import release_cycles
 from .concurrency import maybe_await
 from .db import is_django_queryset
 from .mixins import _get_queryset, _get_serializer, _serialized_data
 from .orm import ensure_orm, get_model, isolate_connections, release_connections
-from .serializers import release_cycles
 from .settings import async_settings
 
 __all__ = [
