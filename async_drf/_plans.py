@@ -1,6 +1,7 @@
 """Speed machinery of the serializers: row plans, field plans, cycle release.
 
-* :class:`RowPlan` renders a serializer's rows with a fast path for plain fields;
+* :class:`RowPlan` renders a serializer's rows with a fast path for plain fields, and
+  :func:`render_awaiting` awaits what fields rendered through an ``async def``;
 * :class:`FieldPlan` remembers what ``ModelSerializer.get_fields`` built for a class
   and Meta, so later instances only build new field objects;
 * :func:`release_cycles` frees a request's serializers without the cyclic collector.
@@ -10,8 +11,11 @@ Each gives exactly what DRF's own code path gives; tests render both ways.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +27,17 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 from tortoise.models import Model
 
+from .concurrency import call_sync, in_event_loop, is_async_callable
 from .relations import PrimaryKeyRelatedField
 
-__all__ = ["PLAN_HOOKS", "FieldPlan", "RowPlan", "plan_key", "release_cycles"]
+__all__ = [
+    "PLAN_HOOKS",
+    "FieldPlan",
+    "RowPlan",
+    "plan_key",
+    "release_cycles",
+    "render_awaiting",
+]
 
 
 _MISSING = object()
@@ -95,7 +107,9 @@ class RowPlan:
     ``str`` for CharField, a ``bool`` for BooleanField...) or ISO-format a datetime is
     rendered here; anything else (a dict row, a dotted source, a callable, another
     type, a nested serializer) goes through DRF's ``get_attribute`` and
-    ``to_representation`` exactly as in DRF.
+    ``to_representation`` exactly as in DRF.  A field that renders through an
+    ``async def`` (a SerializerMethodField's ``get_<name>``) leaves a coroutine that
+    :func:`render_awaiting` awaits.
     """
 
     __slots__ = ("steps", "default_tz")
@@ -104,6 +118,9 @@ class RowPlan:
         self.steps: list[tuple[Any, ...]] = []
         self.default_tz = False
         for field in fields:
+            if _renders_awaitable(field):
+                self.steps.append((field.field_name, field, None, (), _defer, None))
+                continue
             kind = _plain_kind(field)
             if kind is None:
                 self.steps.append((field.field_name, field, None, (), _same, None))
@@ -145,8 +162,68 @@ class RowPlan:
                     continue
                 check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
                 ret[name] = None if check is None else field.to_representation(attribute)
+                if render is _defer:
+                    ret[name] = _defer(ret, name, field)
             rows.append(ret)
         return rows
+
+
+def _renders_awaitable(field: drf.Field) -> bool:
+    """Whether ``field.to_representation`` returns a coroutine to await."""
+    if is_async_callable(field.to_representation):
+        return True
+    if isinstance(field, drf.SerializerMethodField):
+        method = getattr(field.parent, field.method_name, None)
+        return method is not None and is_async_callable(method)
+    return False
+
+
+# The rows whose values render_awaiting still has to await: (row, key) pairs.
+_pending: contextvars.ContextVar[list[tuple[dict[str, Any], str]] | None] = contextvars.ContextVar(
+    "async_drf_pending_values", default=None
+)
+
+
+def _defer(row: dict[str, Any], key: str, field: drf.Field) -> Any:
+    value = row[key]
+    if not inspect.iscoroutine(value):
+        return value  # None, or a method that returned a plain value after all
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((row, key))
+        return value
+    if in_event_loop():
+        value.close()
+        raise TypeError(
+            f"Field `{key}` of `{type(field.parent).__name__}` renders through an `async def`: "
+            "read `await serializer.adata` (or render off the event loop)."
+        )
+    return call_sync(_result, value)  # e.g. the browsable API renders in a thread
+
+
+async def _result(awaitable: Any) -> Any:
+    return await awaitable
+
+
+async def render_awaiting(read: Callable[[], Any]) -> Any:
+    """``read()`` (a serializer's ``.data``), with the values that fields rendered
+    through an ``async def`` awaited, one after another, on the loop."""
+    pending: list[tuple[dict[str, Any], str]] = []
+    token = _pending.set(pending)
+    try:
+        data = read()
+    finally:
+        _pending.reset(token)
+    if not pending:
+        return data
+    for done, (row, key) in enumerate(pending):
+        try:
+            row[key] = await row[key]
+        except BaseException:
+            for rest, name in pending[done + 1 :]:
+                rest[name].close()
+            raise
+    return read()  # the rows were filled in place; `.data` copies the top level anew
 
 
 def release_cycles(data: Any) -> None:
@@ -197,6 +274,8 @@ PLAN_HOOKS = (
     "build_property_field",
     "build_url_field",
     "build_unknown_field",
+    "build_unique_validator",
+    "get_uniqueness_extra_kwargs",
 )
 
 
@@ -211,6 +290,7 @@ def plan_key(serializer: Any) -> tuple[Any, ...]:
         getattr(meta, "depth", 0),
         id(getattr(meta, "extra_kwargs", None)),
         id(getattr(meta, "read_only_fields", None)),
+        id(getattr(meta, "validators", None)),
         tuple(serializer._declared_fields),
     )
 
@@ -223,10 +303,17 @@ def _fresh(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _shareable(value: Any) -> bool:
+    if type(value) is dict:
+        return all(_fresh(item) is item for item in value.values())
+    return _fresh(value) is value
+
+
 def _prototype(field_class: Any, kwargs: dict[str, Any]) -> drf.Field | None:
     """An unbound field to clone, when cloning equals building it from ``kwargs`` anew:
-    every kwarg immutable, and no serializer or child field inside to share."""
-    if any(_fresh(value) is not value for value in kwargs.values()):
+    every kwarg immutable (or a flat dict of immutables, such as ``style``, which the
+    clone copies), and no serializer or child field inside to share."""
+    if not all(_shareable(value) for value in kwargs.values()):
         return None
     field = field_class(**kwargs)
     if isinstance(field, drf.BaseSerializer) or any(

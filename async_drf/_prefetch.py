@@ -88,7 +88,9 @@ def _related_objects(instances: Iterable[Model], name: str) -> list[Model]:
     seen: dict[int, Model] = {}
     for instance in instances:
         value = getattr(instance, name)
-        for obj in value if not isinstance(value, Model) and value is not None else [value]:
+        if value is None or value is rel.NoneAwaitable:  # a null FK: nothing to follow
+            continue
+        for obj in value if not isinstance(value, Model) else [value]:
             if isinstance(obj, Model):
                 seen.setdefault(id(obj), obj)
     return list(seen.values())

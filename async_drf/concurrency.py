@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import inspect
 import types
 import weakref
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ __all__ = [
     "maybe_await",
     "needs_hop",
     "request_thread_started",
+    "run_handler",
     "run_sync",
 ]
 
@@ -155,6 +157,19 @@ async def call_or_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) 
     if is_async_callable(func):
         return await func(*args, **kwargs)
     return func(*args, **kwargs)
+
+
+async def run_handler(handler: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a handler or a generic action (``list``, ``create``...), ``def`` or ``async def``.
+
+    A ``def`` one runs in one thread hop, as Django runs a sync view; if it returns an
+    async helper's coroutine (``def get(...): return self.list(...)``), that is
+    finished on the loop.
+    """
+    response = await maybe_await(handler, request, *args, **kwargs)
+    if inspect.iscoroutine(response):
+        response = await response
+    return response
 
 
 def in_event_loop() -> bool:

@@ -36,6 +36,7 @@ from django import db as django_db
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 from tortoise import exceptions as orm
 
@@ -44,6 +45,7 @@ from .concurrency import mark_inline
 from .handlers import bad_request_detail
 from .orm import view_model
 from .settings import async_settings
+from .validators import unique_error_message
 
 __all__ = [
     "DatabaseErrorKind",
@@ -273,14 +275,31 @@ def _integrity_columns(exc: Exception) -> tuple[str, list[str]]:
     return "", []
 
 
+def _integrity_table(exc: Exception) -> str | None:
+    """The table the driver names in a constraint error (asyncpg; sqlite: ``t.col``)."""
+    cause = exc.args[0] if exc.args else exc
+    table = getattr(cause, "table_name", None)
+    if table:
+        return str(table)
+    _, _sep, rest = str(cause).partition(":")
+    table, dot, _column = rest.split(",")[0].strip().partition(".")
+    return table if dot else None
+
+
 def _integrity(exc: Exception, model: Any = None) -> exceptions.APIException:
     kind, columns = _integrity_columns(exc)
     fields = [_field_name(c, model) for c in columns]
     if kind == "unique" and len(fields) == 1:
-        return exceptions.ValidationError({fields[0]: [UNIQUE_MESSAGE]})
+        # Worded as the ModelSerializer's UniqueValidator would have said it, when the
+        # row is the view's model (a write may fail on another table).
+        message = UNIQUE_MESSAGE
+        if model is not None and _integrity_table(exc) == model._meta.db_table:
+            message = unique_error_message(model, fields[0])
+        return exceptions.ValidationError({fields[0]: [ErrorDetail(message, code="unique")]})
     if kind == "unique" and fields:
         message = UNIQUE_SET_MESSAGE.format(field_names=", ".join(fields))
-        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        detail = [ErrorDetail(message, code="unique")]
+        return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: detail})
     if kind == "fk" and len(fields) == 1:
         return exceptions.ValidationError({fields[0]: [DOES_NOT_EXIST_MESSAGE]})
     if kind == "not_null" and len(fields) == 1:

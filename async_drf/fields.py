@@ -8,7 +8,13 @@ Mapping rules (beyond the obvious type table):
 
 * ``null=True`` -> ``allow_null=True, required=False``; a default -> ``required=False``.
 * A generated pk and ``auto_now``/``auto_now_add`` datetimes are read-only.
-* ``description`` -> ``help_text``; int ``ge``/``le`` constraints -> ``min_value``/``max_value``.
+* ``description`` -> ``help_text``; BigIntField -> DRF's ``BigIntegerField``.
+* As DRF turns Django's validators into field options: an integer column's range and
+  ``MinValueValidator``/``MaxValueValidator`` -> ``min_value``/``max_value`` (the
+  tightest bound), ``MinLengthValidator``/``MaxLengthValidator`` on text ->
+  ``min_length``/``max_length``; any other Tortoise validator runs at validation time
+  (:class:`~async_drf.validators.ModelFieldValidator`), so every bad field is reported
+  at once.  TextField and JSONField get DRF's textarea style.
 * Tortoise has no ``blank``: a non-null CharField/TextField with no default gets
   ``allow_blank=False`` (Django's default), any other gets ``allow_blank=True`` (TRAPS 21).
 * BinaryField is exchanged as base64 text (:class:`BinaryField`), in both directions.
@@ -30,6 +36,14 @@ from rest_framework import fields as drf_fields
 from tortoise import fields as tf
 from tortoise import timezone as tortoise_timezone
 from tortoise.fields import relational as rel
+from tortoise.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+)
+
+from .validators import ModelFieldValidator
 
 __all__ = [
     "BinaryField",
@@ -152,6 +166,7 @@ def get_model_info(model: Any) -> ModelInfo:
 # Most specific class first: enum fields subclass CharField / SmallIntField.
 FIELD_MAPPING: tuple[tuple[type, type[drf_fields.Field]], ...] = (
     (tf.BooleanField, drf_fields.BooleanField),
+    (tf.BigIntField, drf_fields.BigIntegerField),
     (tf.IntField, drf_fields.IntegerField),
     (tf.CharField, drf_fields.CharField),
     (tf.TextField, drf_fields.CharField),
@@ -186,17 +201,23 @@ def _field_class(f: Any) -> type[drf_fields.Field]:
 def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]]:
     """(DRF field class, kwargs) for one Tortoise data field (DRF's build_standard_field)."""
     kwargs: dict[str, Any] = {}
-    if f.description and not getattr(f, "enum_type", None):
+    enum_type = getattr(f, "enum_type", None)
+    if f.description and not enum_type:
         kwargs["help_text"] = f.description
+    if isinstance(f, tf.JSONField) or (isinstance(f, tf.TextField) and not enum_type):
+        kwargs["style"] = {"base_template": "textarea.html"}
     if _is_read_only(f):
         kwargs["read_only"] = True
         return _field_class(f), kwargs
-    if getattr(f, "enum_type", None) is not None:
+    if enum_type is not None:
         field_class: type[drf_fields.Field] = EnumChoiceField
-        kwargs["enum_type"] = f.enum_type
+        kwargs["enum_type"] = enum_type  # its choices validate: no length or value options
     else:
         field_class = _field_class(f)
         kwargs.update(_type_kwargs(f))
+        validators = [ModelFieldValidator(v) for v in f.validators if not _is_option(f, v)]
+        if validators:
+            kwargs["validators"] = validators
     if f.null:
         kwargs["allow_null"] = True
     if f.null or _has_default(f):
@@ -208,14 +229,43 @@ def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]
 
 def _type_kwargs(f: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
-    if isinstance(f, tf.CharField):
-        kwargs["max_length"] = f.max_length
-    elif isinstance(f, tf.IntField):
-        if f.constraints.get("ge") is not None:
-            kwargs["min_value"] = f.constraints["ge"]
-        if f.constraints.get("le") is not None:
-            kwargs["max_value"] = f.constraints["le"]
-    elif isinstance(f, tf.DecimalField):
+    if isinstance(f, tf.DecimalField):
         kwargs["max_digits"] = f.max_digits
         kwargs["decimal_places"] = f.decimal_places
+    if isinstance(f, _NUMERIC_FIELDS):
+        # The column's range (an IntField's constraints) and the model's validators:
+        # the tightest bound wins, as the database and Tortoise's save would enforce.
+        lows = [f.constraints.get("ge"), *_limits(f, MinValueValidator, "min_value")]
+        highs = [f.constraints.get("le"), *_limits(f, MaxValueValidator, "max_value")]
+        _put(kwargs, "min_value", max, lows)
+        _put(kwargs, "max_value", min, highs)
+    if isinstance(f, (tf.CharField, tf.TextField)):
+        _put(kwargs, "min_length", max, _limits(f, MinLengthValidator, "min_length"))
+        highs = [getattr(f, "max_length", None), *_limits(f, MaxLengthValidator, "max_length")]
+        _put(kwargs, "max_length", min, highs)
     return kwargs
+
+
+_NUMERIC_FIELDS = (tf.IntField, tf.FloatField, tf.DecimalField)
+_OPTIONS = {
+    MinValueValidator: _NUMERIC_FIELDS,
+    MaxValueValidator: _NUMERIC_FIELDS,
+    MinLengthValidator: (tf.CharField, tf.TextField),
+    MaxLengthValidator: (tf.CharField, tf.TextField),
+}
+
+
+def _is_option(f: Any, validator: Any) -> bool:
+    """Whether ``validator`` became a DRF field option (``min_value``...) for ``f``."""
+    fields = _OPTIONS.get(type(validator))
+    return fields is not None and isinstance(f, fields)
+
+
+def _limits(f: Any, validator_class: type, attr: str) -> list[Any]:
+    return [getattr(v, attr) for v in f.validators if type(v) is validator_class]
+
+
+def _put(kwargs: dict[str, Any], key: str, pick: Any, values: list[Any]) -> None:
+    values = [v for v in values if v is not None]
+    if values:
+        kwargs[key] = pick(values)

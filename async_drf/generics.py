@@ -20,7 +20,7 @@ from tortoise import exceptions as orm
 
 from . import mixins
 from .compat import ObjectDoesNotExistError
-from .concurrency import mark_inline, maybe_await
+from .concurrency import mark_inline, maybe_await, run_handler
 from .db import is_django_query, is_django_queryset
 from .exceptions import DatabaseErrorKind, classify_database_error
 from .fields import fits_column, integer_range
@@ -59,6 +59,12 @@ async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any
     """
     if is_django_query(queryset):
         return await _django_object_or_404(queryset, *args, **lookup)
+    if not (is_model_class(queryset) or hasattr(queryset, "get")):
+        klass = queryset if isinstance(queryset, type) else type(queryset)
+        raise ValueError(
+            "First argument to aget_object_or_404() must be a Model or QuerySet, "
+            f"not '{klass.__name__}'."
+        )
     model = get_model(queryset)
     lookup = _checked_lookup(model, lookup)
     try:
@@ -184,38 +190,38 @@ class AsyncCreateAPIView(mixins.AsyncCreateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's CreateAPIView: ``post`` awaits ``create``."""
 
     async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.create(request, *args, **kwargs)
+        return await run_handler(self.create, request, *args, **kwargs)
 
 
 class AsyncListAPIView(mixins.AsyncListModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's ListAPIView: ``get`` awaits ``list``."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.list(request, *args, **kwargs)
+        return await run_handler(self.list, request, *args, **kwargs)
 
 
 class AsyncRetrieveAPIView(mixins.AsyncRetrieveModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's RetrieveAPIView: ``get`` awaits ``retrieve``."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.retrieve(request, *args, **kwargs)
+        return await run_handler(self.retrieve, request, *args, **kwargs)
 
 
 class AsyncDestroyAPIView(mixins.AsyncDestroyModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's DestroyAPIView: ``delete`` awaits ``destroy``."""
 
     async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.destroy(request, *args, **kwargs)
+        return await run_handler(self.destroy, request, *args, **kwargs)
 
 
 class AsyncUpdateAPIView(mixins.AsyncUpdateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's UpdateAPIView: ``put``/``patch`` await ``update``."""
 
     async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.update(request, *args, **kwargs)
+        return await run_handler(self.update, request, *args, **kwargs)
 
     async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.partial_update(request, *args, **kwargs)
+        return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
 class AsyncListCreateAPIView(
@@ -224,10 +230,10 @@ class AsyncListCreateAPIView(
     """Async twin of DRF's ListCreateAPIView."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.list(request, *args, **kwargs)
+        return await run_handler(self.list, request, *args, **kwargs)
 
     async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.create(request, *args, **kwargs)
+        return await run_handler(self.create, request, *args, **kwargs)
 
 
 class AsyncRetrieveUpdateAPIView(
@@ -236,13 +242,13 @@ class AsyncRetrieveUpdateAPIView(
     """Async twin of DRF's RetrieveUpdateAPIView."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.retrieve(request, *args, **kwargs)
+        return await run_handler(self.retrieve, request, *args, **kwargs)
 
     async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.update(request, *args, **kwargs)
+        return await run_handler(self.update, request, *args, **kwargs)
 
     async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.partial_update(request, *args, **kwargs)
+        return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
 class AsyncRetrieveDestroyAPIView(
@@ -251,10 +257,10 @@ class AsyncRetrieveDestroyAPIView(
     """Async twin of DRF's RetrieveDestroyAPIView."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.retrieve(request, *args, **kwargs)
+        return await run_handler(self.retrieve, request, *args, **kwargs)
 
     async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.destroy(request, *args, **kwargs)
+        return await run_handler(self.destroy, request, *args, **kwargs)
 
 
 class AsyncRetrieveUpdateDestroyAPIView(
@@ -266,13 +272,13 @@ class AsyncRetrieveUpdateDestroyAPIView(
     """Async twin of DRF's RetrieveUpdateDestroyAPIView."""
 
     async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.retrieve(request, *args, **kwargs)
+        return await run_handler(self.retrieve, request, *args, **kwargs)
 
     async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.update(request, *args, **kwargs)
+        return await run_handler(self.update, request, *args, **kwargs)
 
     async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.partial_update(request, *args, **kwargs)
+        return await run_handler(self.partial_update, request, *args, **kwargs)
 
     async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        return await self.destroy(request, *args, **kwargs)
+        return await run_handler(self.destroy, request, *args, **kwargs)

@@ -16,7 +16,7 @@ from django.db.models import Model as DjangoModel
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from .concurrency import is_async_callable, is_inline, maybe_await, run_sync
+from .concurrency import is_async_callable, is_inline, maybe_await, run_handler, run_sync
 from .conditional import check_preconditions, delete_instance, guard_write
 from .orm import is_model_class, is_queryset
 
@@ -171,7 +171,7 @@ class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
 
     async def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
-        return await self.update(request, *args, **kwargs)
+        return await run_handler(self.update, request, *args, **kwargs)
 
 
 class AsyncDestroyModelMixin(mixins.DestroyModelMixin):

@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+from collections import defaultdict
 from collections.abc import Awaitable
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
@@ -36,10 +38,10 @@ from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 from tortoise.transactions import in_transaction
 
-from ._plans import PLAN_HOOKS, FieldPlan, RowPlan, plan_key
+from ._plans import PLAN_HOOKS, FieldPlan, RowPlan, plan_key, render_awaiting
 from ._prefetch import alookup_input, prefetch_instances, prefetch_paths
 from ._writes import aset_many, fk_column, split_many
-from .concurrency import is_async_callable, maybe_await
+from .concurrency import is_async_callable, mark_inline, maybe_await
 from .conditional import save_instance
 from .db import aevaluate, is_django_queryset
 from .exceptions import translate_exception
@@ -61,10 +63,18 @@ from .validators import (
     UniqueValidator,
     defer_check,
     has_error,
+    list_errors_as_dict,
     put_error,
+    unique_error_message,
 )
 
-__all__ = ["HyperlinkedModelSerializer", "ListSerializer", "ModelSerializer", "Serializer"]
+__all__ = [
+    "HyperlinkedModelSerializer",
+    "ListSerializer",
+    "ModelSerializer",
+    "Serializer",
+    "raise_errors_on_nested_writes",
+]
 
 
 class AsyncSerializerMixin:
@@ -113,8 +123,8 @@ class AsyncSerializerMixin:
             try:
                 await check.func(*check.args)
             except ValidationError as exc:
-                self._errors = put_error(self._errors, check.path, exc, self._empty_errors())
-                self._validated_data = self._empty_errors()
+                self._errors = put_error(self._errors, check, exc, self._empty_errors())
+                self._validated_data = self._empty_validated()
 
     async def _arun_validate(self) -> None:
         try:
@@ -123,9 +133,12 @@ class AsyncSerializerMixin:
             self._validated_data = value
         except ValidationError as exc:
             self._errors = drf.as_serializer_error(exc)
-            self._validated_data = self._empty_errors()
+            self._validated_data = self._empty_validated()
 
     def _empty_errors(self) -> Any:
+        return {}
+
+    def _empty_validated(self) -> Any:
         return {}
 
     def save(self, **kwargs: Any) -> Any:
@@ -181,6 +194,9 @@ class AsyncSerializerMixin:
 
     async def _adata(self) -> Any:
         await self.aprefetch()
+        return await render_awaiting(self._read_data)
+
+    def _read_data(self) -> Any:
         return self.data
 
     async def aprefetch(self) -> None:
@@ -210,11 +226,19 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
 
     def to_internal_value(self, data: Any) -> Any:
         self._async_index = -1
+        self._async_length = len(data) if isinstance(data, list) else None
         return super().to_internal_value(data)
 
     def _empty_errors(self) -> Any:
+        # DRF 3.18 reports {index: errors} for the failing items; before it, and with
+        # LIST_SERIALIZER_ERRORS_AS_DICT off, a list with {} for the valid ones.
         data = getattr(self, "initial_data", None)
-        return [{} for _ in data] if isinstance(data, list) else {}
+        if isinstance(data, list) and not list_errors_as_dict():
+            return [{} for _ in data]
+        return {}
+
+    def _empty_validated(self) -> Any:
+        return []
 
     def to_representation(self, data: Any) -> Any:
         # Mirrors rest_framework.serializers.ListSerializer.to_representation; differs
@@ -365,13 +389,16 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
 
     def get_fields(self) -> dict[str, drf.Field]:
         # Mirrors rest_framework.serializers.ModelSerializer.get_fields; differs in reading
-        # Tortoise's _meta and in uniqueness living in field validators (no hidden fields).
+        # Tortoise's _meta and in adding no hidden fields (DRF's come from unique_for_date,
+        # which Tortoise lacks).
         if self.url_field_name is None:
             self.url_field_name = api_settings.URL_FIELD_NAME
         assert hasattr(self, "Meta"), f'Class {type(self).__name__} missing "Meta" attribute'
         assert hasattr(self.Meta, "model"), (
             f'Class {type(self).__name__} missing "Meta.model" attribute'
         )
+        if getattr(getattr(self.Meta.model, "_meta", None), "abstract", False):
+            raise ValueError("Cannot use ModelSerializer with Abstract Models.")
         declared_fields = copy.deepcopy(self._declared_fields)
         plan = type(self).__dict__.get("_field_plan")
         if plan is not None and plan.key == plan_key(self):
@@ -384,6 +411,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         _check_many_defaults(self, declared_fields, info)
         field_names = self.get_field_names(declared_fields, info)
         extra_kwargs = self.get_extra_kwargs()
+        extra_kwargs = self.get_uniqueness_extra_kwargs(field_names, declared_fields, extra_kwargs)
         fields: dict[str, drf.Field] = {}
         steps: list[tuple[str, Any, dict[str, Any] | None]] = []
         for field_name in field_names:
@@ -432,8 +460,16 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     def build_standard_field(self, field_name: str, model_field: Any) -> Any:
         field_class, kwargs = build_standard_field(model_field)
         if model_field.unique and not kwargs.get("read_only"):
-            kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
+            unique = self.build_unique_validator(model_field.model_field_name)
+            kwargs["validators"] = [*kwargs.get("validators", ()), unique]
         return field_class, kwargs
+
+    def build_unique_validator(self, model_field_name: str) -> Any:
+        """The UniqueValidator of a unique model field, worded as DRF words it
+        ("author with this name already exists.")."""
+        model = self.Meta.model
+        message = unique_error_message(model, model_field_name)
+        return self.unique_validator_class(queryset=model, message=message)
 
     def build_relational_field(self, field_name: str, relation: Any) -> Any:
         # DRF's build_relational_field and get_relation_kwargs over Tortoise's fields.
@@ -455,7 +491,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             if relation.null:
                 kwargs.update(allow_null=True, required=False)
             if isinstance(relation, rel.OneToOneFieldInstance):
-                kwargs["validators"] = [self.unique_validator_class(queryset=self.Meta.model)]
+                kwargs["validators"] = [self.build_unique_validator(field_name)]
             if not relation.to_field_instance.pk:  # a FK to another unique column
                 field_class = self.serializer_related_to_field
                 kwargs["slug_field"] = relation.to_field
@@ -478,17 +514,83 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         return self.get_unique_together_validators()
 
     def get_unique_together_validators(self) -> list[Any]:
-        """One validator per ``Meta.unique_together`` whose columns are all writable here."""
+        """One validator per ``Meta.unique_together`` set whose columns all map to fields."""
+        # Mirrors rest_framework.serializers.ModelSerializer.get_unique_together_validators;
+        # differs in matching a relation by its column (``author`` is ``author_id``) and in
+        # having no conditional constraints.
         model = self.Meta.model
-        by_source = {f.source: name for name, f in self.fields.items() if not f.read_only}
+        source_map: dict[str, list[str]] = defaultdict(list)
+        for field in self.fields.values():
+            takes_part = not field.read_only or field.default is not empty
+            if takes_part and field.source != "*" and "." not in field.source:
+                source_map[fk_column(model, field.source)].append(field.field_name)
         validators = []
         for together in model._meta.unique_together:
-            names = [by_source.get(fk_column(model, n), by_source.get(n)) for n in together]
-            if None not in names:
-                validators.append(
-                    self.unique_together_validator_class(queryset=model, fields=names)
+            columns = {name: fk_column(model, name) for name in together}
+            if not set(source_map).issuperset(columns.values()):
+                continue
+            for name, column in columns.items():
+                assert len(source_map[column]) == 1, (
+                    f"Unable to create `UniqueTogetherValidator` for `{model.__name__}.{name}` "
+                    f"as `{type(self).__name__}` has multiple fields "
+                    f"({', '.join(source_map[column])}) that map to this model field. Either "
+                    "remove the extra fields, or override `Meta.validators` with a "
+                    "`UniqueTogetherValidator` using the desired field names."
                 )
+            field_names = tuple(source_map[column][0] for column in columns.values())
+            validators.append(
+                self.unique_together_validator_class(queryset=model, fields=field_names)
+            )
         return validators
+
+    def get_uniqueness_extra_kwargs(
+        self,
+        field_names: list[str],
+        declared_fields: dict[str, drf.Field],
+        extra_kwargs: dict[str, dict[str, Any]],
+    ) -> dict[str, dict[str, Any]]:
+        """``extra_kwargs`` plus what each field of a ``unique_together`` set needs: its
+        model default (``None`` when nullable), else ``required=True``."""
+        # Mirrors rest_framework.serializers.ModelSerializer.get_uniqueness_extra_kwargs;
+        # differs in returning no hidden fields (they serve unique_for_date, which
+        # Tortoise lacks) and in matching a relation by its column.
+        if getattr(self.Meta, "validators", None) is not None:
+            return extra_kwargs
+        model = self.Meta.model
+        by_column = self._get_model_columns(field_names, declared_fields, extra_kwargs)
+        unique_columns: set[str] = set()
+        for together in model._meta.unique_together:
+            columns = {fk_column(model, name) for name in together}
+            if set(by_column).issuperset(columns):
+                unique_columns |= columns
+        for column in sorted(unique_columns):
+            default = _unique_default(model._meta.fields_map[column])
+            value = {"required": True} if default is empty else {"default": default}
+            field_name = by_column[column]
+            value.update(extra_kwargs.get(field_name, {}))
+            extra_kwargs[field_name] = value
+        return extra_kwargs
+
+    def _get_model_columns(
+        self,
+        field_names: list[str],
+        declared_fields: dict[str, drf.Field],
+        extra_kwargs: dict[str, dict[str, Any]],
+    ) -> dict[str, str]:
+        """{model column: serializer field name} for the fields that map to a column."""
+        model = self.Meta.model
+        columns = {}
+        for field_name in field_names:
+            if field_name in declared_fields:
+                source = declared_fields[field_name].source or field_name
+            else:
+                source = extra_kwargs.get(field_name, {}).get("source", field_name)
+            if source == "*" or "." in source:
+                continue
+            column = fk_column(model, source)
+            if column in model._meta.fields_db_projection:
+                columns[column] = field_name
+        return columns
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         raise NotImplementedError(
@@ -502,8 +604,10 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
 
     async def acreate(self, validated_data: dict[str, Any]) -> Any:
         """Async twin of DRF's ModelSerializer.create: ``Model.create`` then the m2m, atomically."""
+        raise_errors_on_nested_writes("acreate", self, validated_data)
         model = self.Meta.model
         data, many = split_many(model, validated_data)
+        _check_create_kwargs(self, model, data)
         async with _atomic(model, many) as conn:
             instance = await model.create(**data, using_db=conn)
             await self._aset_many(instance, many, conn, clear=False)
@@ -516,6 +620,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         concurrent updates of other fields are kept; with ``If-Match`` on the view the
         UPDATE is conditional (:func:`async_drf.conditional.save_instance`).
         """
+        raise_errors_on_nested_writes("aupdate", self, validated_data)
         model = type(instance)
         data, many = split_many(model, validated_data)
         for attr, value in data.items():
@@ -602,6 +707,69 @@ def _check_many_defaults(serializer: Any, declared_fields: dict[str, Any], info:
                 )
 
 
+def raise_errors_on_nested_writes(
+    method_name: str, serializer: Any, validated_data: dict[str, Any]
+) -> None:
+    """Refuse writable nested and dotted-source relation fields in the default
+    ``acreate``/``aupdate``: what to do with the related rows is the serializer's call."""
+    # Mirrors rest_framework.serializers.raise_errors_on_nested_writes; differs only in
+    # reading the relations from Tortoise's _meta.
+    relations = get_model_info(serializer.Meta.model).relations
+    where = f"`{type(serializer).__module__}.{type(serializer).__name__}`"
+    assert not any(
+        isinstance(field, drf.BaseSerializer)
+        and field.source in validated_data
+        and field.source in relations
+        and isinstance(validated_data[field.source], (list, dict))
+        for field in serializer._writable_fields
+    ), (
+        f"The `.{method_name}()` method does not support writable nested fields by "
+        f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
+        "or set `read_only=True` on nested serializer fields."
+    )
+    assert not any(
+        len(field.source_attrs) > 1
+        and field.source_attrs[0] in validated_data
+        and field.source_attrs[0] in relations
+        and isinstance(validated_data[field.source_attrs[0]], (list, dict))
+        for field in serializer._writable_fields
+    ), (
+        f"The `.{method_name}()` method does not support writable dotted-source fields by "
+        f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
+        "or set `read_only=True` on dotted-source serializer fields."
+    )
+
+
+def _check_create_kwargs(serializer: Any, model: Any, data: dict[str, Any]) -> None:
+    """DRF's explanatory TypeError for a key ``Model.create`` does not take, raised
+    before anything is written (Tortoise would silently drop the key)."""
+    meta = model._meta
+    unknown = [k for k in data if k not in meta.fields_db_projection and k not in meta.fk_fields]
+    unknown = [k for k in unknown if k not in meta.o2o_fields]
+    if not unknown:
+        return
+    name = model.__name__
+    original = f"{name}() got unexpected keyword arguments: " + ", ".join(map(repr, unknown))
+    raise TypeError(
+        f"Got a `TypeError` when calling `{name}.create()`. This may be because you have a "
+        f"writable field on the serializer class that is not a valid argument to "
+        f"`{name}.create()`. You may need to make the field read-only, or override the "
+        f"{type(serializer).__name__}.acreate() method to handle this correctly.\n"
+        f"Original exception was:\n {original}"
+    )
+
+
+def _unique_default(model_field: Any) -> Any:
+    """What DRF fills in for an omitted field of a unique set (``empty``: required)."""
+    if getattr(model_field, "auto_now", False):
+        return timezone.now
+    if getattr(model_field, "auto_now_add", False):
+        return drf.CreateOnlyDefault(timezone.now)
+    if model_field.default is not None:
+        return model_field.default
+    return None if model_field.null else empty
+
+
 def _plan_cacheable(cls: type) -> bool:
     """Whether ``cls`` overrides none of the hooks that decide its fields (PLAN_HOOKS)."""
     cached = cls.__dict__.get("_field_plan_cacheable")
@@ -619,3 +787,7 @@ def _atomic(model: Any, many: dict[str, list[Any]]) -> Any:
     if not many:
         return contextlib.nullcontext(None)
     return in_transaction(model._meta.default_connection)
+
+
+# DRF's ListSerializer.update only raises (multiple update is the user's to define).
+mark_inline(drf.ListSerializer.update)

@@ -13,44 +13,63 @@ A sync ``is_valid()`` leaves the queue unrun and marks the serializer so that
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
+from django.db.models import Field as DjangoField
+from django.utils.text import camel_case_to_spaces
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import Field
-from rest_framework.serializers import ListSerializer, as_serializer_error
+from rest_framework.serializers import ListSerializer, Serializer, as_serializer_error
+from rest_framework.settings import api_settings
+from tortoise.exceptions import ValidationError as TortoiseValidationError
+from tortoise.models import Model
 
 __all__ = [
     "AsyncCheck",
+    "ModelFieldValidator",
     "UniqueTogetherValidator",
     "UniqueValidator",
     "defer_check",
     "get_queryset",
     "has_error",
+    "list_errors_as_dict",
     "put_error",
+    "qs_exists",
+    "unique_error_message",
 ]
 
 
 class AsyncCheck(NamedTuple):
     """One queued database check: ``await func(*args)`` may raise ValidationError."""
 
-    path: tuple[str | int, ...]  # () = the root serializer (non-field errors)
+    path: tuple[str | int, ...]  # () = the root serializer
     func: Callable[..., Awaitable[Any]]
     args: tuple[Any, ...]
+    # The length of the list each int in ``path`` indexes (None for a field name), so
+    # list-form errors can be padded as DRF pads them.
+    lengths: tuple[int | None, ...] = ()
+    # Queued by a serializer's own validators: errors go under its non_field_errors.
+    on_serializer: bool = False
 
 
-def _path(node: Field) -> tuple[str | int, ...]:
-    """Keys from the root serializer down to ``node`` (list items by index)."""
+def _path(node: Field) -> tuple[tuple[str | int, ...], tuple[int | None, ...]]:
+    """Keys from the root serializer down to ``node`` (list items by index), and the
+    length of the list behind each index."""
     path: list[str | int] = []
+    lengths: list[int | None] = []
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, ListSerializer):
             path.append(getattr(parent, "_async_index", 0))
+            lengths.append(getattr(parent, "_async_length", None))
         else:
             path.append(node.field_name)
+            lengths.append(None)
         node = parent
-    return tuple(reversed(path))
+    return tuple(reversed(path)), tuple(reversed(lengths))
 
 
 def defer_check(node: Field, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
@@ -61,13 +80,20 @@ def defer_check(node: Field, func: Callable[..., Awaitable[Any]], *args: Any) ->
             f"{type(node).__name__} needs a database check: validate with "
             "`await serializer.ais_valid()` on an async_drf serializer."
         )
-    queue.append(AsyncCheck(_path(node), func, args))
+    path, lengths = _path(node)
+    on_serializer = isinstance(node, Serializer)
+    queue.append(AsyncCheck(path, func, args, lengths, on_serializer))
 
 
 def get_queryset(queryset: Any, **filters: Any) -> Any:
     """A fresh Tortoise QuerySet from a model class or a shared QuerySet (TRAPS 17),
     filtered by ``filters`` (``filter()`` clones, so it needs no ``all()`` first)."""
     return queryset.filter(**filters) if filters else queryset.all()
+
+
+def list_errors_as_dict() -> bool:
+    """DRF 3.18's ``LIST_SERIALIZER_ERRORS_AS_DICT`` (earlier versions: the list form)."""
+    return bool(getattr(api_settings, "LIST_SERIALIZER_ERRORS_AS_DICT", False))
 
 
 def has_error(errors: Any, path: tuple[str | int, ...]) -> bool:
@@ -86,26 +112,76 @@ def has_error(errors: Any, path: tuple[str | int, ...]) -> bool:
     return bool(node)
 
 
-def put_error(
-    errors: Any, path: tuple[str | int, ...], exc: ValidationError, empty_errors: Any
-) -> Any:
-    """``errors`` with ``exc`` placed at ``path`` (``()`` = non-field errors)."""
+def _container(next_key: str | int, length: int | None) -> Any:
+    """The empty errors of a serializer ({}) or of a list (dict or padded list form)."""
+    if isinstance(next_key, int) and length is not None and not list_errors_as_dict():
+        return [{} for _ in range(length)]
+    return {}
+
+
+def put_error(errors: Any, check: AsyncCheck, exc: ValidationError, empty_errors: Any) -> Any:
+    """``errors`` with ``exc`` placed where ``check`` points, as DRF would have put it:
+    a field's messages under its name, a serializer's under ``non_field_errors``."""
     if not errors:
         errors = empty_errors
-    if not path:
-        for key, messages in as_serializer_error(exc).items():
-            errors.setdefault(key, []).extend(messages)
-        return errors
+    path, lengths = check.path, check.lengths or (None,) * len(check.path)
+    steps = path if check.on_serializer else path[:-1]
     node = errors
-    for key in path[:-1]:
-        node = node[key] if isinstance(node, list) else node.setdefault(key, {})
-    detail = exc.detail
-    node[path[-1]] = detail if isinstance(detail, (list, dict)) else [detail]
+    for i, key in enumerate(steps):
+        if isinstance(node, list):
+            node = node[key]  # type: ignore[index]
+            continue
+        if key not in node:
+            after = path[i + 1] if i + 1 < len(path) else ""
+            node[key] = _container(after, lengths[i + 1] if i + 1 < len(path) else None)
+        node = node[key]
+    if check.on_serializer:
+        for key, messages in as_serializer_error(exc).items():
+            node.setdefault(key, []).extend(messages)
+    else:
+        detail = exc.detail
+        node[path[-1]] = detail if isinstance(detail, (list, dict)) else [detail]
     return errors
 
 
+def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> None:
+    # Mirrors rest_framework.validators._check_single_instance (DRF 3.18.3; older
+    # versions lack it).
+    if (
+        instance is not None
+        and getattr(serializer.parent, "many", False)
+        and not hasattr(instance, "pk")
+    ):
+        raise RuntimeError(
+            f"`{type(validator).__name__}` cannot determine the current instance during a "
+            "multiple update. Override `ListSerializer.run_child_validation()` to set "
+            "`child.instance` before validation."
+        )
+
+
+async def qs_exists(queryset: Any) -> bool:
+    """Async twin of DRF's ``qs_exists``: a value the column cannot take (a
+    ``ValueError`` or ``TypeError`` converting it) matches no row, so it is unique."""
+    try:
+        return bool(await queryset.exists())
+    except (TypeError, ValueError):
+        return False
+
+
+def _same(value: Any, current: Any) -> bool:
+    """Whether a validated value equals an instance's (a related object by its pk)."""
+    if isinstance(value, Model):
+        value = value.pk
+    if isinstance(current, Model):
+        current = current.pk
+    return bool(value == current)
+
+
 class UniqueValidator:
-    """Async twin of DRF's UniqueValidator: one ``exists()`` query, queued for ais_valid."""
+    """Async twin of DRF's UniqueValidator: one ``exists()`` query, queued for ais_valid.
+
+    An update that keeps the instance's value runs no query.
+    """
 
     message = _("This field must be unique.")
     requires_context = True
@@ -115,24 +191,41 @@ class UniqueValidator:
         self.message = message or self.message
         self.lookup = lookup
 
+    def filter_queryset(self, value: Any, queryset: Any, field_name: str) -> Any:
+        """The rows whose ``field_name`` matches ``value``."""
+        key = field_name if self.lookup == "exact" else f"{field_name}__{self.lookup}"
+        return get_queryset(queryset, **{key: value})
+
+    def exclude_current_instance(self, queryset: Any, instance: Any) -> Any:
+        """An update may keep its own value: leave the instance out."""
+        if instance is not None and getattr(instance, "pk", None) is not None:
+            return queryset.exclude(pk=instance.pk)
+        return queryset
+
     def __call__(self, value: Any, serializer_field: Field) -> None:
+        field_name = serializer_field.source_attrs[-1]
         instance = getattr(serializer_field.parent, "instance", None)
-        defer_check(
-            serializer_field, self.acheck, value, serializer_field.source_attrs[-1], instance
-        )
+        _check_single_instance(serializer_field.parent, instance, self)
+        if instance is not None and _same(value, _current(instance, field_name)):
+            return
+        defer_check(serializer_field, self.acheck, value, field_name, instance)
 
     async def acheck(self, value: Any, field_name: str, instance: Any = None) -> None:
-        key = field_name if self.lookup == "exact" else f"{field_name}__{self.lookup}"
-        queryset = get_queryset(self.queryset, **{key: value})
-        if instance is not None and getattr(instance, "pk", None) is not None:
-            queryset = queryset.exclude(pk=instance.pk)  # an update may keep its own value
-        if await queryset.exists():
+        try:
+            queryset = self.filter_queryset(value, self.queryset, field_name)
+        except (TypeError, ValueError):
+            return
+        queryset = self.exclude_current_instance(queryset, instance)
+        if await qs_exists(queryset):
             raise ValidationError(self.message, code="unique")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, type(self)) and (
-            (self.queryset, self.message, self.lookup)
-            == (other.queryset, other.message, other.lookup)
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return (self.queryset, self.message, self.lookup) == (
+            other.queryset,
+            other.message,
+            other.lookup,
         )
 
     def __repr__(self) -> str:
@@ -143,42 +236,132 @@ class UniqueTogetherValidator:
     """Async twin of DRF's UniqueTogetherValidator.
 
     ``fields`` are serializer field names; each is looked up through its field's
-    ``source``, so a relation ``author`` filters on ``author_id``.
+    ``source``, so a relation ``author`` filters on ``author_id``.  As in DRF, a set
+    holding a NULL is not checked (NULLs never collide in a SQL unique constraint),
+    and neither is an update that changes none of the set's values.
     """
 
     message = _("The fields {field_names} must make a unique set.")
     missing_message = _("This field is required.")
     requires_context = True
+    code = "unique"
 
     def __init__(
-        self, queryset: Any, fields: list[str] | tuple[str, ...], message: str | None = None
+        self,
+        queryset: Any,
+        fields: list[str] | tuple[str, ...],
+        message: str | None = None,
+        code: str | None = None,
     ) -> None:
         self.queryset = queryset
         self.fields = tuple(fields)
         self.message = message or self.message
+        self.code = code or self.code
+
+    def enforce_required_fields(self, attrs: dict[str, Any], serializer: Any) -> None:
+        """On create, every field of the set is required."""
+        if serializer.instance is not None:
+            return
+        missing = {
+            name: self.missing_message
+            for name in self.fields
+            if serializer.fields[name].source not in attrs
+        }
+        if missing:
+            raise ValidationError(missing, code="required")
+
+    def filter_queryset(self, values: dict[str, Any], queryset: Any) -> Any:
+        """The rows holding ``values`` (source -> value)."""
+        return get_queryset(queryset, **values)
+
+    def exclude_current_instance(self, queryset: Any, instance: Any) -> Any:
+        if instance is not None and getattr(instance, "pk", None) is not None:
+            return queryset.exclude(pk=instance.pk)
+        return queryset
 
     def __call__(self, attrs: dict[str, Any], serializer: Any) -> None:
-        instance = getattr(serializer, "instance", None)
-        sources = {name: serializer.fields[name].source for name in self.fields}
-        if instance is None:  # DRF's enforce_required_fields: pure CPU, so done now
-            missing = {n: self.missing_message for n, s in sources.items() if s not in attrs}
-            if missing:
-                raise ValidationError(missing, code="required")
-        values = {s: attrs[s] if s in attrs else getattr(instance, s) for s in sources.values()}
-        if None in values.values():
-            return  # NULLs never collide in SQL unique constraints
+        # Mirrors rest_framework.validators.UniqueTogetherValidator.__call__; differs in
+        # queueing the query for ais_valid and in having no condition (Tortoise has no
+        # conditional unique constraints).
+        instance = serializer.instance
+        _check_single_instance(serializer, instance, self)
+        self.enforce_required_fields(attrs, serializer)
+        sources = [serializer.fields[name].source for name in self.fields]
+        values = {s: attrs[s] if s in attrs else _current(instance, s) for s in sources}
+        if instance is not None and all(
+            _same(attrs[s], _current(instance, s)) for s in sources if s in attrs
+        ):
+            return  # nothing in the set changes
+        if any(value is None for value in values.values()):
+            return
         defer_check(serializer, self.acheck, values, instance)
 
     async def acheck(self, values: dict[str, Any], instance: Any = None) -> None:
-        queryset = get_queryset(self.queryset, **values)
-        if instance is not None and getattr(instance, "pk", None) is not None:
-            queryset = queryset.exclude(pk=instance.pk)
-        if await queryset.exists():
+        try:
+            queryset = self.filter_queryset(values, self.queryset)
+        except (TypeError, ValueError):
+            return
+        queryset = self.exclude_current_instance(queryset, instance)
+        if await qs_exists(queryset):
             message = self.message.format(field_names=", ".join(self.fields))
-            raise ValidationError(message, code="unique")
+            raise ValidationError(message, code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return (self.queryset, self.fields, self.message, self.code) == (
+            other.queryset,
+            other.fields,
+            other.message,
+            other.code,
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}(queryset={_name(self.queryset)}, fields={self.fields!r})>"
+
+
+class ModelFieldValidator:
+    """A Tortoise field validator run by DRF's validation, so its failure is reported
+    with the other errors instead of at save.  The message is DRF-style and generic:
+    Tortoise's own text quotes the whole rejected value."""
+
+    message = _("Invalid value.")
+
+    def __init__(self, validator: Callable[[Any], Any]) -> None:
+        self.validator = validator
+
+    def __call__(self, value: Any) -> None:
+        try:
+            self.validator(value.value if isinstance(value, enum.Enum) else value)
+        except TortoiseValidationError:
+            raise ValidationError(self.message, code="invalid") from None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ModelFieldValidator:
+        return self  # holds nothing that changes: share it, as the model field does
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.validator is other.validator
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}({type(self.validator).__name__})>"
+
+
+def _current(instance: Any, source: str) -> Any:
+    """An instance's value for ``source``: a relation's by its column, never a query."""
+    field = instance._meta.fields_map.get(source) if isinstance(instance, Model) else None
+    column = getattr(field, "source_field", None)
+    return getattr(instance, column or source, None)
+
+
+def unique_error_message(model: Any, field_name: str) -> Any:
+    """DRF's ModelSerializer wording for a unique model field, from Django's
+    translated text: "author with this name already exists."."""
+    return DjangoField.default_error_messages["unique"] % {
+        "model_name": camel_case_to_spaces(model.__name__),
+        "field_label": field_name.replace("_", " "),
+    }
 
 
 def _name(queryset: Any) -> str:

@@ -9,7 +9,6 @@ the exception handler may each be sync or async; sync ones go through the bridge
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
@@ -31,7 +30,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import permissions as _permissions
 from . import tasks
 from ._plans import release_cycles
-from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_sync
+from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_handler, run_sync
 from .exceptions import translate_exception
 from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
@@ -134,12 +133,7 @@ class AsyncAPIView(APIView):
             handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
         else:
             handler = self.http_method_not_allowed
-        response = await maybe_await(handler, request, *args, **kwargs)
-        if inspect.iscoroutine(response):
-            # A sync handler that returned an async helper's coroutine
-            # (`def get(...): return self.list(...)`): finish it on the loop.
-            response = await response
-        return response
+        return await run_handler(handler, request, *args, **kwargs)
 
     async def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Mirrors rest_framework.views.APIView.initial; differs only in awaits.

@@ -91,7 +91,28 @@ async def test_unique_violation_is_400_on_the_field(tortoise_db):
         await Author.create(name="ann")
     response = await respond(info.value)
     assert response.status_code == 400
+    # The view serves Post: its wording would name the wrong model.
     assert response.data == {"name": ["This field must be unique."]}
+    assert response.data["name"][0].code == "unique"
+
+
+async def test_unique_violation_on_the_views_model_words_it_as_drf(tortoise_db):
+    """A race past the uniqueness check reads as DRF's ModelSerializer validator."""
+    author = await Author.create(name="ann")
+    await Post.create(title="t", body="b", author=author)
+    with pytest.raises(orm.IntegrityError) as info:
+        await Author.create(name="ann")
+
+    class AuthorView(AsyncAPIView):
+        queryset = Author
+
+        async def get(self, request):
+            raise info.value
+
+    response = await AuthorView.as_view()(factory.get("/"))
+    assert response.status_code == 400
+    assert response.data == {"name": ["author with this name already exists."]}
+    assert response.data["name"][0].code == "unique"
 
 
 async def test_unique_together_violation_is_400_non_field(tortoise_db):
@@ -104,6 +125,7 @@ async def test_unique_together_violation_is_400_non_field(tortoise_db):
     assert response.data == {
         "non_field_errors": ["The fields author, title must make a unique set."]
     }
+    assert response.data["non_field_errors"][0].code == "unique"
 
 
 async def test_missing_foreign_key_is_400_never_500(tortoise_db):

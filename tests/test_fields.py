@@ -26,7 +26,7 @@ def _fields(tortoise_db):
 
 EXPECTED = {
     "id": (drf_fields.IntegerField, {"read_only": True}),
-    "big": (drf_fields.IntegerField, {"required": False, "min_value": -(2**63)}),
+    "big": (drf_fields.BigIntegerField, {"required": False, "min_value": -(2**63)}),
     "small": (drf_fields.IntegerField, {"allow_null": True, "max_value": 32767}),
     "char": (drf_fields.CharField, {"max_length": 20, "allow_blank": False, "required": True}),
     "text": (drf_fields.CharField, {"allow_null": True, "allow_blank": True, "required": False}),

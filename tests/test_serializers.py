@@ -187,7 +187,8 @@ async def test_integrity_race_is_400(tortoise_db):
     with pytest.raises(drf.ValidationError) as info:
         await second.asave()
     assert info.value.status_code == 400
-    assert info.value.detail == {"name": ["This field must be unique."]}
+    assert info.value.detail == {"name": ["author with this name already exists."]}
+    assert info.value.detail["name"][0].code == "unique"
     assert await Author.all().count() == 1
 
 

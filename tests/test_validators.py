@@ -28,7 +28,8 @@ class ProfileSerializer(ModelSerializer):
 
 async def test_unique_fields_get_unique_validator(tortoise_db):
     validators = AuthorSerializer().fields["name"].validators
-    assert UniqueValidator(queryset=Author) in validators
+    message = "author with this name already exists."  # DRF's wording for a model field
+    assert UniqueValidator(queryset=Author, message=message) in validators
     assert repr(AuthorSerializer().fields["name"]).endswith(
         "validators=[<UniqueValidator(queryset=Author)>])"
     )
@@ -44,7 +45,7 @@ async def test_unique_is_400(tortoise_db):
     await Author.create(name="ann")
     s = AuthorSerializer(data={"name": "ann"})
     assert not await s.ais_valid()
-    assert s.errors == {"name": ["This field must be unique."]}
+    assert s.errors == {"name": ["author with this name already exists."]}
     assert s.errors["name"][0].code == "unique"
     with pytest.raises(drf.ValidationError):
         await AuthorSerializer(data={"name": "ann"}).ais_valid(raise_exception=True)
@@ -59,7 +60,7 @@ async def test_unique_update_excludes_self(tortoise_db):
     assert (await Author.get(pk=ann.pk)).email == "a@x.org"
     s = AuthorSerializer(ann, data={"name": "bob"})
     assert not await s.ais_valid()
-    assert s.errors == {"name": ["This field must be unique."]}
+    assert s.errors == {"name": ["author with this name already exists."]}
 
 
 async def test_unique_together_is_400(tortoise_db):
@@ -97,7 +98,7 @@ async def test_o2o_is_unique(tortoise_db):
     await Profile.create(author=ann)
     s = ProfileSerializer(data={"author": ann.pk})
     assert not await s.ais_valid()
-    assert s.errors == {"author": ["This field must be unique."]}
+    assert s.errors == {"author": ["profile with this author already exists."]}
 
 
 async def test_sync_is_valid_defers_and_save_refuses(tortoise_db):
@@ -110,7 +111,7 @@ async def test_sync_is_valid_defers_and_save_refuses(tortoise_db):
     with pytest.raises(AssertionError, match="ais_valid"):
         await s.asave()
     assert not await s.ais_valid()  # the async pass redoes validation with the checks
-    assert s.errors == {"name": ["This field must be unique."]}
+    assert s.errors == {"name": ["author with this name already exists."]}
     assert await Author.all().count() == 1
 
 
@@ -160,7 +161,7 @@ async def test_nested_list_errors_are_indexed(tortoise_db):
 
     s = TagInput(data=[{"name": "b"}, {"name": "a"}], many=True)
     assert not await s.ais_valid()
-    assert s.errors == [{}, {"name": ["This field must be unique."]}]
+    assert s.errors == {1: {"name": ["This field must be unique."]}}
 
 
 async def test_a_shared_queryset_is_never_changed_by_a_check(tortoise_db):
