@@ -162,12 +162,13 @@ async def test_invalid_values_are_400(tortoise_db, field, value):
 
 NUMBER = "A valid number is required."
 INTEGER = "A valid integer is required."
+BIGINTEGER = "A valid biginteger is required."  # DRF's BigIntegerField
 
 
 @pytest.mark.parametrize(
     ("field", "message"),
     [
-        ("big", INTEGER),
+        ("big", BIGINTEGER),
         ("small", INTEGER),
         ("amount", NUMBER),
         ("ratio", NUMBER),
