@@ -223,7 +223,8 @@ def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]
     if f.null or _has_default(f):
         kwargs["required"] = False  # e.g. a UUID pk with default=uuid4
     if isinstance(f, (tf.CharField, tf.TextField)) and field_class is not EnumChoiceField:
-        kwargs["allow_blank"] = bool(f.null or _has_default(f))
+        if f.null or _has_default(f):  # else DRF's default, allow_blank=False (TRAPS 21)
+            kwargs["allow_blank"] = True
     return field_class, kwargs
 
 

@@ -65,6 +65,7 @@ from .validators import (
     has_error,
     list_errors_as_dict,
     put_error,
+    sort_indexes,
     unique_error_message,
 )
 
@@ -125,6 +126,8 @@ class AsyncSerializerMixin:
             except ValidationError as exc:
                 self._errors = put_error(self._errors, check, exc, self._empty_errors())
                 self._validated_data = self._empty_validated()
+        if self._errors:
+            self._errors = sort_indexes(self._errors)
 
     async def _arun_validate(self) -> None:
         try:

@@ -38,6 +38,7 @@ __all__ = [
     "list_errors_as_dict",
     "put_error",
     "qs_exists",
+    "sort_indexes",
     "unique_error_message",
 ]
 
@@ -144,6 +145,19 @@ def put_error(errors: Any, check: AsyncCheck, exc: ValidationError, empty_errors
     return errors
 
 
+def sort_indexes(errors: Any) -> Any:
+    """``errors`` with each ``{index: errors}`` dict in index order, as DRF builds it
+    (errors placed after DRF's pass were appended)."""
+    if isinstance(errors, list):
+        return [sort_indexes(item) for item in errors]
+    if not isinstance(errors, dict):
+        return errors
+    items = [(key, sort_indexes(value)) for key, value in errors.items()]
+    if items and all(isinstance(key, int) for key, _value in items):
+        items.sort(key=lambda item: item[0])
+    return dict(items)
+
+
 def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> None:
     # Mirrors rest_framework.validators._check_single_instance (DRF 3.18.3; older
     # versions lack it).
@@ -161,11 +175,18 @@ def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> No
 
 async def qs_exists(queryset: Any) -> bool:
     """Async twin of DRF's ``qs_exists``: a value the column cannot take (a
-    ``ValueError`` or ``TypeError`` converting it) matches no row, so it is unique."""
+    ``ValueError``/``TypeError`` converting it, a driver's data error) matches no row,
+    so it is unique."""
     try:
         return bool(await queryset.exists())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
+    except Exception as exc:
+        from .exceptions import DATA, classify_database_error  # it imports this module
+
+        if classify_database_error(exc) is DATA:
+            return False
+        raise
 
 
 def _same(value: Any, current: Any) -> bool:

@@ -45,6 +45,8 @@ TORTOISE_ORM = {
         },
         # django-filter's test models, for the ported FilterSet tests.
         "dfilter": {"models": ["tests.filterset_models"], "default_connection": "default"},
+        # DRF's serializer and validator test models, for the ported tests.
+        "parity": {"models": ["tests.parity_models"], "default_connection": "default"},
     },
     "use_tz": True,
     "timezone": "UTC",

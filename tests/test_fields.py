@@ -72,7 +72,7 @@ async def test_enum_choices_are_enum_values(tortoise_db):
 
 async def test_repr_lists_generated_fields(tortoise_db):
     text = repr(EverythingSerializer())
-    assert "char = CharField(allow_blank=False, help_text='a short text', max_length=20)" in text
+    assert "char = CharField(help_text='a short text', max_length=20)" in text
     assert "amount = DecimalField(decimal_places=2, max_digits=8, required=False)" in text
     assert "id = IntegerField(read_only=True)" in text
 

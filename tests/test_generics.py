@@ -707,6 +707,98 @@ async def test_aget_object_or_404(posts: list[Post]) -> None:
         await generics.aget_object_or_404(Post, pk="abc")
 
 
+@pytest.mark.parametrize(("first", "name"), [(None, "NoneType"), (str, "str"), ([], "list")])
+async def test_aget_object_or_404_refuses_what_is_no_model_or_queryset(
+    tortoise_db: Any, first: Any, name: str
+) -> None:
+    """As Django's aget_object_or_404 does: a ValueError naming what it got."""
+    message = f"First argument to aget_object_or_404() must be a Model or QuerySet, not '{name}'."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        await generics.aget_object_or_404(first, pk=1)
+
+
+# -- `def` overrides of the generic actions ---------------------------------------
+
+
+class SyncActionsDetail(generics.AsyncRetrieveUpdateDestroyAPIView):
+    """DRF-style `def` overrides of the actions (they may do sync I/O, e.g. the Django
+    ORM): each runs in the one thread hop a sync handler gets."""
+
+    queryset = Post
+    serializer_class = PostSerializer
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return Response({"pk": kwargs["pk"], "in_thread": not _on_loop()})
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return Response({"partial": kwargs.get("partial", False), "in_thread": not _on_loop()})
+
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return Response(status=204, headers={"X-In-Thread": str(not _on_loop())})
+
+
+class SyncActionsList(generics.AsyncListCreateAPIView):
+    queryset = Post
+    serializer_class = PostSerializer
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return Response({"created": request.data["title"]}, status=201)
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The DRF idiom of wrapping the parent's action: here a coroutine, finished on
+        # the loop after this sync code.
+        return super().list(request, *args, **kwargs)
+
+
+def _on_loop() -> bool:
+    from async_drf.concurrency import in_event_loop
+
+    return in_event_loop()
+
+
+async def test_def_action_overrides_run_in_one_thread_hop(posts: list[Post], hops: Any) -> None:
+    response = await call(SyncActionsDetail, "get", pk=posts[0].id)
+    assert (response.status_code, response.data) == (200, {"pk": posts[0].id, "in_thread": True})
+    assert hops.count == 1
+    hops.reset()
+    response = await call(SyncActionsDetail, "put", data={"title": "x"}, pk=posts[0].id)
+    assert (response.status_code, response.data) == (200, {"partial": False, "in_thread": True})
+    response = await call(SyncActionsDetail, "patch", data={"title": "x"}, pk=posts[0].id)
+    assert (response.status_code, response.data) == (200, {"partial": True, "in_thread": True})
+    response = await call(SyncActionsDetail, "delete", pk=posts[0].id)
+    assert (response.status_code, response["X-In-Thread"]) == (204, "True")
+    assert hops.count == 3
+    assert await Post.all().count() == 3  # the overrides wrote nothing
+    hops.reset()
+    response = await call(SyncActionsList, "post", data={"title": "t"})
+    assert (response.status_code, response.data) == (201, {"created": "t"})
+    assert hops.count == 1
+
+
+async def test_def_list_override_returning_the_parents_coroutine(
+    posts: list[Post], hops: Any
+) -> None:
+    response = await call(SyncActionsList, "get")
+    assert response.status_code == 200
+    assert [row["title"] for row in response.data] == ["post 1", "post 2", "post 3"]
+    assert hops.count == 1  # the override itself; the parent's list runs on the loop
+
+
+async def test_def_update_override_reached_through_partial_update(
+    posts: list[Post], hops: Any
+) -> None:
+    class View(generics.AsyncUpdateAPIView):
+        queryset = Post
+        serializer_class = PostSerializer
+
+        def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+            return Response({"partial": kwargs["partial"]})
+
+    response = await call(View, "patch", data={}, pk=posts[0].id)
+    assert (response.status_code, response.data) == (200, {"partial": True})
+    assert hops.count == 1
+
+
 async def test_handlers_are_coroutines_and_response_type(posts: list[Post]) -> None:
     response = await PostDetail.as_view()(factory.get("/"), pk=posts[0].id)
     assert isinstance(response, Response)
