@@ -7,7 +7,7 @@ import pytest
 from rest_framework import serializers as drf
 
 from async_drf.serializers import ListSerializer, ModelSerializer, Serializer
-from tests.models import Author, Comment, Post, Tag
+from tests.models import Author, Comment, Post, Profile, Tag
 
 
 class AuthorSerializer(ModelSerializer):
@@ -471,31 +471,39 @@ async def test_dotted_source_through_a_null_foreign_key_follows_drfs_rules(
         editor_name = drf.CharField(source="editor.name", read_only=True)  # omitted
         editor_or_none = drf.CharField(source="editor.name", read_only=True, allow_null=True)
         editor_or_default = drf.CharField(source="editor.name", read_only=True, default="nobody")
+        editor_bio = drf.CharField(source="editor.profile.bio", read_only=True, default="-")
 
         class Meta:
             model = Post
-            fields = ["id", "editor_name", "editor_or_none", "editor_or_default"]
+            fields = ["id", "editor_name", "editor_or_none", "editor_or_default", "editor_bio"]
 
     class PostList(generics.AsyncListAPIView):
         queryset = Post
         serializer_class = PostEditor
 
     ann = await Author.create(name="ann")
+    await Profile.create(author=ann, bio="hi")
     first = await Post.create(title="a", body="b", author=ann)
     second = await Post.create(title="b", body="b", author=ann, editor=ann)
     queries.reset()
     response = await PostList.as_view()(api_factory.get("/"))
     assert response.status_code == 200
     assert response.data == [
-        {"id": first.pk, "editor_or_none": None, "editor_or_default": "nobody"},
+        {
+            "id": first.pk,
+            "editor_or_none": None,
+            "editor_or_default": "nobody",
+            "editor_bio": "-",
+        },
         {
             "id": second.pk,
             "editor_name": "ann",
             "editor_or_none": "ann",
             "editor_or_default": "ann",
+            "editor_bio": "hi",
         },
     ]
-    assert queries.count == 2  # the posts, the editors
+    assert queries.count == 3  # the posts, the editors, their profiles
     assert hops.count == 0
 
 
@@ -516,6 +524,8 @@ async def test_dotted_source_through_a_null_foreign_key_two_levels_deep(tortoise
 
     a = await NestedForeignKeySource.create(name="Root Object", target=None)
     assert await TargetNameSerializer(a).adata == {"target": "x"}
+    rows = await NestedForeignKeySource.all()  # fetched: the null FK was never loaded
+    assert await TargetNameSerializer(rows, many=True).adata == [{"target": "x"}]
     b = await NullableForeignKeySource.create(name="Intermediary Object", target=None)
     a.target = b
     await a.save()
