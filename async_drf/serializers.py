@@ -597,16 +597,24 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         raise NotImplementedError(
-            "A Tortoise ModelSerializer saves with `await serializer.asave()`."
+            "A Tortoise ModelSerializer saves with `await serializer.asave()`; in your own "
+            "`async def create()`, call `await super().acreate(validated_data)`."
         )
 
     def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         raise NotImplementedError(
-            "A Tortoise ModelSerializer saves with `await serializer.asave()`."
+            "A Tortoise ModelSerializer saves with `await serializer.asave()`; in your own "
+            "`async def update()`, call `await super().aupdate(instance, validated_data)`."
         )
 
     async def acreate(self, validated_data: dict[str, Any]) -> Any:
-        """Async twin of DRF's ModelSerializer.create: ``Model.create`` then the m2m, atomically."""
+        """Async twin of DRF's ModelSerializer.create: ``Model.create`` then the m2m, atomically.
+
+        A subclass's own ``create`` (ported from DRF, ``def`` or ``async def``) is called
+        instead; ``super().acreate()`` inside it is this default.
+        """
+        if self._own_hook("create"):
+            return await self._acall_own(self.create, validated_data)
         raise_errors_on_nested_writes("acreate", self, validated_data)
         model = self.Meta.model
         data, many = split_many(model, validated_data)
@@ -621,8 +629,11 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
 
         Only the columns of the validated data (and ``auto_now`` ones) are written, so
         concurrent updates of other fields are kept; with ``If-Match`` on the view the
-        UPDATE is conditional (:func:`async_drf.conditional.save_instance`).
+        UPDATE is conditional (:func:`async_drf.conditional.save_instance`).  A
+        subclass's own ``update`` is called instead, as for ``acreate``.
         """
+        if self._own_hook("update"):
+            return await self._acall_own(self.update, instance, validated_data)
         raise_errors_on_nested_writes("aupdate", self, validated_data)
         model = type(instance)
         data, many = split_many(model, validated_data)
@@ -635,6 +646,18 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             await save_instance(instance, data, using_db=conn)
             await self._aset_many(instance, many, conn, clear=True)
         return instance
+
+    def _own_hook(self, name: str) -> bool:
+        """Whether a subclass defines DRF's ``create``/``update`` and is not running it."""
+        own = getattr(type(self), name) is not getattr(ModelSerializer, name)
+        return own and not self.__dict__.get("_in_own_hook", False)
+
+    async def _acall_own(self, hook: Any, *args: Any) -> Any:
+        self._in_own_hook = True  # its super().acreate()/aupdate() is the default
+        try:
+            return await maybe_await(hook, *args)
+        finally:
+            self._in_own_hook = False
 
     async def _aset_many(
         self, instance: Model, many: dict[str, list[Any]], conn: Any, clear: bool

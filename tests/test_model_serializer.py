@@ -500,3 +500,51 @@ async def test_own_acreate_rolls_both_rows_back(tortoise_db, api_factory):
     assert response.status_code == 400
     assert response.data == {"title": ["refused"]}
     assert await Author.all().count() == 0 and await Post.all().count() == 0
+
+
+async def test_drfs_create_and_update_overrides_are_called(tortoise_db, hops):
+    """A ported serializer keeps DRF's method names: ``asave`` calls its ``create`` or
+    ``update``, and ``super().acreate()``/``aupdate()`` inside them is the default."""
+
+    class PostSerializer(ModelSerializer):
+        author = AuthorInput()
+
+        class Meta:
+            model = Post
+            fields = ["id", "title", "body", "author"]
+
+        async def create(self, validated_data):
+            author = await Author.create(**validated_data.pop("author"))
+            return await super().acreate({**validated_data, "author_id": author.pk})
+
+        async def update(self, instance, validated_data):
+            validated_data.pop("author", None)
+            return await super().aupdate(instance, {**validated_data, "body": "edited"})
+
+    serializer = PostSerializer(data={"title": "t", "body": "b", "author": {"name": "ann"}})
+    assert await serializer.ais_valid(), serializer.errors
+    post = await serializer.asave()
+    assert (await Post.get(pk=post.pk).prefetch_related("author")).author.name == "ann"
+    serializer = PostSerializer(post, data={"title": "u"}, partial=True)
+    assert await serializer.ais_valid(), serializer.errors
+    await serializer.asave()
+    stored = await Post.get(pk=post.pk)
+    assert (stored.title, stored.body) == ("u", "edited")
+    assert hops.count == 0
+
+
+async def test_a_sync_create_override_runs_in_one_thread_hop(tortoise_db, hops):
+    class OneFieldSerializer(ModelSerializer):
+        class Meta:
+            model = OneFieldModel
+            fields = ["char_field"]
+
+        def create(self, validated_data):  # e.g. writes through another, sync, library
+            return OneFieldModel(id=7, **validated_data)
+
+    serializer = OneFieldSerializer(data={"char_field": "x"})
+    assert await serializer.ais_valid()
+    instance = await serializer.asave()
+    assert (instance.pk, instance.char_field) == (7, "x")
+    assert hops.count == 1
+    assert await OneFieldModel.all().count() == 0

@@ -122,6 +122,25 @@ async def test_readme_snippets(readme_db):
     assert m.application is not None
 
 
+async def test_readme_nested_write(readme_db):
+    """The writable nested example: the post and its new author in one transaction."""
+    m = readme_db
+    data = {"title": "t", "body": "b", "author": {"name": "ann"}}
+    serializer = m.PostWithAuthorSerializer(data=data)
+    assert await serializer.ais_valid(), serializer.errors
+    post = await serializer.asave()
+    assert (await m.Post.get(id=post.id).prefetch_related("author")).author.name == "ann"
+    assert await serializer.adata == {
+        "id": post.id,
+        "title": "t",
+        "body": "b",
+        "author": {"name": "ann"},
+    }
+    serializer = m.PostWithAuthorSerializer(data=data)
+    assert not await serializer.ais_valid()
+    assert serializer.errors == {"author": {"name": ["author with this name already exists."]}}
+
+
 async def test_readme_guarded_view(readme_db):
     """The optimistic concurrency example: 304, then 412 for a stale If-Match."""
     m = readme_db
