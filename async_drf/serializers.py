@@ -414,7 +414,9 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         _check_many_defaults(self, declared_fields, info)
         field_names = self.get_field_names(declared_fields, info)
         extra_kwargs = self.get_extra_kwargs()
-        extra_kwargs = self.get_uniqueness_extra_kwargs(field_names, declared_fields, extra_kwargs)
+        extra_kwargs, hidden_fields = self.get_uniqueness_extra_kwargs(
+            field_names, declared_fields, extra_kwargs
+        )
         fields: dict[str, drf.Field] = {}
         steps: list[tuple[str, Any, dict[str, Any] | None]] = []
         for field_name in field_names:
@@ -430,6 +432,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             field_kwargs = self.include_extra_kwargs(field_kwargs, extra_field_kwargs)
             steps.append((field_name, field_class, copy.deepcopy(field_kwargs)))
             fields[field_name] = field_class(**field_kwargs)
+        fields.update(hidden_fields)  # only an override of get_uniqueness_extra_kwargs adds any
         if _plan_cacheable(type(self)):
             type(self)._field_plan = FieldPlan(plan_key(self), steps)
         return fields
@@ -551,14 +554,14 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         field_names: list[str],
         declared_fields: dict[str, drf.Field],
         extra_kwargs: dict[str, dict[str, Any]],
-    ) -> dict[str, dict[str, Any]]:
-        """``extra_kwargs`` plus what each field of a ``unique_together`` set needs: its
-        model default (``None`` when nullable), else ``required=True``."""
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, drf.Field]]:
+        """(``extra_kwargs`` plus what each field of a ``unique_together`` set needs: its
+        model default, ``None`` when nullable, else ``required=True``; hidden fields)."""
         # Mirrors rest_framework.serializers.ModelSerializer.get_uniqueness_extra_kwargs;
-        # differs in returning no hidden fields (they serve unique_for_date, which
-        # Tortoise lacks) and in matching a relation by its column.
+        # differs in adding no hidden fields (they serve unique_for_date, which Tortoise
+        # lacks) and in matching a relation by its column.
         if getattr(self.Meta, "validators", None) is not None:
-            return extra_kwargs
+            return extra_kwargs, {}
         model = self.Meta.model
         by_column = self._get_model_columns(field_names, declared_fields, extra_kwargs)
         unique_columns: set[str] = set()
@@ -572,7 +575,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             field_name = by_column[column]
             value.update(extra_kwargs.get(field_name, {}))
             extra_kwargs[field_name] = value
-        return extra_kwargs
+        return extra_kwargs, {}
 
     def _get_model_columns(
         self,

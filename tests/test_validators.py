@@ -3,6 +3,7 @@
 import datetime
 import re
 import sqlite3
+from unittest.mock import ANY
 
 import pytest
 from django.conf import settings
@@ -802,6 +803,26 @@ async def test_required_not_overwritten(tortoise_db):
     fields = TestSerializer().fields
     assert not fields["field_1"].required
     assert fields["field_2"].required
+
+
+async def test_omitted_nullable_field_of_a_unique_set_is_201(tortoise_db, api_factory, hops):
+    from async_drf import generics
+
+    class RaceList(generics.AsyncCreateAPIView):
+        queryset = NullUniquenessTogetherModel
+        serializer_class = NullUniquenessTogetherSerializer
+
+    for _ in range(2):  # two non-finishers of one race: NULL positions never collide
+        response = await RaceList.as_view()(api_factory.post("/", {"race_name": "Paris"}))
+        assert response.status_code == 201, response.data
+        assert response.data == {
+            "id": ANY,
+            "date_of_birth": None,
+            "race_name": "Paris",
+            "position": None,
+        }
+    assert await NullUniquenessTogetherModel.filter(position=None).count() == 2
+    assert hops.count == 0
 
 
 async def test_omitted_nullable_field_of_a_unique_set_defaults_to_none_and_saves(tortoise_db):
