@@ -2,9 +2,9 @@
 test_serializer.py's TestWarningManyToMany) on Tortoise models.
 
 The field reprs differ from DRF's where Tortoise does: a queryset is the model
-class, a FK field reads its ``<fk>_id`` column (``source=``), a non-null text field
-states ``allow_blank=False``, a forward m2m is optional (Tortoise has no ``blank``),
-a reverse one-to-one is read-only, and there are no ``through`` models.
+class, a FK field reads its ``<fk>_id`` column (``source=``), a forward m2m is
+optional (Tortoise has no ``blank``), a reverse one-to-one is read-only, and there are
+no ``through`` models.
 """
 
 from textwrap import dedent
@@ -62,13 +62,13 @@ async def test_nested_relations(tortoise_db: Any) -> None:
             id = IntegerField(read_only=True)
             foreign_key = NestedSerializer(read_only=True):
                 id = IntegerField(read_only=True)
-                name = CharField(allow_blank=False, max_length=100)
+                name = CharField(max_length=100)
             many_to_many = NestedSerializer(many=True, read_only=True):
                 id = IntegerField(read_only=True)
-                name = CharField(allow_blank=False, max_length=100)
+                name = CharField(max_length=100)
             one_to_one = NestedSerializer(read_only=True):
                 id = IntegerField(read_only=True)
-                name = CharField(allow_blank=False, max_length=100)""")
+                name = CharField(max_length=100)""")
     assert repr(TestSerializer()) == expected
 
 
@@ -90,13 +90,13 @@ async def test_hyperlinked_relations(tortoise_db: Any) -> None:
 _NESTED_HYPERLINKED = """\
     foreign_key = NestedSerializer(read_only=True):
         url = HyperlinkedIdentityField(view_name='foreignkeytargetmodel-detail')
-        name = CharField(allow_blank=False, max_length=100)
+        name = CharField(max_length=100)
     many_to_many = NestedSerializer(many=True, read_only=True):
         url = HyperlinkedIdentityField(view_name='manytomanytargetmodel-detail')
-        name = CharField(allow_blank=False, max_length=100)
+        name = CharField(max_length=100)
     one_to_one = NestedSerializer(read_only=True):
         url = HyperlinkedIdentityField(view_name='onetoonetargetmodel-detail')
-        name = CharField(allow_blank=False, max_length=100)"""
+        name = CharField(max_length=100)"""
 
 
 async def test_nested_hyperlinked_relations(tortoise_db: Any) -> None:
@@ -142,10 +142,10 @@ async def test_nested_unique_together_relations(tortoise_db: Any) -> None:
             url = HyperlinkedIdentityField(view_name='uniquetogethermodel-detail')
             foreign_key = NestedSerializer(read_only=True):
                 url = HyperlinkedIdentityField(view_name='foreignkeytargetmodel-detail')
-                name = CharField(allow_blank=False, max_length=100)
+                name = CharField(max_length=100)
             one_to_one = NestedSerializer(read_only=True):
                 url = HyperlinkedIdentityField(view_name='onetoonetargetmodel-detail')
-                name = CharField(allow_blank=False, max_length=100)""")
+                name = CharField(max_length=100)""")
     assert repr(TestSerializer()) == expected
 
 
@@ -175,7 +175,7 @@ async def test_pk_reverse_relations(tortoise_db: Any, model: Any, name: str, fie
     expected = dedent(f"""\
         TestSerializer():
             id = IntegerField(read_only=True)
-            name = CharField(allow_blank=False, max_length=100)
+            name = CharField(max_length=100)
             {name} = {field}""")
     assert repr(TestSerializer()) == expected
 

@@ -6,7 +6,12 @@ import re
 import pytest
 from rest_framework import serializers as drf
 
-from async_drf.serializers import ListSerializer, ModelSerializer, Serializer
+from async_drf.serializers import (
+    ListSerializer,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+    Serializer,
+)
 from tests.models import Author, Comment, Post, Profile, Tag
 
 
@@ -543,7 +548,7 @@ async def test_traverse_nullable_fk(tortoise_db):
     from tests.parity_models import NestedForeignKeySource
 
     class TestSerializer(ModelSerializer):
-        target = drf.PrimaryKeyRelatedField(
+        target = PrimaryKeyRelatedField(  # async_drf's: DRF's queries with Django's ORM
             source="target.target", read_only=True, allow_null=True, default=None
         )
 
