@@ -536,13 +536,15 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             if not set(source_map).issuperset(columns.values()):
                 continue
             for name, column in columns.items():
-                assert len(source_map[column]) == 1, (
-                    f"Unable to create `UniqueTogetherValidator` for `{model.__name__}.{name}` "
-                    f"as `{type(self).__name__}` has multiple fields "
-                    f"({', '.join(source_map[column])}) that map to this model field. Either "
-                    "remove the extra fields, or override `Meta.validators` with a "
-                    "`UniqueTogetherValidator` using the desired field names."
-                )
+                if len(source_map[column]) != 1:  # DRF's assert, kept under python -O
+                    raise AssertionError(
+                        f"Unable to create `UniqueTogetherValidator` for "
+                        f"`{model.__name__}.{name}` as `{type(self).__name__}` has multiple "
+                        f"fields ({', '.join(source_map[column])}) that map to this model "
+                        "field. Either remove the extra fields, or override "
+                        "`Meta.validators` with a `UniqueTogetherValidator` using the desired "
+                        "field names."
+                    )
             field_names = tuple(source_map[column][0] for column in columns.values())
             validators.append(
                 self.unique_together_validator_class(queryset=model, fields=field_names)
@@ -741,32 +743,35 @@ def raise_errors_on_nested_writes(
 ) -> None:
     """Refuse writable nested and dotted-source relation fields in the default
     ``acreate``/``aupdate``: what to do with the related rows is the serializer's call."""
-    # Mirrors rest_framework.serializers.raise_errors_on_nested_writes; differs only in
-    # reading the relations from Tortoise's _meta.
+    # Mirrors rest_framework.serializers.raise_errors_on_nested_writes; differs in
+    # reading the relations from Tortoise's _meta and in raising its AssertionErrors
+    # explicitly (so they hold under python -O too).
     relations = get_model_info(serializer.Meta.model).relations
     where = f"`{type(serializer).__module__}.{type(serializer).__name__}`"
-    assert not any(
+    if any(
         isinstance(field, drf.BaseSerializer)
         and field.source in validated_data
         and field.source in relations
         and isinstance(validated_data[field.source], (list, dict))
         for field in serializer._writable_fields
-    ), (
-        f"The `.{method_name}()` method does not support writable nested fields by "
-        f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
-        "or set `read_only=True` on nested serializer fields."
-    )
-    assert not any(
+    ):
+        raise AssertionError(
+            f"The `.{method_name}()` method does not support writable nested fields by "
+            f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
+            "or set `read_only=True` on nested serializer fields."
+        )
+    if any(
         len(field.source_attrs) > 1
         and field.source_attrs[0] in validated_data
         and field.source_attrs[0] in relations
         and isinstance(validated_data[field.source_attrs[0]], (list, dict))
         for field in serializer._writable_fields
-    ), (
-        f"The `.{method_name}()` method does not support writable dotted-source fields by "
-        f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
-        "or set `read_only=True` on dotted-source serializer fields."
-    )
+    ):
+        raise AssertionError(
+            f"The `.{method_name}()` method does not support writable dotted-source fields "
+            f"by default.\nWrite an explicit `.{method_name}()` method for serializer "
+            f"{where}, or set `read_only=True` on dotted-source serializer fields."
+        )
 
 
 def _check_create_kwargs(serializer: Any, model: Any, data: dict[str, Any]) -> None:
