@@ -1,4 +1,5 @@
-"""AppConfig for async_drf: registers the system checks; does no I/O."""
+"""AppConfig for async_drf: registers the system checks and lets management commands
+see Tortoise (:mod:`async_drf.management`); does no I/O."""
 
 from django.apps import AppConfig
 
@@ -9,3 +10,6 @@ class AsyncDRFConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the checks
+        from .management import install
+
+        install()

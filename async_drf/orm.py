@@ -13,23 +13,28 @@ import functools
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.context import get_current_context
+from tortoise.connection import ConnectionHandler
+from tortoise.context import TortoiseContext, get_current_context
 from tortoise.queryset import QuerySet
 
 from .compat import register_exit_hook
+from .concurrency import in_event_loop
 from .settings import async_settings
 
 __all__ = [
     "bound_waits",
     "close_orm",
+    "command_orm",
     "ensure_orm",
     "get_model",
     "get_tortoise_config",
@@ -179,16 +184,24 @@ async def _close_after_failure() -> None:
         logger.exception("Tortoise ORM failed to close after a failed start-up")
 
 
-async def _close_when_cancelled(before_close: Callable[[], Awaitable[None]] | None) -> None:
-    """Wait until cancelled, then close Tortoise on this task's loop."""
+async def _wait_until_cancelled() -> None:
+    """Wait until cancelled, as a loop runner (``asyncio.run``) cancels the tasks left
+    once its coroutine is done; then up to ``_EXIT_GRACE`` seconds for the other tasks
+    cancelled with this one (requests, queries) to end."""
     try:
         await asyncio.get_running_loop().create_future()
     finally:
-        # A loop runner cancels every task at once: let those requests end first.
         others = {task for task in asyncio.all_tasks() if task.cancelling()}
         others.discard(asyncio.current_task())
         if others:
             await asyncio.wait(others, timeout=_EXIT_GRACE)
+
+
+async def _close_when_cancelled(before_close: Callable[[], Awaitable[None]] | None) -> None:
+    """Wait until cancelled, then close Tortoise on this task's loop."""
+    try:
+        await _wait_until_cancelled()
+    finally:
         try:
             if before_close is not None:
                 await before_close()
@@ -219,6 +232,81 @@ def _close_at_exit(closer: asyncio.Task[None]) -> None:
 async def _cancel_and_wait(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.wait([task])
+
+
+class _LoopScopedConnections(ConnectionHandler):
+    """Tortoise's ConnectionHandler whose clients are closed when the event loop that
+    opened them finishes (``asyncio.run``, ``async_to_sync``).
+
+    A command may run several event loops, one after another, and a connection must be
+    closed on the loop that opened it; each loop's first use of a connection leaves a
+    task behind that those runners cancel when their coroutine is done.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+        # The loop only keeps weak references to its tasks; a waiting one is collectable.
+        self._closers: set[asyncio.Task[None]] = set()
+
+    def get(self, conn_alias: str) -> Any:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None and loop not in self._loops:
+            self._loops.add(loop)
+            # An empty context: the task sees the shared clients, not a transaction's.
+            closer = loop.create_task(self._close_at_loop_end(), context=contextvars.Context())
+            self._closers.add(closer)
+            closer.add_done_callback(self._closers.discard)
+        return super().get(conn_alias)
+
+    async def _close_at_loop_end(self) -> None:
+        try:
+            await _wait_until_cancelled()
+        finally:
+            try:
+                await self.close_all(discard=True)
+            except Exception:
+                logger.exception("Closing Tortoise's connections failed")
+
+
+class _CommandContext(TortoiseContext):
+    """A TortoiseContext whose connections close with their event loop."""
+
+    @property
+    def connections(self) -> ConnectionHandler:
+        if self._connections is None:
+            self._connections = _LoopScopedConnections()
+        return self._connections
+
+
+async def _init_context(ctx: TortoiseContext, config: dict[str, Any]) -> None:
+    with ctx:  # current while its models are set up; the global fallback afterwards
+        await ctx.init(config=config, _enable_global_fallback=True)  # connects lazily
+
+
+@contextmanager
+def command_orm() -> Iterator[None]:
+    """Tortoise for the duration of a management command, unless it is started already.
+
+    Models and configuration are set up at once (no database I/O, so introspection such
+    as schema generation works); a connection opens on the first query of each event
+    loop the command runs and closes when that loop finishes; what is still open at the
+    end is closed and the configuration forgotten.  Code already running on an event
+    loop (``call_command`` from a coroutine) manages Tortoise itself.
+    """
+    config = getattr(settings, async_settings.TORTOISE_SETTING, None)
+    if not isinstance(config, dict) or in_event_loop() or _active_context() is not None:
+        yield  # no (valid) configuration: the system checks say so
+        return
+    ctx = _CommandContext()
+    async_to_sync(_init_context)(ctx, config)
+    try:
+        yield
+    finally:
+        async_to_sync(ctx.close_connections)()  # also clears the global fallback
 
 
 def isolate_connections() -> None:

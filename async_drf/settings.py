@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "AFTER_RESPONSE_SHUTDOWN_TIMEOUT": 10.0,
     # Rows read per query by streaming list views (async_drf.streaming).
     "STREAM_CHUNK_SIZE": 500,
+    # manage.py commands that serve requests: Tortoise is left to the server (ASGI
+    # lifespan, or per request under WSGI); every other command starts it on first use.
+    # `runserver` and its subclasses (daphne's) count as servers whatever this says.
+    "SERVER_COMMANDS": ["runserver", "testserver", "runworker", "uvicorn", "daphne"],
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]
