@@ -1,0 +1,169 @@
+"""Management commands see Tortoise (async_drf.management, orm.command_orm): models are
+set up when a command starts, a connection opens on an event loop's first query and
+closes when that loop ends; server commands are left to the server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.test import override_settings
+from tortoise import Tortoise
+from tortoise.context import get_current_context
+
+from async_drf.management import is_server_command
+from async_drf.orm import command_orm
+
+from .models import Tag
+from .settings import TORTOISE_ORM
+
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+
+
+def sqlite_threads() -> list[threading.Thread]:
+    """aiosqlite's connection threads (non-daemon: a left-open one hangs the exit)."""
+    return [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+
+
+class CountTags(BaseCommand):
+    """Adds a tag and counts them, in two event loops one after the other."""
+
+    collect_garbage = False
+
+    async def add_tag(self) -> int:
+        await Tortoise.generate_schemas(safe=True)
+        await Tag.create(name=f"tag{await Tag.all().count()}")
+        if self.collect_garbage:
+            gc.collect()  # the task that closes the connection must survive this
+        return await Tag.all().count()
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for _ in range(2):
+            count = asyncio.run(self.add_tag())
+            self.stdout.write(f"{count} tags, {len(sqlite_threads())} connections open")
+
+
+@pytest.fixture
+def file_database(tmp_path: Path) -> Any:
+    url = f"sqlite://{tmp_path / 'tags.sqlite3'}"
+    with override_settings(TORTOISE_ORM={**TORTOISE_ORM, "connections": {"default": url}}):
+        yield
+
+
+def run_command(command: BaseCommand) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(command, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.sqlite_only
+def test_a_command_queries_tortoise_with_no_set_up_of_its_own(file_database: None) -> None:
+    """Each asyncio.run gets a connection of its own, closed when it ends (a loop switch
+    would warn, and the test suite turns warnings into errors)."""
+    assert run_command(CountTags()) == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    assert sqlite_threads() == []
+    assert get_current_context() is None  # configuration forgotten, global fallback cleared
+
+
+@pytest.mark.sqlite_only
+def test_the_connection_closes_even_after_a_garbage_collection(file_database: None) -> None:
+    command = CountTags()
+    command.collect_garbage = True
+    assert run_command(command) == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    assert sqlite_threads() == []
+
+
+@pytest.mark.sqlite_only
+def test_a_transaction_in_a_command(file_database: None) -> None:
+    from tortoise.transactions import in_transaction
+
+    class Transaction(BaseCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            async def work() -> int:
+                await Tortoise.generate_schemas(safe=True)
+                async with in_transaction():
+                    await Tag.create(name="in")
+                return await Tag.all().count()
+
+            self.stdout.write(str(asyncio.run(work())))
+
+    assert run_command(Transaction()) == "1\n"
+    assert sqlite_threads() == []
+
+
+async def test_code_on_an_event_loop_keeps_its_own_tortoise(tortoise_db: Any) -> None:
+    with command_orm():
+        assert get_current_context() is tortoise_db
+        assert await Tag.all().count() == 0
+
+
+@override_settings(TORTOISE_ORM=None)
+def test_without_a_configuration_commands_run_as_before() -> None:
+    with command_orm():
+        assert get_current_context() is None
+
+
+class DaphneRunserver(RunserverCommand):
+    """What daphne's runserver is: a subclass of Django's."""
+
+
+@pytest.mark.parametrize(
+    ("command", "server"),
+    [
+        (RunserverCommand(), True),
+        (DaphneRunserver(), True),
+        (CountTags(), False),
+    ],
+)
+def test_server_commands_are_left_to_the_server(command: BaseCommand, server: bool) -> None:
+    assert is_server_command(command) is server
+
+
+def test_server_commands_by_name() -> None:
+    from django.core.management import load_command_class
+
+    assert is_server_command(load_command_class("django.core", "testserver"))
+    assert not is_server_command(load_command_class("django.core", "check"))
+    with override_settings(ASYNC_DRF={"SERVER_COMMANDS": ["check"]}):
+        assert is_server_command(load_command_class("django.core", "check"))
+
+
+@pytest.mark.sqlite_only  # the demo's own SQLite files
+def test_generateschema_writes_a_valid_schema_without_connecting(tmp_path: Path) -> None:
+    from openapi_spec_validator import validate
+
+    env = {"DJANGO_SETTINGS_MODULE": "demo.settings", "DEMO_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "generateschema", "--format", "openapi-json"],
+        cwd=DEMO,
+        env={**_clean_environ(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document)
+    assert set(document["paths"]["/api/posts/"]) == {"get", "post"}
+    post = document["components"]["schemas"]["Post"]
+    assert {"id", "title", "body", "author", "tags"} <= set(post["properties"])
+    assert post["properties"]["author"] == {"type": "integer"}
+    assert not (tmp_path / "blog.sqlite3").exists()  # introspection only: no connection
+
+
+def _clean_environ() -> dict[str, str]:
+    import os
+
+    return {key: value for key, value in os.environ.items() if not key.startswith("DEMO_")}
