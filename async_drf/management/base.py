@@ -17,10 +17,10 @@ from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
 from tortoise.connection import get_connection
 from tortoise.context import get_current_context
-from tortoise.migrations.executor import MigrationExecutor
 from tortoise.migrations.graph import MigrationGraph, MigrationKey
 
 from ..orm import get_tortoise_config
+from .executor import MigrationExecutor
 
 __all__ = ["TortoiseMigrationCommand", "default_migrations_module", "migrations_path"]
 
