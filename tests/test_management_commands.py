@@ -1,0 +1,239 @@
+"""The tortoise_* commands, end to end in a small project written to a temporary
+folder: make -> apply -> change a model -> make -> apply -> roll back, on SQLite and on
+a PostgreSQL database the test creates and drops; each command in its own process,
+as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SETTINGS = """
+import os
+SECRET_KEY = "notes"
+USE_TZ = True
+INSTALLED_APPS = ["async_drf", "notes"]
+TORTOISE_ORM = {
+    "connections": {"default": os.environ["NOTES_DB_URL"]},
+    "apps": {"notes": {"models": ["notes.models"], "default_connection": "default"}},
+}
+"""
+
+MODELS = """
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Author(Model):
+    name = fields.CharField(max_length=100, unique=True)
+
+
+class Post(Model):
+    title = fields.CharField(max_length=200)
+    author = fields.ForeignKeyField("notes.Author", related_name="posts")
+    owner_id = fields.IntField(db_index=True)
+
+    class Meta:
+        unique_together = (("author", "title"),)
+
+
+class Comment(Model):
+    post = fields.ForeignKeyField("notes.Post", related_name="comments")
+    text = fields.TextField()
+"""
+
+# A new NOT NULL column on a table with rows needs a database default.
+NEW_FIELD = '    summary = fields.CharField(max_length=200, db_default="none yet")\n'
+
+LOAD = """
+import asyncio
+from notes.models import Author, Comment, Post
+
+async def load():
+    author = await Author.create(name="ann")
+    post = await Post.create(title="first", author=author, owner_id=7)
+    await Comment.create(post=post, text="nice")
+
+asyncio.run(load())
+"""
+
+# Reads the rows back, then tries a post that breaks the unique (author, title).
+READ = """
+import asyncio
+from tortoise.exceptions import IntegrityError
+from notes.models import Author, Comment, Post
+
+async def read():
+    post = await Post.get(title="first")
+    names = [name for name in ("title", "owner_id", "summary") if name in post._meta.fields_map]
+    fields = {name: getattr(post, name) for name in names}
+    print(sorted(fields.items()), await Comment.all().count())
+    try:
+        await Post.create(title="first", author_id=post.author_id, owner_id=1)
+    except IntegrityError:
+        print("unique kept")
+
+asyncio.run(read())
+"""
+
+
+class Project:
+    """The project on disk and a way to run its commands."""
+
+    def __init__(self, root: Path, db_url: str) -> None:
+        self.root = root
+        self.db_url = db_url
+        (root / "notes").mkdir(parents=True)
+        (root / "notes" / "__init__.py").touch()
+        (root / "settings.py").write_text(SETTINGS)
+        (root / "notes" / "models.py").write_text(MODELS)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings", "NOTES_DB_URL": self.db_url}
+        return subprocess.run(
+            [sys.executable, "-m", "django", *args],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def manage(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def shell(self, code: str) -> str:
+        return self.manage("shell", "-v", "0", "-c", textwrap.dedent(code))
+
+    def add_field(self) -> None:
+        models = self.root / "notes" / "models.py"
+        text = models.read_text()
+        anchor = "    owner_id = fields.IntField(db_index=True)\n"
+        models.write_text(text.replace(anchor, anchor + NEW_FIELD))
+
+    @property
+    def migrations(self) -> list[str]:
+        folder = self.root / "notes" / "tortoise_migrations"
+        return sorted(path.name for path in folder.glob("0*.py"))
+
+
+def check_life_cycle(project: Project, indexes: Any) -> None:
+    """make -> apply -> change -> make -> apply -> roll back -> zero, with rows kept."""
+    assert project.manage("tortoise_makemigrations").splitlines() == [
+        "Migrations for 'notes':",
+        f"  {project.root / 'notes' / 'tortoise_migrations' / '0001_initial.py'}",
+        "    - Create model Author",
+        "    - Create model Post",
+        "    - Create model Comment",
+    ]
+    assert project.manage("tortoise_makemigrations", "--check") == "No changes detected\n"
+    assert "  Applying notes.0001_initial... OK\n" in project.manage("tortoise_migrate")
+    assert "No migrations to apply." in project.manage("tortoise_migrate")
+    project.shell(LOAD)
+    owner_index = indexes()
+    assert any(columns == ["owner_id"] for columns in owner_index), owner_index
+
+    project.add_field()
+    assert project.run("tortoise_makemigrations", "--check").returncode == 1
+    made = project.manage("tortoise_makemigrations", "--name", "post summary")
+    assert "    - Add field summary to Post" in made
+    assert project.migrations == ["0001_initial.py", "0002_post_summary.py"]
+    assert "  Applying notes.0002_post_summary... OK" in project.manage("tortoise_migrate")
+    assert project.shell(READ) == (
+        "[('owner_id', 7), ('summary', 'none yet'), ('title', 'first')] 1\nunique kept\n"
+    )
+    assert project.manage("tortoise_showmigrations") == (
+        "notes\n [X] 0001_initial\n [X] 0002_post_summary\n"
+    )
+
+    rollback = project.manage("tortoise_migrate", "notes", "0001")
+    assert "  Unapplying notes.0002_post_summary... OK" in rollback
+    (project.root / "notes" / "models.py").write_text(MODELS)
+    # The row, its comment (which references the remade table) and the indexes stay.
+    assert project.shell(READ) == "[('owner_id', 7), ('title', 'first')] 1\nunique kept\n"
+    assert indexes() == owner_index
+    assert project.manage("tortoise_showmigrations", "notes") == (
+        "notes\n [X] 0001_initial\n [ ] 0002_post_summary\n"
+    )
+    assert "  Unapplying notes.0001_initial... OK" in project.manage(
+        "tortoise_migrate", "notes", "zero"
+    )
+
+
+@pytest.mark.sqlite_only  # one pass is enough: every command runs in its own process
+def test_life_cycle_on_sqlite(tmp_path: Path) -> None:
+    database = tmp_path / "notes.sqlite3"
+    project = Project(tmp_path / "project", f"sqlite://{database}")
+
+    def indexes() -> list[list[str]]:
+        with sqlite3.connect(database) as conn:
+            names = [row[1] for row in conn.execute("PRAGMA index_list(post)")]
+            return sorted(
+                [row[2] for row in conn.execute(f"PRAGMA index_info('{name}')")] for name in names
+            )
+
+    check_life_cycle(project, indexes)
+    with sqlite3.connect(database) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "post" not in tables and "tortoise_migrations" in tables
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A database of our own on the PostgreSQL server of the test run, dropped after."""
+    import asyncio
+
+    import asyncpg
+
+    server = os.environ["ASYNC_DRF_TEST_DB_URL"]
+    base = server.rpartition("/")[0]
+    name = f"async_drf_migrations_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.postgres
+def test_life_cycle_on_postgresql(tmp_path: Path, postgres_database: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    project = Project(tmp_path / "project", postgres_database)
+
+    async def fetch_indexes() -> list[list[str]]:
+        conn = await asyncpg.connect(postgres_database)
+        try:
+            rows = await conn.fetch(
+                "SELECT array_agg(a.attname ORDER BY k.n) AS columns"
+                " FROM pg_index i CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)"
+                " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                " WHERE i.indrelid = 'post'::regclass AND NOT i.indisprimary"
+                " GROUP BY i.indexrelid"
+            )
+        finally:
+            await conn.close()
+        return sorted(list(row["columns"]) for row in rows)
+
+    check_life_cycle(project, lambda: asyncio.run(fetch_indexes()))
