@@ -36,8 +36,11 @@ install: $(VENV)/.installed
 # DEBUG variable in the shell's environment does not turn it on) or DEMO_DEBUG=1.
 DEMO_ENV := $(if $(filter command line,$(origin DEBUG)),DEMO_DEBUG=$(DEBUG))
 
+# Django's migrations, then Tortoise's (--fake-initial adopts the tables of a demo/var/
+# made before the demo shipped migrations), then the sample data.
 demo: install
 	cd demo && ../$(BIN)/python manage.py migrate --noinput
+	cd demo && ../$(BIN)/python manage.py tortoise_migrate --fake-initial
 	cd demo && ../$(BIN)/python manage.py setup_demo
 	@if [ "$(if $(DEMO_ENV),$(DEBUG),$(DEMO_DEBUG))" = 1 ]; then \
 		echo "DEBUG is on: error pages show settings and local variables (passwords masked)."; \

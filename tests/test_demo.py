@@ -1,5 +1,5 @@
-"""The demo project (demo/) as a user runs it: migrate, setup_demo, a real uvicorn;
-then one request per feature, and a clean stop on SIGINT."""
+"""The demo project (demo/) as a user runs it: migrate, tortoise_migrate, setup_demo, a
+real uvicorn; then one request per feature, and a clean stop on SIGINT."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
         DEMO_ANON_RATE=f"{ANON_LIMIT}/min",
     )
     manage(env, "migrate", "--noinput")
+    manage(env, "tortoise_migrate", "--fake-initial")  # as `make demo` does
     output = manage(env, "setup_demo")
     assert manage(env, "setup_demo").count("already present") == 1  # idempotent
     token = re.search(r"Token for demo: (\w+)", output).group(1)
@@ -468,3 +469,33 @@ def test_sigint_stops_the_server_cleanly(demo: Any) -> None:
     assert process.returncode == 0, output
     assert "Tortoise ORM connections closed" in output
     assert "Application shutdown complete" in output
+
+
+def test_database_urls_are_parsed_by_dj_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    for key in [key for key in os.environ if key.startswith("DEMO_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("DEMO_VAR_DIR", str(tmp_path))
+    settings = runpy.run_path(str(DEMO / "demo" / "settings.py"))
+    sqlite_options = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    default = settings["DATABASES"]["default"]
+    assert (default["ENGINE"], default["NAME"]) == (
+        "django.db.backends.sqlite3",
+        str(tmp_path / "django.sqlite3"),
+    )
+    assert default["OPTIONS"] == sqlite_options
+    postgres = settings["database_from_url"]("postgres://blog:p%40ss@db.local:6432/blog")
+    assert {key: postgres[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST")} == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "blog",
+        "USER": "blog",
+        "PASSWORD": "p@ss",
+        "HOST": "db.local",
+    }
+    assert postgres["PORT"] == 6432 and postgres["CONN_HEALTH_CHECKS"] is True
+    assert postgres["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 5}}
+    with_ssl = settings["database_from_url"]("postgresql://blog@db.local/blog?sslmode=require")
+    assert with_ssl["OPTIONS"]["sslmode"] == "require" and "pool" in with_ssl["OPTIONS"]

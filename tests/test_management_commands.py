@@ -132,7 +132,7 @@ def check_life_cycle(project: Project, indexes: Any) -> None:
     """make -> apply -> change -> make -> apply -> roll back -> zero, with rows kept."""
     assert project.manage("tortoise_makemigrations").splitlines() == [
         "Migrations for 'notes':",
-        f"  {project.root / 'notes' / 'tortoise_migrations' / '0001_initial.py'}",
+        "  notes/tortoise_migrations/0001_initial.py",
         "    - Create model Author",
         "    - Create model Post",
         "    - Create model Comment",
@@ -237,3 +237,132 @@ def test_life_cycle_on_postgresql(tmp_path: Path, postgres_database: str) -> Non
         return sorted(list(row["columns"]) for row in rows)
 
     check_life_cycle(project, lambda: asyncio.run(fetch_indexes()))
+
+
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+
+DEMO_MODEL_CHANGE = (
+    "    published = fields.BooleanField(default=True)\n",
+    '    summary = fields.CharField(max_length=300, db_default="")\n',
+)
+
+COUNT_ROWS = """
+import asyncio
+from blog.models import Comment, Post
+
+async def count():
+    print(await Post.all().count(), await Comment.all().count())
+
+asyncio.run(count())
+"""
+
+
+class DemoCopy(Project):
+    """The demo (demo/) copied to a temporary folder, its blog on ``db_url``."""
+
+    def __init__(self, root: Path, db_url: str) -> None:
+        import shutil
+
+        shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("var", "__pycache__"))
+        self.root = root
+        self.db_url = db_url
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("DEMO_")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="demo.settings",
+            DEMO_VAR_DIR=str(self.root / "var"),
+            DEMO_TORTOISE_URL=self.db_url,
+        )
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+
+def check_demo_model_change(demo: DemoCopy) -> None:
+    """The shipped migrations match the models; a change makes one that applies."""
+    assert demo.manage("tortoise_makemigrations", "--check") == "No changes detected\n"
+    assert "  Applying blog.0001_initial... OK" in demo.manage("tortoise_migrate")
+    demo.manage("migrate", "--noinput")
+    demo.manage("setup_demo")  # its own queries, with no set-up code
+    rows = demo.shell(COUNT_ROWS)
+    assert rows.split()[0] == "30"
+
+    models = demo.root / "blog" / "models.py"
+    anchor, field = DEMO_MODEL_CHANGE
+    assert anchor in models.read_text()
+    models.write_text(models.read_text().replace(anchor, anchor + field))
+    made = demo.manage("tortoise_makemigrations")
+    assert "    - Add field summary to Post" in made
+    assert "  Applying blog.0002_auto_" in demo.manage("tortoise_migrate")
+    assert demo.shell(COUNT_ROWS) == rows
+    assert "  Unapplying blog.0002_auto_" in demo.manage("tortoise_migrate", "blog", "0001")
+    models.write_text(models.read_text().replace(field, ""))
+    assert demo.shell(COUNT_ROWS) == rows  # no comment lost with the column
+
+
+@pytest.mark.sqlite_only
+def test_demo_model_change_on_sqlite(tmp_path: Path) -> None:
+    demo = DemoCopy(tmp_path / "demo", f"sqlite://{tmp_path / 'blog.sqlite3'}")
+    check_demo_model_change(demo)
+
+
+@pytest.mark.postgres
+def test_demo_model_change_on_postgresql(tmp_path: Path, postgres_database: str) -> None:
+    check_demo_model_change(DemoCopy(tmp_path / "demo", postgres_database))
+
+
+GENERATE_SCHEMAS = """
+import asyncio
+from tortoise import Tortoise
+asyncio.run(Tortoise.generate_schemas())
+"""
+
+
+@pytest.mark.sqlite_only
+def test_fake_initial_adopts_tables_made_by_generate_schemas(tmp_path: Path) -> None:
+    demo = DemoCopy(tmp_path / "demo", f"sqlite://{tmp_path / 'blog.sqlite3'}")
+    demo.shell(GENERATE_SCHEMAS)
+    refused = demo.run("tortoise_migrate")
+    assert refused.returncode == 1 and 'table "author" already exists' in refused.stderr
+    assert demo.manage("tortoise_migrate", "--fake-initial").splitlines()[-1] == (
+        "  Applying blog.0001_initial... FAKED"
+    )
+    assert demo.manage("tortoise_showmigrations") == "blog\n [X] 0001_initial\n"
+    assert "No migrations to apply." in demo.manage("tortoise_migrate", "--fake-initial")
+
+
+@pytest.mark.sqlite_only
+def test_plan_and_errors(tmp_path: Path) -> None:
+    demo = DemoCopy(tmp_path / "demo", f"sqlite://{tmp_path / 'blog.sqlite3'}")
+    assert demo.manage("tortoise_migrate", "--plan").splitlines() == [
+        "Operations to perform:",
+        "  Apply all migrations: blog",
+        "Planned operations:",
+        "blog.0001_initial",
+        "    Create model Author",
+        "    Create model Tag",
+        "    Create model Post",
+        "    Create model Comment",
+    ]
+    with sqlite3.connect(tmp_path / "blog.sqlite3") as conn:  # --plan changed nothing
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+    for args, message in [
+        (["tortoise_migrate", "nope"], "No Tortoise app with label 'nope' in TORTOISE_ORM"),
+        (["tortoise_migrate", "blog", "9"], "Cannot find a migration matching '9' from app"),
+        (
+            ["tortoise_makemigrations", "--empty"],
+            "You must supply at least one app label when using --empty",
+        ),
+    ]:
+        result = demo.run(*args)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert f"CommandError: {message}" in result.stderr
+    made = demo.manage("tortoise_makemigrations", "blog", "--empty", "--name", "backfill")
+    assert "blog/tortoise_migrations/0002_backfill.py" in made
+    assert "  Applying blog.0002_backfill... OK" in demo.manage("tortoise_migrate")

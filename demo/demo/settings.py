@@ -10,8 +10,9 @@ safe to copy: DEBUG off, local hosts only, X-Frame-Options DENY, a throttled tok
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,34 +117,27 @@ TORTOISE_POOL_SIZE = 10  # the blog's queries
 
 def database_from_url(url):
     """Django's DATABASES entry for ``postgres://user:pass@host:port/name`` or
-    ``sqlite:///absolute/path.sqlite3``."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": parts.path,
-            # WAL lets several uvicorn workers read while one writes.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
+    ``sqlite:////absolute/path.sqlite3`` (dj-database-url's syntax: four slashes before
+    an absolute path), with the demo's OPTIONS."""
+    database = dj_database_url.parse(url)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets several uvicorn workers read while one writes.
+        database["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            **database.get("OPTIONS", {}),
         }
-    if parts.scheme in ("postgres", "postgresql"):
-        return {
-            # needs psycopg with its pool: pip install "async_drf[postgres]"
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": parts.path.lstrip("/"),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "CONN_HEALTH_CHECKS": True,  # the pool checks a connection before lending it
-            # One pool per worker process, shared by its requests.  Authentication holds
-            # a connection only for its lookup; a request that finds none free within
-            # `timeout` seconds is answered 503.
-            "OPTIONS": {"pool": {"min_size": 1, "max_size": DJANGO_POOL_SIZE, "timeout": 5}},
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        # needs psycopg with its pool: pip install "async_drf[postgres]"
+        database["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+        # One pool per worker process, shared by its requests.  Authentication holds
+        # a connection only for its lookup; a request that finds none free within
+        # `timeout` seconds is answered 503.
+        database["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": DJANGO_POOL_SIZE, "timeout": 5},
+            **database.get("OPTIONS", {}),
         }
-    raise ValueError(f"DEMO_DATABASE_URL: unsupported scheme {parts.scheme!r}")
+    return database
 
 
 def tortoise_url(url):
@@ -158,11 +152,12 @@ def tortoise_url(url):
 # Django's database: users, sessions and tokens.
 DATABASES = {
     "default": database_from_url(
-        os.environ.get("DEMO_DATABASE_URL", f"sqlite://{VAR_DIR / 'django.sqlite3'}")
+        os.environ.get("DEMO_DATABASE_URL", f"sqlite:///{VAR_DIR / 'django.sqlite3'}")
     )
 }
 
-# Tortoise's database: the blog.  Same URL syntax; may be the same PostgreSQL database
+# Tortoise's database: the blog.  The same postgres:// URLs (a SQLite file is
+# sqlite:///absolute/path here, three slashes); may be the same PostgreSQL database
 # (Django's tables are prefixed with their app label, Tortoise's are not).  A query that
 # finds every pooled connection busy waits ASYNC_DRF["TORTOISE_POOL_TIMEOUT"] seconds
 # (5 by default), then the request is answered 503.
@@ -176,7 +171,15 @@ TORTOISE_ORM = {
             )
         )
     },
-    "apps": {"blog": {"models": ["blog.models"], "default_connection": "default"}},
+    "apps": {
+        "blog": {
+            "models": ["blog.models"],
+            "default_connection": "default",
+            # Tortoise's migrations (manage.py tortoise_makemigrations / tortoise_migrate);
+            # blog.migrations would be Django's.
+            "migrations": "blog.tortoise_migrations",
+        }
+    },
     "use_tz": True,
     "timezone": "UTC",
 }

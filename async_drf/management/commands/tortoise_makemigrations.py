@@ -4,6 +4,7 @@ Django's ``makemigrations`` does for Django models."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -44,7 +45,8 @@ class Command(TortoiseMigrationCommand):
         if options["check"]:
             for label in unmigrated:
                 self.stdout.write(f"No migrations package for app {label!r} yet.")
-            self.report(writers, write=False)
+            if writers or not unmigrated:
+                self.report(writers, write=False)
             if writers or unmigrated:
                 sys.exit(1)
             return
@@ -80,6 +82,7 @@ class Command(TortoiseMigrationCommand):
         for writer in writers:
             self.stdout.write(f"Migrations for {writer.app_label!r}:", self.style.MIGRATE_HEADING)
             path = writer.write() if write else writer.path()
-            self.stdout.write(f"  {path}")
+            relative = os.path.relpath(path)  # as Django's, when under the current folder
+            self.stdout.write(f"  {path if relative.startswith('..') else relative}")
             for operation in writer.operations:
                 self.stdout.write(f"    - {operation.describe()}")

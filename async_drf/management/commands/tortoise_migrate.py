@@ -55,6 +55,10 @@ class Command(TortoiseMigrationCommand):
         apps = self.apps_config([label] if label else None)
         if label and "migrations" not in apps[label]:
             raise CommandError(f"App {label!r} does not have migrations.")
+        runs = []
+        for executor in self.executors(apps):
+            await executor.loader.build_graph()
+            runs.append((executor, self.targets(executor, label, name)))
         self.stdout.write("Operations to perform:", self.style.MIGRATE_HEADING)
         if name == "zero":
             self.stdout.write(f"  Unapply all migrations: {label}")
@@ -62,9 +66,7 @@ class Command(TortoiseMigrationCommand):
             self.stdout.write(f"  Target specific migration: {name}, from {label}")
         else:
             self.stdout.write(f"  Apply all migrations: {', '.join(apps)}")
-        for executor in self.executors(apps):
-            await executor.loader.build_graph()
-            targets = self.targets(executor, label, name)
+        for executor, targets in runs:
             if options["plan"]:
                 self.show_plan(await executor.plan(targets))
             else:
@@ -86,11 +88,13 @@ class Command(TortoiseMigrationCommand):
         self, executor: MigrationExecutor, targets: Any, options: dict[str, Any]
     ) -> None:
         self.stdout.write("Running migrations:", self.style.MIGRATE_HEADING)
-        if options["fake_initial"]:
-            await self.fake_initial(executor, await executor.plan(targets))
+        faked = options["fake_initial"] and await self.fake_initial(
+            executor, await executor.plan(targets)
+        )
         plan = await executor.plan(targets)
         if not plan:
-            self.stdout.write("  No migrations to apply.")
+            if not faked:
+                self.stdout.write("  No migrations to apply.")
             return
         if options["fake"]:
             await executor.migrate(targets, fake=True)
@@ -121,9 +125,11 @@ class Command(TortoiseMigrationCommand):
         name = f"{step.migration.app_label}.{step.migration.name}"
         return f"Undo {name}" if step.backward else name
 
-    async def fake_initial(self, executor: MigrationExecutor, plan: list[PlanStep]) -> None:
+    async def fake_initial(self, executor: MigrationExecutor, plan: list[PlanStep]) -> bool:
         """Record as applied each initial migration whose tables all exist (as Django's
-        ``migrate --fake-initial``), when the migrations it depends on are applied."""
+        ``migrate --fake-initial``), when the migrations it depends on are applied.
+        True if it recorded one."""
+        faked = False
         for step in plan:
             migration = step.migration
             target = [MigrationTarget(migration.app_label, migration.name)]
@@ -137,6 +143,8 @@ class Command(TortoiseMigrationCommand):
                 self.stdout.write(
                     f"  Applying {self.step_name(step)}... " + self.style.SUCCESS("FAKED")
                 )
+                faked = True
+        return faked
 
     @staticmethod
     def table_names(operation: Any) -> list[str]:

@@ -1,8 +1,10 @@
-"""``manage.py setup_demo``: create the blog's tables, load sample data, create users.
+"""``manage.py setup_demo``: load sample data, create users.
 
-Run it after ``manage.py migrate`` (which creates Django's auth and token tables).
-It is idempotent: tables are created only if missing, sample data only into an empty
-blog, and the demo users get the same password and token every time.
+Run it after ``manage.py migrate`` (Django's auth and token tables) and ``manage.py
+tortoise_migrate`` (the blog's tables).  It is idempotent: sample data goes only into
+an empty blog, and the demo users get the same password and token every time.  Like
+any command, it queries Tortoise with no set-up of its own: async_drf starts Tortoise
+for management commands and closes its connections when ``asyncio.run`` ends.
 """
 
 import asyncio
@@ -13,8 +15,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 from tortoise.transactions import in_transaction
-
-from async_drf.orm import close_orm, init_orm
 
 from blog.models import Author, Comment, Post, Tag
 
@@ -43,7 +43,7 @@ TOPICS = [
 
 
 class Command(BaseCommand):
-    help = "Create the Tortoise tables, load the sample blog and the demo users."
+    help = "Load the sample blog and create the demo users."
 
     def handle(self, *args, **options):
         users = [self.user(name) for name in USERS]  # Django's ORM (sync)
@@ -62,16 +62,12 @@ class Command(BaseCommand):
         return user
 
     async def load_blog(self, owner_ids):
-        """Create missing tables; fill an empty blog.  True if data was loaded."""
-        await init_orm(generate_schemas=True)  # Tortoise.generate_schemas(safe=True)
-        try:
-            if await Author.exists():
-                return False
-            async with in_transaction():
-                await self.create_rows(owner_ids)
-            return True
-        finally:
-            await close_orm()
+        """Fill an empty blog.  True if data was loaded."""
+        if await Author.exists():
+            return False
+        async with in_transaction():
+            await self.create_rows(owner_ids)
+        return True
 
     async def create_rows(self, owner_ids):
         authors = [await Author.create(name=name, bio=bio) for name, bio in AUTHORS]
