@@ -1,8 +1,9 @@
 """The blog's data, as Tortoise ORM models (Tortoise app label "blog").
 
 Django imports this module because "blog" is an installed app, but it holds no
-Django models: Tortoise creates these tables (``manage.py setup_demo``), and Django's
-``migrate`` only creates the auth, session and token tables.
+Django models: ``manage.py tortoise_migrate`` creates these tables from the Tortoise
+migrations in ``blog/tortoise_migrations/`` (``tortoise_makemigrations`` writes them),
+and Django's ``migrate`` only creates the auth, session and token tables.
 """
 
 from tortoise import fields
