@@ -60,10 +60,17 @@ DEFAULTS: dict[str, Any] = {
     "AFTER_RESPONSE_SHUTDOWN_TIMEOUT": 10.0,
     # Rows read per query by streaming list views (async_drf.streaming).
     "STREAM_CHUNK_SIZE": 500,
-    # manage.py commands that serve requests: Tortoise is left to the server (ASGI
-    # lifespan, or per request under WSGI); every other command starts it on first use.
-    # `runserver` and its subclasses (daphne's) count as servers whatever this says.
-    "SERVER_COMMANDS": ["runserver", "testserver", "runworker", "uvicorn", "daphne"],
+    # manage.py commands run without Tortoise set up: servers start it themselves (ASGI
+    # lifespan, or per request under WSGI), and tests set up their own databases.  Every
+    # other command runs with it (async_drf.management); so do `runserver`'s subclasses.
+    "COMMANDS_WITHOUT_TORTOISE": [
+        "runserver",
+        "testserver",
+        "runworker",
+        "uvicorn",
+        "daphne",
+        "test",
+    ],
 }
 
 IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]

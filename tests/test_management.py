@@ -21,7 +21,7 @@ from django.test import override_settings
 from tortoise import Tortoise
 from tortoise.context import get_current_context
 
-from async_drf.management import is_server_command
+from async_drf.management import starts_tortoise
 from async_drf.orm import command_orm
 
 from .models import Tag
@@ -53,6 +53,9 @@ class CountTags(BaseCommand):
             self.stdout.write(f"{count} tags, {len(sqlite_threads())} connections open")
 
 
+TWO_RUNS = "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+
+
 @pytest.fixture
 def file_database(tmp_path: Path) -> Any:
     url = f"sqlite://{tmp_path / 'tags.sqlite3'}"
@@ -60,33 +63,43 @@ def file_database(tmp_path: Path) -> Any:
         yield
 
 
-def run_command(command: BaseCommand) -> str:
-    from io import StringIO
-
-    out = StringIO()
-    call_command(command, stdout=out)
-    return out.getvalue()
+def run_command(command: BaseCommand, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run ``command`` as manage.py does (``run_from_argv``); what it printed."""
+    capsys.readouterr()
+    command.run_from_argv(["manage.py", "count_tags"])
+    return capsys.readouterr().out
 
 
 @pytest.mark.sqlite_only
-def test_a_command_queries_tortoise_with_no_set_up_of_its_own(file_database: None) -> None:
+def test_a_command_queries_tortoise_with_no_set_up_of_its_own(
+    file_database: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each asyncio.run gets a connection of its own, closed when it ends (a loop switch
     would warn, and the test suite turns warnings into errors)."""
-    assert run_command(CountTags()) == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    assert (
+        run_command(CountTags(), capsys)
+        == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    )
     assert sqlite_threads() == []
     assert get_current_context() is None  # configuration forgotten, global fallback cleared
 
 
 @pytest.mark.sqlite_only
-def test_the_connection_closes_even_after_a_garbage_collection(file_database: None) -> None:
+def test_the_connection_closes_even_after_a_garbage_collection(
+    file_database: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     command = CountTags()
     command.collect_garbage = True
-    assert run_command(command) == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    assert (
+        run_command(command, capsys) == "1 tags, 0 connections open\n2 tags, 0 connections open\n"
+    )
     assert sqlite_threads() == []
 
 
 @pytest.mark.sqlite_only
-def test_a_transaction_in_a_command(file_database: None) -> None:
+def test_a_transaction_in_a_command(
+    file_database: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tortoise.transactions import in_transaction
 
     class Transaction(BaseCommand):
@@ -99,7 +112,7 @@ def test_a_transaction_in_a_command(file_database: None) -> None:
 
             self.stdout.write(str(asyncio.run(work())))
 
-    assert run_command(Transaction()) == "1\n"
+    assert run_command(Transaction(), capsys) == "1\n"
     assert sqlite_threads() == []
 
 
@@ -115,29 +128,43 @@ def test_without_a_configuration_commands_run_as_before() -> None:
         assert get_current_context() is None
 
 
+def test_call_command_from_code_runs_with_the_callers_set_up() -> None:
+    """Django creates a test database with call_command("migrate"): that must not bind
+    Tortoise's process-wide models to the settings' databases."""
+    seen = []
+
+    class Probe(BaseCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            seen.append(get_current_context())
+
+    call_command(Probe())
+    assert seen == [None]
+
+
 class DaphneRunserver(RunserverCommand):
     """What daphne's runserver is: a subclass of Django's."""
 
 
 @pytest.mark.parametrize(
-    ("command", "server"),
+    ("command", "starts"),
     [
-        (RunserverCommand(), True),
-        (DaphneRunserver(), True),
-        (CountTags(), False),
+        (RunserverCommand(), False),
+        (DaphneRunserver(), False),
+        (CountTags(), True),
     ],
 )
-def test_server_commands_are_left_to_the_server(command: BaseCommand, server: bool) -> None:
-    assert is_server_command(command) is server
+def test_servers_start_tortoise_themselves(command: BaseCommand, starts: bool) -> None:
+    assert starts_tortoise(command) is starts
 
 
-def test_server_commands_by_name() -> None:
+def test_commands_without_tortoise_by_name() -> None:
     from django.core.management import load_command_class
 
-    assert is_server_command(load_command_class("django.core", "testserver"))
-    assert not is_server_command(load_command_class("django.core", "check"))
-    with override_settings(ASYNC_DRF={"SERVER_COMMANDS": ["check"]}):
-        assert is_server_command(load_command_class("django.core", "check"))
+    for name in ("testserver", "test"):
+        assert not starts_tortoise(load_command_class("django.core", name))
+    assert starts_tortoise(load_command_class("django.core", "check"))
+    with override_settings(ASYNC_DRF={"COMMANDS_WITHOUT_TORTOISE": ["check"]}):
+        assert not starts_tortoise(load_command_class("django.core", "check"))
 
 
 @pytest.mark.sqlite_only  # the demo's own SQLite files

@@ -1,10 +1,13 @@
-"""manage.py commands see Tortoise: :func:`install` wraps ``BaseCommand.execute`` so that
-a command runs inside :func:`async_drf.orm.command_orm`.
+"""manage.py commands see Tortoise: :func:`install` wraps ``BaseCommand.run_from_argv``
+(what ``manage.py`` and ``django-admin`` call) so that a command runs inside
+:func:`async_drf.orm.command_orm`.
 
-Server commands (``runserver`` and its subclasses, ``ASYNC_DRF["SERVER_COMMANDS"]``)
-are left alone: the server starts Tortoise (the ASGI lifespan, or per request under
-Django's WSGI handler).  The ``tortoise_*`` commands here run Tortoise's own migration
-engine.
+Left alone: the commands in ``ASYNC_DRF["COMMANDS_WITHOUT_TORTOISE"]`` and
+``runserver``'s subclasses (servers start Tortoise themselves: the ASGI lifespan, or
+per request under Django's WSGI handler; the test runner's tests set up their own
+databases), and ``call_command`` from code (Django calls ``migrate`` that way when it
+creates a test database), which runs with whatever Tortoise its caller set up.  The
+``tortoise_*`` commands here run Tortoise's own migration engine.
 """
 
 from __future__ import annotations
@@ -17,29 +20,30 @@ from django.core.management.base import BaseCommand
 from ..orm import command_orm
 from ..settings import async_settings
 
-__all__ = ["install", "is_server_command"]
+__all__ = ["install", "starts_tortoise"]
 
 
-def is_server_command(command: BaseCommand) -> bool:
-    """Whether ``command`` serves requests (Tortoise is then the server's business)."""
+def starts_tortoise(command: BaseCommand) -> bool:
+    """Whether ``command``, run from the command line, runs with Tortoise set up."""
     from django.core.management.commands.runserver import Command as RunserverCommand
 
     name = type(command).__module__.rpartition(".")[2]
-    return isinstance(command, RunserverCommand) or name in async_settings.SERVER_COMMANDS
+    excluded = isinstance(command, RunserverCommand)
+    return not excluded and name not in async_settings.COMMANDS_WITHOUT_TORTOISE
 
 
 def install() -> None:
-    """Run every management command but the server ones with Tortoise (idempotent)."""
-    execute = BaseCommand.execute
-    if getattr(execute, "_async_drf_orm", False):
+    """Run commands from the command line with Tortoise (idempotent)."""
+    run_from_argv = BaseCommand.run_from_argv
+    if getattr(run_from_argv, "_async_drf_orm", False):
         return
 
-    @functools.wraps(execute)
-    def execute_with_orm(self: BaseCommand, *args: Any, **options: Any) -> Any:
-        if is_server_command(self):
-            return execute(self, *args, **options)
+    @functools.wraps(run_from_argv)
+    def run_from_argv_with_orm(self: BaseCommand, argv: list[str]) -> Any:
+        if not starts_tortoise(self):
+            return run_from_argv(self, argv)
         with command_orm():
-            return execute(self, *args, **options)
+            return run_from_argv(self, argv)
 
-    execute_with_orm._async_drf_orm = True  # type: ignore[attr-defined]
-    BaseCommand.execute = execute_with_orm  # type: ignore[method-assign]
+    run_from_argv_with_orm._async_drf_orm = True  # type: ignore[attr-defined]
+    BaseCommand.run_from_argv = run_from_argv_with_orm  # type: ignore[method-assign]

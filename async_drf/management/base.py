@@ -19,7 +19,7 @@ from tortoise.connection import get_connection
 from tortoise.context import get_current_context
 from tortoise.migrations.graph import MigrationGraph, MigrationKey
 
-from ..orm import get_tortoise_config
+from ..orm import command_orm, get_tortoise_config
 from .executor import MigrationExecutor
 
 __all__ = ["TortoiseMigrationCommand", "default_migrations_module", "migrations_path"]
@@ -59,12 +59,13 @@ class TortoiseMigrationCommand(BaseCommand):
     """A command whose ``ahandle`` coroutine runs Tortoise's migration engine."""
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if get_current_context() is None:
-            raise CommandError(
-                "Tortoise is not initialised: call this command from synchronous code "
-                "(manage.py, call_command outside an event loop) or initialise Tortoise."
-            )
-        async_to_sync(self.ahandle)(*args, **options)
+        with command_orm():  # for call_command too; a no-op under manage.py
+            if get_current_context() is None:
+                raise CommandError(
+                    "Tortoise is not initialised: call this command from synchronous "
+                    "code (manage.py, call_command outside an event loop)."
+                )
+            async_to_sync(self.ahandle)(*args, **options)
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
         raise NotImplementedError("subclasses of TortoiseMigrationCommand must provide ahandle()")
