@@ -277,6 +277,7 @@ class _CommandContext(TortoiseContext):
 
     @property
     def connections(self) -> ConnectionHandler:
+        # Mirrors tortoise.context.TortoiseContext.connections; differs in the class.
         if self._connections is None:
             self._connections = _LoopScopedConnections()
         return self._connections

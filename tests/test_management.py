@@ -194,3 +194,23 @@ def _clean_environ() -> dict[str, str]:
     import os
 
     return {key: value for key, value in os.environ.items() if not key.startswith("DEMO_")}
+
+
+def test_the_mirrored_tortoise_code_is_unchanged() -> None:
+    """orm._CommandContext.connections mirrors TortoiseContext.connections, and the
+    SQLite executor overrides two private hooks of Tortoise's migration engine."""
+    import inspect
+
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.executor import MigrationExecutor
+    from tortoise.migrations.schema_editor import SqliteSchemaEditor
+
+    source = inspect.getsource(TortoiseContext.connections.fget)
+    assert "if self._connections is None:" in source
+    assert "self._connections = ConnectionHandler()" in source
+    assert "def _schema_editor(self, atomic: bool = True, collect_sql: bool = False)" in (
+        inspect.getsource(MigrationExecutor)
+    )
+    assert "await self._remake_table(model, delete_field=field)" in inspect.getsource(
+        SqliteSchemaEditor.remove_field
+    )
