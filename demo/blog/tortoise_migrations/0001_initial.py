@@ -38,6 +38,7 @@ class Migration(migrations.Migration):
                 ('author', fields.ForeignKeyField('blog.Author', source_field='author_id', db_constraint=True, to_field='id', related_name='posts', on_delete=OnDelete.CASCADE)),
                 ('tags', fields.ManyToManyField('blog.Tag', unique=True, db_constraint=True, through='post_tag', forward_key='tag_id', backward_key='post_id', related_name='posts', on_delete=OnDelete.CASCADE)),
                 ('owner_id', fields.IntField(db_index=True)),
+                ('reads', fields.IntField(default=0)),
             ],
             options={'table': 'post', 'app': 'blog', 'pk_attr': 'id'},
             bases=['Model'],
