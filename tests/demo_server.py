@@ -39,6 +39,14 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def prepare(env: dict[str, str]) -> str:
+    """What `make demo` does before serving: Django's migrations, Tortoise's, the
+    sample data; setup_demo's output (the demo user's token)."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "tortoise_migrate", "--fake-initial")
+    return manage(env, "setup_demo")
+
+
 def demo_env(var_dir: Path, **settings: str) -> dict[str, str]:
     """The environment the demo runs in: this one without DEMO_* (a developer's
     DEMO_DEBUG, database URLs...), plus ``settings``."""

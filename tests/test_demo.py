@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .demo_server import DEMO, demo_env, manage, run_manage, uvicorn
+from .demo_server import DEMO, demo_env, manage, prepare, run_manage, uvicorn
 
 PASSWORD = "test-password"
 UPSTREAM_LIMIT = 3  # DEMO_UPSTREAM_RATE for this test
@@ -39,9 +39,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
         DEMO_TOKEN_RATE=f"{TOKEN_LIMIT}/min",
         DEMO_ANON_RATE=f"{ANON_LIMIT}/min",
     )
-    manage(env, "migrate", "--noinput")
-    manage(env, "tortoise_migrate", "--fake-initial")  # as `make demo` does
-    output = manage(env, "setup_demo")
+    output = prepare(env)
     # `make demo` again changes nothing.
     assert "No migrations to apply." in manage(env, "tortoise_migrate", "--fake-initial")
     assert manage(env, "setup_demo").count("already present") == 1

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .demo_server import DEMO, demo_env, manage, uvicorn
+from .demo_server import DEMO, demo_env, prepare, uvicorn
 
 EXAMPLES = int(os.environ.get("ASYNC_DRF_FUZZ_EXAMPLES", "20"))  # per operation and phase
 SEED = os.environ.get("ASYNC_DRF_FUZZ_SEED", "1")
@@ -86,8 +86,7 @@ def test_schemathesis_finds_no_failure(tortoise_url: str | None, tmp_path: Path)
     if tortoise_url:
         settings["DEMO_TORTOISE_URL"] = tortoise_url
     env = demo_env(tmp_path / "var", **settings)
-    manage(env, "migrate", "--noinput")
-    token = re.search(r"Token for demo: (\w+)", manage(env, "setup_demo")).group(1)
+    token = re.search(r"Token for demo: (\w+)", prepare(env)).group(1)
     report_path = tmp_path / "schemathesis.json"
     with open(tmp_path / "uvicorn.log", "w") as log, uvicorn(env, log) as (process, base):
         result = schemathesis(base, token, report_path)
