@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .test_demo import DEMO, demo_env, manage
+from .demo_server import prepare
+from .test_demo import DEMO, demo_env
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -240,8 +241,7 @@ def test_readme_shows_a_command_for_each_server():
 def demo_var(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The demo's environment, its databases made and filled as ``make demo`` does."""
     env = demo_env(tmp_path_factory.mktemp("demo-var"))
-    manage(env, "migrate", "--noinput")
-    manage(env, "setup_demo")
+    prepare(env)
     return env
 
 
