@@ -1,7 +1,9 @@
-"""AppConfig for async_drf: registers the system checks and lets management commands
-see Tortoise (:mod:`async_drf.management`); does no I/O."""
+"""AppConfig for async_drf: registers the system checks, lets management commands see
+Tortoise (:mod:`async_drf.management`) and, when ``drf_spectacular`` is an installed
+app, registers the drf-spectacular extensions (:mod:`async_drf.contrib.spectacular`);
+does no I/O."""
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class AsyncDRFConfig(AppConfig):
@@ -13,3 +15,8 @@ class AsyncDRFConfig(AppConfig):
         from .management import install
 
         install()
+        if apps.is_installed("drf_spectacular"):
+            try:
+                from .contrib import spectacular  # noqa: F401 - registers its extensions
+            except ImportError:
+                pass  # system check async_drf.W005 says why

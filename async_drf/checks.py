@@ -312,3 +312,87 @@ def check_throttle_caches(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         and issubclass(throttle, AsyncSimpleRateThrottle)
         and throttle.cache is not SimpleRateThrottle.cache
     ]
+
+
+SPECTACULAR_AUTOSCHEMA = "drf_spectacular.openapi.AutoSchema"
+
+
+@register(Tags.compatibility)
+def check_spectacular(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W005-W008: drf-spectacular set up so that it cannot document async_drf views.
+
+    W005: ``DEFAULT_SCHEMA_CLASS`` is drf-spectacular's AutoSchema but async_drf's
+    extensions (``async_drf.contrib.spectacular``) do not import (drf-spectacular too
+    old, say).  W006: ... but ``drf_spectacular`` is not an installed app (no ``manage.py
+    spectacular``, no Swagger UI or Redoc templates).  W007: ``drf_spectacular`` is
+    installed but ``DEFAULT_SCHEMA_CLASS`` is not its AutoSchema, which ``@extend_schema``
+    and DRF's own views need.  W008: ``DEFAULT_SCHEMA_CLASS`` is a subclass of
+    drf-spectacular's AutoSchema, which async_drf views use as it is: it reads Django's
+    ``Model._meta`` and fails on Tortoise models.
+    """
+    from django.apps import apps
+    from rest_framework.settings import api_settings
+
+    try:
+        schema_class = api_settings.DEFAULT_SCHEMA_CLASS
+    except ImportError:
+        return []  # DRF's own error, on first use
+    installed = apps.is_installed("drf_spectacular")
+    if not _is_spectacular_schema(schema_class):
+        return [_w007(schema_class)] if installed else []
+    messages: list[CheckMessage] = []
+    try:
+        from .contrib.spectacular import AutoSchema
+    except ImportError as exc:
+        messages.append(
+            Warning(
+                f"DEFAULT_SCHEMA_CLASS is drf-spectacular's, but async_drf's extensions "
+                f"cannot be imported ({exc}): views over Tortoise models cannot be documented.",
+                hint='pip install "async_drf[spectacular]" (a drf-spectacular they support).',
+                id="async_drf.W005",
+            )
+        )
+    else:
+        if _dotted(schema_class) != SPECTACULAR_AUTOSCHEMA and not issubclass(
+            schema_class, AutoSchema
+        ):
+            messages.append(
+                Warning(
+                    f"DEFAULT_SCHEMA_CLASS {_dotted(schema_class)} subclasses drf-spectacular's "
+                    "AutoSchema, which reads Django's Model._meta: async_drf views over "
+                    "Tortoise models cannot be documented with it.",
+                    hint="Base it on async_drf.contrib.spectacular.AutoSchema instead.",
+                    id="async_drf.W008",
+                )
+            )
+    if not installed:
+        messages.append(
+            Warning(
+                'DEFAULT_SCHEMA_CLASS is drf-spectacular\'s, but "drf_spectacular" is not in '
+                "INSTALLED_APPS: no `manage.py spectacular`, no Swagger UI or Redoc templates.",
+                hint='Add "drf_spectacular" to INSTALLED_APPS.',
+                id="async_drf.W006",
+            )
+        )
+    return messages
+
+
+def _dotted(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_spectacular_schema(schema_class: Any) -> bool:
+    return isinstance(schema_class, type) and any(
+        _dotted(cls) == SPECTACULAR_AUTOSCHEMA for cls in schema_class.__mro__
+    )
+
+
+def _w007(schema_class: Any) -> CheckMessage:
+    return Warning(
+        f'"drf_spectacular" is installed but DEFAULT_SCHEMA_CLASS is {_dotted(schema_class)}: '
+        "drf-spectacular's @extend_schema and `manage.py spectacular` need its AutoSchema.",
+        hint=f'Set REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "{SPECTACULAR_AUTOSCHEMA}"; '
+        "async_drf views then use async_drf.contrib.spectacular.AutoSchema, which DRF's "
+        "generator (generateschema, async_drf.schemas.get_schema_view) also reads.",
+        id="async_drf.W007",
+    )

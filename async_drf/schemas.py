@@ -25,8 +25,6 @@ import warnings
 from typing import Any
 
 import inflection
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.encoding import force_str
 from rest_framework import exceptions, renderers
 from rest_framework import serializers as drf_serializers
@@ -50,6 +48,7 @@ from ._schema_fields import (
     tortoise_field_schema,
     used_security_schemes,
 )
+from ._schema_generators import GeneratorMixin
 from ._schema_links import OperationFacts, add_links, collecting, record
 from ._schema_responses import (
     ERROR,
@@ -69,6 +68,8 @@ __all__ = [
     "AsyncDefaultSchema",
     "AutoSchema",
     "JSONSchemaRenderer",
+    "GeneratorMixin",
+    "async_inspector_class",
     "SchemaGenerator",
     "field_schema",
     "get_schema_view",
@@ -350,39 +351,9 @@ class AutoSchema(openapi.AutoSchema):
         return requirements
 
 
-class SchemaGenerator(openapi.SchemaGenerator):
-    """DRF's OpenAPI ``SchemaGenerator`` that awaits async permission checks.
-
-    DRF calls ``view.check_permissions()`` synchronously when the schema is not
-    public: on an async view that returns a coroutine (truthy, never awaited), which
-    would list every endpoint.  Here it is awaited through ``async_to_sync`` (the
-    schema view is sync, so it runs off the event loop); where that is impossible
-    the endpoint is left out.
-    """
-
-    def has_view_permissions(self, path: str, method: str, view: Any) -> bool:
-        if view.request is None:
-            return True
-        try:
-            call_sync(view.check_permissions, view.request)
-        except (exceptions.APIException, Http404, PermissionDenied):
-            return False
-        except RuntimeError:
-            warnings.warn(
-                f"{view.__class__.__name__}: its async permissions cannot be checked on "
-                f"an event loop thread; {method} {path} is left out of the schema.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            return False
-        return True
-
-    def coerce_path(self, path: str, method: str, view: Any) -> str:
-        # DRF names `{pk}` after Django's `_meta.pk.name`; a Tortoise model has pk_attr.
-        model = view_model(view)
-        if not self.coerce_path_pk or "{pk}" not in path or model is None:
-            return super().coerce_path(path, method, view)
-        return path.replace("{pk}", "{" + model._meta.pk_attr + "}")
+class SchemaGenerator(GeneratorMixin, openapi.SchemaGenerator):
+    """DRF's OpenAPI ``SchemaGenerator`` with :class:`GeneratorMixin`, links between
+    operations and the security schemes the operations use."""
 
     def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any] | None:
         with collecting() as operations:
@@ -397,17 +368,30 @@ class SchemaGenerator(openapi.SchemaGenerator):
         return schema
 
 
+def async_inspector_class(inspector_class: type) -> type:
+    """The inspector async_drf views use for ``DEFAULT_SCHEMA_CLASS``: DRF's AutoSchema
+    becomes :class:`AutoSchema`, drf-spectacular's its subclass in
+    :mod:`async_drf.contrib.spectacular`; any other class is used as it is."""
+    if inspector_class is openapi.AutoSchema:
+        return AutoSchema
+    name = f"{inspector_class.__module__}.{inspector_class.__qualname__}"
+    if name == "drf_spectacular.openapi.AutoSchema":
+        from .contrib.spectacular import AutoSchema as SpectacularAutoSchema
+
+        return SpectacularAutoSchema
+    return inspector_class
+
+
 class AsyncDefaultSchema(DefaultSchema):
-    """``AsyncAPIView.schema``: ``DEFAULT_SCHEMA_CLASS``, with DRF's AutoSchema
-    replaced by :class:`AutoSchema` (the Tortoise-aware one)."""
+    """``AsyncAPIView.schema``: ``DEFAULT_SCHEMA_CLASS``, with DRF's or drf-spectacular's
+    AutoSchema replaced by async_drf's Tortoise-aware subclass
+    (:func:`async_inspector_class`)."""
 
     def __get__(self, instance: Any, owner: Any) -> Any:
         result = ViewInspector.__get__(self, instance, owner)
         if not isinstance(result, DefaultSchema):
             return result  # a schema set on the instance
-        inspector_class = api_settings.DEFAULT_SCHEMA_CLASS
-        if inspector_class is openapi.AutoSchema:
-            inspector_class = AutoSchema
+        inspector_class = async_inspector_class(api_settings.DEFAULT_SCHEMA_CLASS)
         assert issubclass(inspector_class, ViewInspector), (
             "DEFAULT_SCHEMA_CLASS must be set to a ViewInspector (usually an AutoSchema) subclass"
         )

@@ -3,7 +3,11 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from async_drf.docs import SwaggerUIView
+from async_drf.contrib.spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from async_drf.routers import AsyncDefaultRouter
 from async_drf.schemas import get_schema_view
 
@@ -36,14 +40,27 @@ urlpatterns = [
     path("api/", include(router.urls)),
 ]
 
-# -- OpenAPI schema and docs ----------------------------------------------------------
+# -- OpenAPI schemas and docs -----------------------------------------------------------
+# Two generators over the same views: DRF's (async_drf.schemas, with links between
+# operations) and drf-spectacular's (components for pages and partial updates).  Swagger
+# UI and Redoc are drf-spectacular's views; their files come from
+# drf-spectacular-sidecar (no CDN).
 urlpatterns += [
     path(
         "api/schema/",
         get_schema_view(title="async_drf demo blog", public=True),
         name="openapi-schema",
     ),
-    # Swagger UI from drf-spectacular-sidecar's static files (needs "drf_spectacular_sidecar"
-    # in INSTALLED_APPS), no CDN.
-    path("api/docs/", SwaggerUIView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("api/spectacular/", SpectacularAPIView.as_view(), name="spectacular-schema"),
+    path(
+        "api/spectacular/swagger/",
+        SpectacularSwaggerView.as_view(url_name="spectacular-schema"),
+        name="spectacular-swagger",
+    ),
+    path(
+        "api/spectacular/redoc/",
+        SpectacularRedocView.as_view(url_name="spectacular-schema"),
+        name="spectacular-redoc",
+    ),
 ]
