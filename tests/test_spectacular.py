@@ -34,6 +34,7 @@ from async_drf.schemas import field_schema
 
 from .demo_server import demo_env, run_manage, uvicorn
 from .models import Author, Comment, Post, Tag
+from .test_readme import readme, readme_db  # noqa: F401 - fixtures
 
 if os.environ.get("CI", "").lower() != "true":
     pytest.importorskip("drf_spectacular", reason="drf-spectacular is not installed")
@@ -43,6 +44,7 @@ from drf_spectacular.extensions import OpenApiFilterExtension  # noqa: E402
 from drf_spectacular.generators import SchemaGenerator  # noqa: E402
 from drf_spectacular.openapi import AutoSchema as PlainAutoSchema  # noqa: E402
 from drf_spectacular.plumbing import ComponentRegistry  # noqa: E402
+from drf_spectacular.settings import patched_settings  # noqa: E402
 from drf_spectacular.validation import validate_schema  # noqa: E402
 
 from async_drf.contrib.spectacular import AutoSchema  # noqa: E402
@@ -145,7 +147,7 @@ urlpatterns = api
 
 
 @pytest.fixture(autouse=True)
-def spectacular_settings() -> Any:
+def schema_settings() -> Any:
     rest_framework = {"DEFAULT_SCHEMA_CLASS": SPECTACULAR, "PAGE_SIZE": 10}
     with override_settings(ROOT_URLCONF=__name__, REST_FRAMEWORK=rest_framework):
         yield
@@ -500,3 +502,44 @@ def test_demo_docs_pages_with_debug_off(demo_server: Any, page: str) -> None:
         document = client.get(schema_url, headers={"Accept": "application/json"})
         assert document.status_code == 200
         validate(document.json())
+
+
+# -- the README's example -----------------------------------------------------------------
+
+
+async def test_readme_setup_documents_the_readme_views(
+    readme_db: Any,  # noqa: F811 - the fixture
+    api_client: Any,
+) -> None:
+    """The README's settings and URLs: no check message, a valid document of its views
+    with no warning, and the three views answer."""
+    from django.conf import settings
+
+    m = readme_db
+    added = [app for app in m.INSTALLED_APPS if app.startswith("drf_spectacular")]
+    assert added == ["drf_spectacular", "drf_spectacular_sidecar"]
+    with (
+        override_settings(
+            INSTALLED_APPS=[*settings.INSTALLED_APPS, *added, "django.contrib.staticfiles"],
+            REST_FRAMEWORK=m.REST_FRAMEWORK,
+            SPECTACULAR_SETTINGS=m.SPECTACULAR_SETTINGS,
+            ROOT_URLCONF=m.__name__,
+            STATIC_URL="/static/",
+        ),
+        patched_settings(m.SPECTACULAR_SETTINGS),
+    ):  # drf-spectacular reads its settings once
+        assert _check_ids() == set()
+        schema = await sync_to_async(
+            lambda: SchemaGenerator(patterns=m.urlpatterns).get_schema(public=True)
+        )()
+        assert not GENERATOR_STATS, dict(GENERATOR_STATS._warn_cache)
+        validate(json.loads(json.dumps(schema)))
+        assert {"/posts/", "/posts/{id}/"} <= set(schema["paths"])
+        assert not any(p.startswith("/spectacular/") for p in schema["paths"])
+        document = await api_client.get("/spectacular/", HTTP_ACCEPT="application/json")
+        assert document.status_code == 200
+        assert "/posts/" in json.loads(document.content)["paths"]
+        for page in ("/spectacular/swagger/", "/spectacular/redoc/"):
+            response = await api_client.get(page)
+            assert response.status_code == 200, page
+            assert b"/static/drf_spectacular_sidecar/" in response.content
