@@ -10,9 +10,11 @@ the system checks in), so each is imported first here.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,13 @@ SCRIPT = textwrap.dedent(
 
 MODULES = [
     "async_drf.authentication",
+    pytest.param(  # its AutoSchema, for DEFAULT_SCHEMA_CLASS
+        "async_drf.contrib.spectacular",
+        marks=pytest.mark.skipif(
+            find_spec("drf_spectacular") is None and os.environ.get("CI", "") != "true",
+            reason="drf-spectacular is not installed",
+        ),
+    ),
     "async_drf.exceptions",
     "async_drf.fastjson",
     "async_drf.filters",
