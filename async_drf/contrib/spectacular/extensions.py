@@ -55,9 +55,18 @@ class _Inspector(schemas.AutoSchema):
         self.direction = direction
 
     def map_field(self, field: Any) -> dict[str, Any]:
-        if has_override(field, "field") or _foreign_field_extension(field):
+        if _annotated(field) or _foreign_field_extension(field):
             return self.auto_schema._map_serializer_field(field, self.direction)
         return super().map_field(field)
+
+
+def _annotated(field: Any) -> bool:
+    """``@extend_schema_field`` on the field (its class) or its ``get_<name>`` method."""
+    if has_override(field, "field"):
+        return True
+    method_name = getattr(field, "method_name", None)  # a SerializerMethodField
+    method = getattr(field.parent, method_name, None) if method_name else None
+    return method is not None and has_override(method, "field")
 
 
 def _foreign_field_extension(field: Any) -> bool:
