@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 from typing import Any
 
 import pytest
@@ -32,9 +30,8 @@ from async_drf.authentication import (
 from async_drf.schemas import AutoSchema as DRFAutoSchema
 from async_drf.schemas import field_schema
 
-from .demo_server import demo_env, run_manage, uvicorn
 from .models import Author, Comment, Post, Tag
-from .test_readme import readme, readme_db  # noqa: F401 - fixtures
+from .spectacular_compare import assert_same_operations
 
 if os.environ.get("CI", "").lower() != "true":
     pytest.importorskip("drf_spectacular", reason="drf-spectacular is not installed")
@@ -44,7 +41,6 @@ from drf_spectacular.extensions import OpenApiFilterExtension  # noqa: E402
 from drf_spectacular.generators import SchemaGenerator  # noqa: E402
 from drf_spectacular.openapi import AutoSchema as PlainAutoSchema  # noqa: E402
 from drf_spectacular.plumbing import ComponentRegistry  # noqa: E402
-from drf_spectacular.settings import patched_settings  # noqa: E402
 from drf_spectacular.utils import extend_schema, extend_schema_field  # noqa: E402
 from drf_spectacular.validation import validate_schema  # noqa: E402
 
@@ -427,162 +423,3 @@ def test_w005_when_the_extensions_cannot_load(monkeypatch: pytest.MonkeyPatch) -
     installed = [*settings.INSTALLED_APPS, "drf_spectacular"]
     with override_settings(INSTALLED_APPS=installed):
         assert _check_ids() == {"async_drf.W005"}
-
-
-# -- the demo -----------------------------------------------------------------------------
-
-
-def assert_same_operations(drf: dict[str, Any], spectacular: dict[str, Any]) -> None:
-    """Same paths, methods, parameters (name, in, schema), response statuses, headers and
-    bodies, request bodies, once component references are replaced by what they name.
-
-    The one difference, asserted here: drf-spectacular's PATCH body is a component of
-    its own (``Patched<Name>``) without ``required``, since a partial update needs no
-    field; DRF's generator points PATCH at the full component, ``required`` included.
-    """
-    ours, theirs = _operations(drf), _operations(spectacular)
-    assert set(ours) == set(theirs)
-    for key, operation in ours.items():
-        other = theirs[key]
-        assert _parameters(operation) == _parameters(other), key
-        assert set(operation["responses"]) == set(other["responses"]), key
-        for status, response in operation["responses"].items():
-            assert response.get("content") == other["responses"][status].get("content"), (
-                key,
-                status,
-            )
-            assert response.get("headers") == other["responses"][status].get("headers")
-        body, other_body = operation.get("requestBody"), other.get("requestBody")
-        if key[1] == "patch":
-            for media_type, content in body["content"].items():
-                schema = other_body["content"][media_type]["schema"]
-                assert "required" in content["schema"] and "required" not in schema
-                assert {**schema, "required": content["schema"]["required"]} == content["schema"]
-            assert body.get("required") == other_body.get("required")
-        else:
-            assert body == other_body, key
-
-
-def _operations(document: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    return {
-        (path, method): _resolve(operation, document)
-        for path, item in document["paths"].items()
-        for method, operation in item.items()
-    }
-
-
-def _parameters(operation: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    return {(p["name"], p["in"]): p for p in operation.get("parameters", ())}
-
-
-def _resolve(node: Any, document: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[1]
-            return _resolve(document["components"]["schemas"][name], document)
-        return {key: _resolve(value, document) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve(value, document) for value in node]
-    return node
-
-
-@pytest.fixture(scope="module")
-def demo_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
-    """``manage.py generateschema`` and ``manage.py spectacular --validate --fail-on-warn``
-    on the demo, as JSON."""
-    env = demo_env(tmp_path_factory.mktemp("demo-var"))
-    drf = run_manage(env, "generateschema", "--format", "openapi-json")
-    assert drf.returncode == 0, drf.stderr
-    spectacular = run_manage(
-        env, "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json"
-    )
-    assert spectacular.returncode == 0, spectacular.stderr
-    assert "Warning" not in spectacular.stderr and "Error" not in spectacular.stderr
-    return json.loads(drf.stdout), json.loads(spectacular.stdout)
-
-
-@pytest.mark.sqlite_only  # the demo's own SQLite files
-def test_demo_exports_are_valid_and_describe_the_same_api(demo_exports: tuple) -> None:
-    drf, spectacular = demo_exports
-    validate(drf)
-    validate(spectacular)
-    assert len(spectacular["paths"]) == len(drf["paths"]) >= 15
-    assert_same_operations(drf, spectacular)
-    # The operation ids are DRF's too: a client generated from either has the same methods.
-    ids = {o["operationId"] for item in drf["paths"].values() for o in item.values()}
-    assert ids == {
-        o["operationId"] for item in spectacular["paths"].values() for o in item.values()
-    }
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    env = demo_env(tmp_path_factory.mktemp("demo-var"))  # DEBUG off: the demo's default
-    with uvicorn(env, output=subprocess.DEVNULL) as (process, base):
-        yield process, base
-
-
-@pytest.mark.sqlite_only
-@pytest.mark.parametrize(
-    "page", ["/api/spectacular/swagger/", "/api/spectacular/redoc/", "/api/docs/"]
-)
-def test_demo_docs_pages_with_debug_off(demo_server: Any, page: str) -> None:
-    import httpx
-
-    process, base = demo_server
-    assert process.poll() is None
-    with httpx.Client(base_url=base, timeout=20) as client:
-        response = client.get(page)
-        assert response.status_code == 200, response.text
-        assert response.headers["Content-Type"].startswith("text/html")
-        scripts = re.findall(r'<script src="([^"]+)"', response.text)
-        assert scripts and all(src.startswith("/static/") for src in scripts)  # no CDN
-        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', response.text):
-            assert client.get(asset).status_code == 200, asset
-        schema_url = "/api/schema/" if page == "/api/docs/" else "/api/spectacular/"
-        assert f'"{schema_url}' in response.text or f"'{schema_url}" in response.text
-        # What Swagger UI and Redoc fetch: the schema, as JSON.
-        document = client.get(schema_url, headers={"Accept": "application/json"})
-        assert document.status_code == 200
-        validate(document.json())
-
-
-# -- the README's example -----------------------------------------------------------------
-
-
-async def test_readme_setup_documents_the_readme_views(
-    readme_db: Any,  # noqa: F811 - the fixture
-    api_client: Any,
-) -> None:
-    """The README's settings and URLs: no check message, a valid document of its views
-    with no warning, and the three views answer."""
-    from django.conf import settings
-
-    m = readme_db
-    added = [app for app in m.INSTALLED_APPS if app.startswith("drf_spectacular")]
-    assert added == ["drf_spectacular", "drf_spectacular_sidecar"]
-    with (
-        override_settings(
-            INSTALLED_APPS=[*settings.INSTALLED_APPS, *added, "django.contrib.staticfiles"],
-            REST_FRAMEWORK=m.REST_FRAMEWORK,
-            SPECTACULAR_SETTINGS=m.SPECTACULAR_SETTINGS,
-            ROOT_URLCONF=m.__name__,
-            STATIC_URL="/static/",
-        ),
-        patched_settings(m.SPECTACULAR_SETTINGS),
-    ):  # drf-spectacular reads its settings once
-        assert _check_ids() == set()
-        schema = await sync_to_async(
-            lambda: SchemaGenerator(patterns=m.urlpatterns).get_schema(public=True)
-        )()
-        assert not GENERATOR_STATS, dict(GENERATOR_STATS._warn_cache)
-        validate(json.loads(json.dumps(schema)))
-        assert {"/posts/", "/posts/{id}/"} <= set(schema["paths"])
-        assert not any(p.startswith("/spectacular/") for p in schema["paths"])
-        document = await api_client.get("/spectacular/", HTTP_ACCEPT="application/json")
-        assert document.status_code == 200
-        assert "/posts/" in json.loads(document.content)["paths"]
-        for page in ("/spectacular/swagger/", "/spectacular/redoc/"):
-            response = await api_client.get(page)
-            assert response.status_code == 200, page
-            assert b"/static/drf_spectacular_sidecar/" in response.content
