@@ -8,6 +8,9 @@ tests can pin them per request.  The other direction, for DRF code that calls vi
 hooks synchronously (schema generation, the browsable API's renderer, both off the
 loop), is :func:`call_sync`.  :func:`request_thread_started` tells whether the current
 request has started its thread-sensitive worker yet (``asgi.ASGIHandler`` uses it).
+
+A closed list of view hooks only build things (:data:`BUILDER_HOOKS`): :func:`call_hook`
+runs a sync one inline, and in a thread only once it has queried Django's ORM.
 """
 
 from __future__ import annotations
@@ -18,16 +21,21 @@ import contextvars
 import functools
 import inspect
 import types
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync, iscoroutinefunction, sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
 
 T = TypeVar("T")
 
 __all__ = [
+    "BUILDER_HOOKS",
     "HopCounter",
+    "SyncHookWarning",
+    "call_hook",
     "call_or_await",
     "call_sync",
     "count_hops",
@@ -170,6 +178,64 @@ async def run_handler(handler: Any, request: Any, *args: Any, **kwargs: Any) -> 
     if inspect.iscoroutine(response):
         response = await response
     return response
+
+
+# View hooks whose contract is to build and return something (a lazy query, a class, a
+# dict) without I/O: a sync one runs inline, on the loop.
+BUILDER_HOOKS = frozenset(
+    {
+        "get_queryset",
+        "get_serializer_class",
+        "get_serializer_context",
+        "get_success_headers",
+        "filter_queryset",
+    }
+)
+
+
+class SyncHookWarning(RuntimeWarning):
+    """A sync builder hook did I/O on the loop and now runs in a worker thread."""
+
+
+# view class -> names of its sync builder hooks that queried Django's ORM: those hop.
+_threaded_hooks: weakref.WeakKeyDictionary[type, set[str]] = weakref.WeakKeyDictionary()
+
+
+async def call_hook(view: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+    """Call the view hook ``name`` (one of :data:`BUILDER_HOOKS`), ``def`` or ``async def``.
+
+    An ``async def`` hook is awaited.  A ``def`` one runs inline, no thread hop: these
+    hooks only build things.  If it queries Django's ORM all the same, Django raises
+    ``SynchronousOnlyOperation`` before any query runs; the hook is then run again in a
+    thread hop, now and on every later request of that view class, and a
+    :class:`SyncHookWarning` (once per class and hook) suggests ``async def``.  A
+    coroutine returned by a sync hook (``return super().filter_queryset(qs)``) is awaited.
+    """
+    hook = getattr(view, name)
+    if is_async_callable(hook):
+        return await hook(*args, **kwargs)
+    threaded = _threaded_hooks.get(type(view))
+    if threaded is None or name not in threaded:
+        try:
+            result = hook(*args, **kwargs)
+        except SynchronousOnlyOperation:
+            _hook_needs_thread(type(view), name)
+        else:
+            return await result if inspect.iscoroutine(result) else result
+    result = await run_sync(hook, *args, **kwargs)
+    return await result if inspect.iscoroutine(result) else result
+
+
+def _hook_needs_thread(cls: type, name: str) -> None:
+    _threaded_hooks.setdefault(cls, set()).add(name)
+    warnings.warn(
+        f"{cls.__qualname__}.{name}() queried the Django ORM on the event loop, so it now "
+        f"runs in a worker thread (a thread hop per request). Write it as "
+        f"`async def {name}` and use Django's async ORM API (or a Tortoise query), "
+        "or keep the query out of it.",
+        SyncHookWarning,
+        stacklevel=3,
+    )
 
 
 def in_event_loop() -> bool:

@@ -35,7 +35,7 @@ from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
 from ._lookups import walk as _walk
 from .concurrency import (
-    call_or_await,
+    call_hook,
     call_sync,
     in_event_loop,
     is_async_callable,
@@ -291,7 +291,7 @@ async def _aserializer_class(view: Any) -> Any:
     if getter is None:
         return getattr(view, "serializer_class", None)
     try:
-        return await call_or_await(getter)  # a sync one runs inline, as in DRF
+        return await call_hook(view, "get_serializer_class")  # a sync one runs inline
     except AssertionError:
         return None
 

@@ -20,7 +20,7 @@ from tortoise import exceptions as orm
 
 from . import mixins
 from .compat import ObjectDoesNotExistError
-from .concurrency import mark_inline, maybe_await, run_handler
+from .concurrency import call_hook, mark_inline, maybe_await, run_handler
 from .db import is_django_query, is_django_queryset
 from .exceptions import DatabaseErrorKind, classify_database_error
 from .fields import fits_column, integer_range
@@ -134,7 +134,7 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
 
     async def get_object(self) -> Any:
         # Mirrors rest_framework.generics.GenericAPIView.get_object; differs only in awaits.
-        queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+        queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
 
         # Perform the lookup filtering.
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
@@ -173,7 +173,8 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
 
 
 # DRF's serializer hooks and our default get_queryset are pure CPU: no thread hop.
-# A user's sync override is another function, so it hops (it may do I/O).
+# A user's sync override of a builder hook (concurrency.BUILDER_HOOKS) runs inline too,
+# through call_hook, until it queries Django's ORM; other sync overrides hop.
 mark_inline(
     AsyncGenericAPIView.get_queryset,
     GenericAPIView.get_serializer,

@@ -16,7 +16,14 @@ from django.db.models import Model as DjangoModel
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from .concurrency import is_async_callable, is_inline, maybe_await, run_handler, run_sync
+from .concurrency import (
+    call_hook,
+    is_async_callable,
+    is_inline,
+    maybe_await,
+    run_handler,
+    run_sync,
+)
 from .conditional import check_preconditions, delete_instance, guard_write
 from .orm import is_model_class, is_queryset
 
@@ -35,7 +42,7 @@ def _is_async(serializer: Any) -> bool:
 
 async def _get_queryset(view: Any) -> Any:
     """``view.get_queryset()``, sync or async; a model class becomes a query."""
-    queryset = await maybe_await(view.get_queryset)
+    queryset = await call_hook(view, "get_queryset")
     return queryset.all() if is_model_class(queryset) else queryset
 
 
@@ -45,8 +52,8 @@ async def _get_serializer(view: Any, *args: Any, **kwargs: Any) -> Any:
         return await maybe_await(view.get_serializer, *args, **kwargs)  # the user's own
     # Mirrors rest_framework.generics.GenericAPIView.get_serializer; differs only in
     # awaits, so get_serializer_class/get_serializer_context may be `async def`.
-    serializer_class = await maybe_await(view.get_serializer_class)
-    kwargs.setdefault("context", await maybe_await(view.get_serializer_context))
+    serializer_class = await call_hook(view, "get_serializer_class")
+    kwargs.setdefault("context", await call_hook(view, "get_serializer_context"))
     return serializer_class(*args, **kwargs)
 
 
@@ -116,7 +123,7 @@ class AsyncCreateModelMixin(mixins.CreateModelMixin):
     async def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         serializer = await _get_serializer(self, data=request.data)
         data = await _validate_and_save(serializer, self.perform_create)
-        headers = self.get_success_headers(data)
+        headers = await call_hook(self, "get_success_headers", data)
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
     async def perform_create(self, serializer: Any) -> None:
@@ -127,7 +134,7 @@ class AsyncListModelMixin(mixins.ListModelMixin):
     """Async twin of DRF's ListModelMixin."""
 
     async def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+        queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
 
         page = await maybe_await(self.paginate_queryset, queryset)
         if page is not None:

@@ -38,7 +38,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from . import compat, generics
 from ._keyset import Keyset
 from ._plans import release_cycles
-from .concurrency import maybe_await
+from .concurrency import call_hook
 from .db import is_django_queryset
 from .mixins import _get_queryset, _get_serializer, _serialized_data
 from .orm import ensure_orm, get_model, isolate_connections, release_connections
@@ -291,7 +291,7 @@ class AsyncStreamingListModelMixin:
     error_renderer_class = JSONRenderer
 
     async def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        queryset = await maybe_await(self.filter_queryset, await _get_queryset(self))
+        queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
         if is_django_queryset(queryset):
             raise ImproperlyConfigured(
                 f"{type(self).__name__} streams Tortoise querysets in keyset chunks; its "

@@ -113,6 +113,10 @@ async def test_readme_snippets(readme_db):
     factory = AsyncAPIRequestFactory()
     assert await m.count_a_request(m.Stats.as_view(), factory.post("/")) == 0
     assert await m.count_a_request(m.Stats.as_view(), factory.get("/")) == 1
+    assert await m.count_a_request(m.PublishedPosts.as_view(), factory.get("/")) == 0
+    await m.Post.create(title="Out", body="b", published=True, author=ann)
+    published = await m.PublishedPosts.as_view()(factory.get("/"))
+    assert [post["title"] for post in published.data] == ["Out"]  # the others are drafts
     post = await m.Post.first()
     owner = types.SimpleNamespace(pk=ann.id)
     request = types.SimpleNamespace(user=owner)
