@@ -1,10 +1,24 @@
 """Profile one stack in-process: its ASGI app called N times in a row, no server, no wrk.
 
     bench/.venv/bin/python bench/profile_stack.py asyncdrf detail [-n 2000] [--cprofile]
+    bench/.venv/bin/python bench/profile_stack.py asyncdrf list --budget [-n 1000]
 
 Without a profiler it prints the mean time per request (min of 3 rounds), which is a
 steadier number than wrk's for comparing two versions of async_drf's request path.
 The ASGI app gets a synthetic HTTP scope, so uvicorn and the socket are left out.
+
+``--budget`` prints what one request costs, layer by layer and counted:
+
+* µs per request in each layer (handler, DRF request, negotiation, view, pagination,
+  query, serialization, render, and the loop's idle time waiting for the database
+  thread): CPU time of the event loop's thread (``--clock wall`` for wall time,
+  steadier on an idle machine, inflated on a busy one), measured by wrappers around
+  each layer's entry points (a coroutine is timed only while it runs, never while it
+  waits; a nested layer's time is its own, not its caller's), on asyncio's own loop;
+* counts per request, from a cProfile pass: Tortoise queryset clones, field deep
+  copies (DRF's ``Field.__deepcopy__``) and field clones (async_drf's field plans),
+  ``dict.copy()`` and ``copy.copy``/``copy.deepcopy`` calls, Tortoise model
+  instances built, datetimes parsed, pypika query copies.
 """
 
 from __future__ import annotations
@@ -36,6 +50,260 @@ REQUESTS = {
     ),
     "slow": lambda i: ("GET", "/slow/", "", b""),
 }
+
+
+# -- the budget: µs per layer --------------------------------------------------------
+
+
+class Layers:
+    """Time on the loop's thread (CPU by default), charged to the innermost layer running."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.totals: dict[str, float] = {}
+        self.stack: list[str] = []
+        self.last = clock()
+
+    def _charge(self) -> None:
+        now = self.clock()
+        top = self.stack[-1] if self.stack else "handler"
+        self.totals[top] = self.totals.get(top, 0.0) + now - self.last
+        self.last = now
+
+    def push(self, layer: str) -> None:
+        self._charge()
+        self.stack.append(layer)
+
+    def pop(self) -> None:
+        self._charge()
+        self.stack.pop()
+
+    def table(self, n: int) -> str:
+        total = sum(self.totals.values())
+        lines = ["| layer | µs/request | share |", "|---|---:|---:|"]
+        for layer in LAYERS:
+            if layer in self.totals:
+                spent = self.totals[layer]
+                lines.append(f"| {layer} | {spent / n * 1e6:,.0f} | {spent / total:.0%} |")
+        clock = "CPU" if self.clock is time.thread_time else "wall"
+        lines.append(f"| total ({clock}, loop thread) | {total / n * 1e6:,.0f} | |")
+        return "\n".join(lines)
+
+
+LAYERS = [
+    "handler",
+    "DRF request",
+    "negotiation",
+    "view",
+    "pagination",
+    "query",
+    "serialization",
+    "render",
+    "idle (database thread)",
+]
+_layers: Layers | None = None
+
+
+def _steps(iterator, layer: str):
+    """Drive an ``__await__`` iterator, inside ``layer`` only while it runs."""
+    value, error = None, None
+    while True:
+        _layers.push(layer)
+        try:
+            yielded = iterator.send(value) if error is None else iterator.throw(error)
+        except StopIteration as stop:
+            _layers.pop()
+            return stop.value
+        except BaseException:
+            _layers.pop()
+            raise
+        _layers.pop()
+        try:
+            value, error = (yield yielded), None
+        except BaseException as exc:  # noqa: BLE001 - handed to the iterator
+            value, error = None, exc
+
+
+class _Timed:
+    __slots__ = ("awaitable", "layer")
+
+    def __init__(self, awaitable, layer: str) -> None:
+        self.awaitable, self.layer = awaitable, layer
+
+    def __await__(self):
+        return (yield from _steps(self.awaitable.__await__(), self.layer))
+
+
+def _wrap(owner, name: str, layer: str) -> None:
+    """Time ``owner.name`` (a function, coroutine function, property or ``__await__``)."""
+    import functools
+
+    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+    original = owner.__dict__[name]
+    if isinstance(original, property):
+
+        def fget(self):
+            _layers.push(layer)
+            try:
+                return original.fget(self)
+            finally:
+                _layers.pop()
+
+        setattr(owner, name, property(fget, original.fset))
+        return
+    if isinstance(original, classmethod):
+        function = original.__func__
+    else:
+        function = original
+    if name == "__await__":
+
+        def wrapper(self):
+            return _steps(function(self), layer)
+
+    elif iscoroutinefunction(function):
+
+        async def wrapper(*args, **kwargs):
+            return await _Timed(function(*args, **kwargs), layer)
+
+        markcoroutinefunction(wrapper)
+    else:
+
+        def wrapper(*args, **kwargs):
+            _layers.push(layer)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _layers.pop()
+
+    functools.update_wrapper(wrapper, function)
+    setattr(owner, name, classmethod(wrapper) if isinstance(original, classmethod) else wrapper)
+
+
+def _wrap_view_callbacks() -> None:
+    """The view Django's handler calls (its ``make_view_atomic`` result) is "view"."""
+    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+    from django.core.handlers.base import BaseHandler
+
+    original = BaseHandler.make_view_atomic
+
+    def make_view_atomic(self, view):
+        callback = original(self, view)
+        if not iscoroutinefunction(callback):
+            return callback
+
+        async def timed(*args, **kwargs):
+            return await _Timed(callback(*args, **kwargs), "view")
+
+        return markcoroutinefunction(timed)
+
+    BaseHandler.make_view_atomic = make_view_atomic
+
+
+def install_layers(clock) -> Layers:
+    """Wrap each layer's entry points (once per process) and start counting."""
+    global _layers
+    _layers = Layers(clock)
+    import importlib.util
+
+    from django.http import JsonResponse
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from tortoise import queryset
+    from tortoise.models import Model
+
+    _wrap_view_callbacks()
+    _wrap(Response, "rendered_content", "render")
+    _wrap(JsonResponse, "__init__", "render")
+    _wrap(Request, "_load_data_and_files", "DRF request")
+    for name in dir(queryset):
+        cls = getattr(queryset, name)
+        if isinstance(cls, type) and "__await__" in cls.__dict__:
+            _wrap(cls, "__await__", "query")
+    _wrap(Model, "save", "query")
+    if importlib.util.find_spec("async_drf"):
+        from async_drf import mixins, pagination
+        from async_drf.views import AsyncAPIView
+
+        _wrap(AsyncAPIView, "initialize_request", "DRF request")
+        _wrap(AsyncAPIView, "perform_content_negotiation", "negotiation")
+        for name in ("_get_serializer", "_serialized_data", "_validate_and_save"):
+            _wrap(mixins, name, "serialization")
+        for cls in (pagination.AsyncPageNumberPagination,):
+            for name in ("paginate_queryset", "get_paginated_response"):
+                if name in cls.__dict__:
+                    _wrap(cls, name, "pagination")
+    # The loop waiting in its selector: the database thread (aiosqlite) is working.
+    loop = asyncio.get_running_loop()
+    select = loop._selector.select
+
+    def timed_select(timeout=None):
+        _layers.push("idle (database thread)")
+        try:
+            return select(timeout)
+        finally:
+            _layers.pop()
+
+    loop._selector.select = timed_select
+    return _layers
+
+
+# -- the budget: counts per request --------------------------------------------------
+
+# (label, file path ending, function name) as cProfile names them; "~" for builtins.
+COUNTED = [
+    ("Tortoise queryset clones", "tortoise/queryset.py", "_clone"),
+    ("pypika query copies", "pypika_tortoise/queries.py", "__copy__"),
+    ("field deep copies (DRF Field.__deepcopy__)", "rest_framework/fields.py", "__deepcopy__"),
+    ("field clones (async_drf field plan)", "async_drf/_plans.py", "_clone"),
+    ("dict.copy()", "~", "<method 'copy' of 'dict' objects>"),
+    ("copy.copy() / copy.deepcopy() (outermost)", "/copy.py", ("copy", "deepcopy")),
+    ("Tortoise models built from rows", "tortoise/models.py", "_init_from_db"),
+    ("Tortoise Model.__init__", "tortoise/models.py", "__init__"),
+    (
+        "datetimes parsed (iso8601 / fromisoformat)",
+        ("iso8601.py", "~"),
+        (
+            "parse_date",
+            "<built-in method fromisoformat>",
+            "<method 'fromisoformat' of 'datetime.datetime' objects>",
+        ),
+    ),
+    ("serializers built", "rest_framework/serializers.py", "__init__"),
+]
+
+
+async def count_calls(run_n, n: int) -> str:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    await run_n(n)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    lines = ["| per request | count |", "|---|---:|"]
+    for label, files, names in COUNTED:
+        files = (files,) if isinstance(files, str) else files
+        names = (names,) if isinstance(names, str) else names
+        total = sum(
+            primitive
+            for (path, _line, name), (primitive, *_rest) in stats.items()
+            if name in names and any(path.endswith(f) for f in files)
+        )
+        lines.append(f"| {label} | {total / n:g} |")
+    return "\n".join(lines)
+
+
+class time_layers:  # noqa: N801 - a context manager
+    def __init__(self, clock) -> None:
+        self.clock = clock
+
+    async def __aenter__(self) -> Layers:
+        return install_layers(self.clock)
+
+    async def __aexit__(self, *exc_info) -> None:
+        _layers._charge()
 
 
 def scope_for(method: str, path: str, query: str, body: bytes) -> dict:
@@ -81,6 +349,11 @@ async def call(app, method, path, query, body) -> int:
 
     await app(scope_for(method, path, query, body), receive, send)
     return status
+
+
+async def _repeat(app, make, n: int) -> None:
+    for i in range(n):
+        await call(app, *make(i))
 
 
 async def lifespan(app, kind: str) -> None:
@@ -134,7 +407,16 @@ async def main_async(args) -> None:
         cpu.append((time.process_time() - cpu_started) / n)
         return (time.perf_counter() - started) / n
 
-    if args.cprofile or args.pyinstrument:
+    if args.budget:
+        clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+        async with time_layers(clock) as layers:
+            for i in range(args.n):
+                await call(app, *make(i))
+        counts = await count_calls(lambda n: _repeat(app, make, n), args.n)
+        print(f"{args.stack} {args.endpoint}: per request (n={args.n})")
+        print(layers.table(args.n))
+        print(counts)
+    elif args.cprofile or args.pyinstrument:
         profiler = None
         if args.pyinstrument:
             from pyinstrument import Profiler
@@ -174,6 +456,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--budget", action="store_true", help="µs per layer and counts per request")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="for --budget")
     parser.add_argument("--gc", choices=["default", "freeze", "off"], default="default")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
@@ -188,7 +472,8 @@ def main() -> None:
         try:
             import uvloop
 
-            uvloop.install()
+            if not args.budget:  # the budget times the idle loop in asyncio's selector
+                uvloop.install()
         except ImportError:
             pass
         asyncio.run(main_async(args))
