@@ -15,6 +15,7 @@ import contextvars
 import copy
 import datetime
 import inspect
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -112,7 +113,7 @@ class RowPlan:
     :func:`render_awaiting` awaits.
     """
 
-    __slots__ = ("steps", "default_tz")
+    __slots__ = ("steps", "default_tz", "fast")
 
     def __init__(self, fields: Any) -> None:
         self.steps: list[tuple[Any, ...]] = []
@@ -131,6 +132,7 @@ class RowPlan:
                 tz = field.timezone if hasattr(field, "timezone") else _USE_DEFAULT_TZ
                 self.default_tz = self.default_tz or tz is _USE_DEFAULT_TZ
             self.steps.append((field.field_name, field, field.source_attrs[0], types, render, tz))
+        self.fast = _FastRows(self.steps) if all(step[2] for step in self.steps) else None
 
     def render(self, instances: Any) -> list[dict[str, Any]]:
         # DRF looks the current timezone up once per value; here once per call, which
@@ -138,34 +140,85 @@ class RowPlan:
         default_tz = None
         if self.default_tz and settings.USE_TZ:
             default_tz = timezone.get_current_timezone()
+        fast = self.fast
         rows = []
         for instance in instances:
-            ret = {}
-            plain = isinstance(instance, Model)
-            for name, field, attr, types, render, tz in self.steps:
-                if plain and attr is not None:
+            values = None
+            if fast is not None and isinstance(instance, Model):
+                try:
+                    values = fast.read(instance)
+                except Exception:  # the row below reads each attribute and decides
+                    values = None
+                else:
+                    ret = fast.render(values, default_tz)
+                    if ret is not None:
+                        rows.append(ret)
+                        continue
+            rows.append(self._render_row(instance, values, default_tz))
+        return rows
+
+    def _render_row(self, instance: Any, values: Any, default_tz: Any) -> dict[str, Any]:
+        """One row, field by field; ``values`` are its plain attributes if already read."""
+        ret = {}
+        plain = isinstance(instance, Model)
+        for index, (name, field, attr, types, render, tz) in enumerate(self.steps):
+            if plain and attr is not None:
+                if values is not None:
+                    value = values[index]
+                else:
                     try:
                         value = getattr(instance, attr)
                     except Exception:  # DRF's get_attribute below decides what it means
                         value = _MISSING
-                    if value is None:
-                        ret[name] = None
-                        continue
-                    if type(value) in types:
-                        value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
-                        if value is not _MISSING:
-                            ret[name] = value
-                            continue
-                try:
-                    attribute = field.get_attribute(instance)
-                except SkipField:
+                if value is None:
+                    ret[name] = None
                     continue
-                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-                ret[name] = None if check is None else field.to_representation(attribute)
-                if render is _defer:
-                    ret[name] = _defer(ret, name, field)
-            rows.append(ret)
-        return rows
+                if type(value) in types:
+                    value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
+                    if value is not _MISSING:
+                        ret[name] = value
+                        continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+            if render is _defer:
+                ret[name] = _defer(ret, name, field)
+        return ret
+
+
+class _FastRows:
+    """A row whose fields are all plain attributes, read and checked in C.
+
+    ``read`` gets every attribute at once, in field order (as the field-by-field path
+    reads them); ``render`` builds the row when each value is None or of a type its
+    field renders unchanged, ISO-formatting the datetimes; otherwise it returns None
+    and the row takes the field-by-field path with the values already read.
+    """
+
+    __slots__ = ("names", "read", "type_sets", "dates")
+
+    def __init__(self, steps: list[tuple[Any, ...]]) -> None:
+        self.names = [step[0] for step in steps]
+        getter = operator.attrgetter(*(step[2] for step in steps))
+        self.read = getter if len(steps) > 1 else lambda instance: (getter(instance),)
+        self.type_sets = [frozenset((*step[3], type(None))) for step in steps]
+        self.dates = [(step[0], step[4], step[5]) for step in steps if step[4] is not _same]
+
+    def render(self, values: tuple[Any, ...], default_tz: Any) -> dict[str, Any] | None:
+        if not all(map(operator.contains, self.type_sets, map(type, values))):
+            return None
+        ret = dict(zip(self.names, values, strict=True))
+        for name, render, tz in self.dates:
+            value = ret[name]
+            if value is not None:
+                value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
+                if value is _MISSING:
+                    return None
+                ret[name] = value
+        return ret
 
 
 def _renders_awaitable(field: drf.Field) -> bool:
@@ -323,20 +376,27 @@ def _prototype(field_class: Any, kwargs: dict[str, Any]) -> drf.Field | None:
     return field
 
 
-def _clone(prototype: drf.Field) -> drf.Field:
+def _containers(prototype: drf.Field) -> tuple[str, ...]:
+    return tuple(
+        name for name, value in prototype.__dict__.items() if type(value) in (list, dict, set)
+    )
+
+
+def _clone(prototype: drf.Field, containers: tuple[str, ...]) -> drf.Field:
     # What __init__ would build, without running it: the same attributes, with the
     # containers (validators, error_messages, style, _kwargs) copied per field.
     field = object.__new__(type(prototype))
-    state = field.__dict__
-    for name, value in prototype.__dict__.items():
-        state[name] = value.copy() if type(value) in (list, dict, set) else value
+    state = prototype.__dict__.copy()
+    for name in containers:
+        state[name] = state[name].copy()
+    field.__dict__.update(state)
     return field
 
 
 class FieldPlan:
     """What ``ModelSerializer.get_fields`` built for one serializer class and Meta."""
 
-    __slots__ = ("key", "steps")
+    __slots__ = ("key", "steps", "containers")
 
     def __init__(self, key: tuple[Any, ...], steps: list[Any]) -> None:
         self.key = key
@@ -344,14 +404,18 @@ class FieldPlan:
             (name, field_class, kwargs, field_class and _prototype(field_class, kwargs))
             for name, field_class, kwargs in steps
         ]
+        # Per step, the prototype's attributes that each clone copies.
+        self.containers = [_containers(step[3]) if step[3] else () for step in self.steps]
 
     def build(self, declared_fields: dict[str, drf.Field]) -> dict[str, drf.Field]:
         fields: dict[str, drf.Field] = {}
-        for name, field_class, kwargs, prototype in self.steps:
+        for (name, field_class, kwargs, prototype), containers in zip(
+            self.steps, self.containers, strict=True
+        ):
             if field_class is None:
                 fields[name] = declared_fields[name]
             elif prototype is not None:
-                fields[name] = _clone(prototype)
+                fields[name] = _clone(prototype, containers)
             else:
                 fields[name] = field_class(**{k: _fresh(v) for k, v in kwargs.items()})
         return fields

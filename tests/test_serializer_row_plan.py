@@ -158,3 +158,57 @@ async def test_a_failing_attribute_is_handled_as_drf_does(tortoise_db, monkeypat
     row = await Everything.create(char="x")
     monkeypatch.setattr(Everything, "broken", property(broken), raising=False)
     assert WithDefault(row).data == {"char": "x", "broken": "fallback"}
+
+
+class PlainPostSerializer(s.ModelSerializer):
+    """Every field a plain attribute: rows take the all-at-once path."""
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "body", "published", "created", "author", "editor"]
+
+
+async def test_rows_of_plain_fields_render_as_drf_does_whatever_their_values(tortoise_db):
+    ada = await Author.create(name="Ada")
+    for n in range(3):
+        await Post.create(title=f"p{n}", body="b", author=ada, published=n == 1)
+    posts = await Post.all()
+    serializer = PlainPostSerializer(posts, many=True)
+    assert serializer.child._row_plan().fast is not None
+    posts[1].title = 7  # an int in a CharField: DRF's to_representation makes it "7"
+    posts[2].created = datetime.datetime(2026, 1, 2, 3, 4)  # naive under USE_TZ: DRF's path
+    posts[2].editor_id = ada.id
+    for zone in ["UTC", "Asia/Taipei"]:
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            serializer = PlainPostSerializer(posts, many=True)
+            assert serializer.data == [drf_row(serializer.child, post) for post in posts]
+    assert serializer.data[1]["title"] == "7"
+    assert serializer.data[2]["editor"] == ada.id
+
+
+async def test_a_row_that_leaves_the_fast_path_reads_each_attribute_once(
+    tortoise_db, monkeypatch
+):
+    reads = []
+
+    def counted(self):
+        reads.append(self.pk)
+        return 3  # not a str: the CharField below converts it, on DRF's path
+
+    class Counted(s.Serializer):
+        id = s.IntegerField()
+        counted = s.CharField()
+
+    monkeypatch.setattr(Everything, "counted", property(counted), raising=False)
+    row = await Everything.create(char="x")
+    assert Counted([row], many=True).data == [{"id": row.pk, "counted": "3"}]
+    # Read once in C, then once more by DRF's get_attribute, as before: never a third time.
+    assert reads == [row.pk, row.pk]
+
+
+async def test_a_single_plain_field_renders_as_drf_does(tortoise_db):
+    class Only(s.Serializer):
+        char = s.CharField()
+
+    rows = [await Everything.create(char="x"), await Everything.create(char="y")]
+    assert Only(rows, many=True).data == [{"char": "x"}, {"char": "y"}]
