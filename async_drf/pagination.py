@@ -12,6 +12,7 @@ code, as DRF does, with no query and no thread hop.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import db as django_db
@@ -20,6 +21,7 @@ from django.core.paginator import InvalidPage
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.utils import urls
 from tortoise import exceptions as tortoise_exceptions
 from tortoise.queryset import QuerySet
 
@@ -72,6 +74,12 @@ async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
     if limit <= 0:
         return []
     return list(await queryset.offset(offset).limit(min(limit, _SQL_MAX_LIMIT)))
+
+
+# DRF's link helpers are pure functions of strings: a page's next and previous links
+# are worked out once per URL (bounded, so odd URLs cannot grow it without limit).
+_replace_query_param = functools.lru_cache(maxsize=256)(urls.replace_query_param)
+_remove_query_param = functools.lru_cache(maxsize=256)(urls.remove_query_param)
 
 
 class _Window:
@@ -128,6 +136,33 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
             # The browsable API should display pagination controls.
             self.display_page_controls = True
         return list(self.page)
+
+    def get_next_link(self) -> str | None:
+        # Mirrors rest_framework.pagination.PageNumberPagination.get_next_link; differs
+        # in reading the request's URL once for both links and in the cached helper.
+        if not self.page.has_next():
+            return None
+        url = self._absolute_uri()
+        page_number = self.page.next_page_number()
+        return _replace_query_param(url, self.page_query_param, page_number)
+
+    def get_previous_link(self) -> str | None:
+        # Mirrors rest_framework.pagination.PageNumberPagination.get_previous_link;
+        # differs as get_next_link does.
+        if not self.page.has_previous():
+            return None
+        url = self._absolute_uri()
+        page_number = self.page.previous_page_number()
+        if page_number == 1:
+            return _remove_query_param(url, self.page_query_param)
+        return _replace_query_param(url, self.page_query_param, page_number)
+
+    def _absolute_uri(self) -> str:
+        request = self.request
+        cached = self.__dict__.get("_uri")
+        if cached is None or cached[0] is not request:
+            cached = self._uri = (request, request.build_absolute_uri())
+        return cached[1]
 
 
 class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):

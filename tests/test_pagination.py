@@ -473,3 +473,55 @@ async def test_cursor_text_position_that_the_column_cannot_hold_is_404(api_facto
     await _posts(3)
     with pytest.raises(NotFound):
         await _paginate(ByTitle(), api_factory, {"cursor": _b64(f"p={position}")})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 2},
+        {"page": 3, "search": "a b&c", "z": "1", "a": ["x", "y"]},
+        {"page": "2", "q": "ünïcode/%?"},
+        {"page": "last", "page_size": 2},
+        {"page": 1},
+        {},
+    ],
+)
+async def test_page_number_links_are_drfs(api_factory, params):
+    """The links are DRF's own strings, whatever the other parameters."""
+    await _posts(7)
+    paginator = PageNumber()
+    await _paginate(paginator, api_factory, params)
+    for _ in range(2):  # the second time from the cached helpers
+        assert paginator.get_next_link() == drf_pagination.PageNumberPagination.get_next_link(
+            paginator
+        )
+        assert paginator.get_previous_link() == (
+            drf_pagination.PageNumberPagination.get_previous_link(paginator)
+        )
+    # A second request through the same paginator gets its own URL's links.
+    await _paginate(paginator, api_factory, {"page": 2, "other": "yes"})
+    assert _query(paginator.get_next_link()) == {"page": "3", "other": "yes"}
+
+
+def test_page_number_links_mirror_drfs_code():
+    """get_next_link / get_previous_link mirror DRF's: notice when DRF's change."""
+    import inspect
+
+    next_source = inspect.getsource(drf_pagination.PageNumberPagination.get_next_link)
+    previous_source = inspect.getsource(drf_pagination.PageNumberPagination.get_previous_link)
+    assert next_source.split("\n", 1)[1] == (
+        "        if not self.page.has_next():\n"
+        "            return None\n"
+        "        url = self.request.build_absolute_uri()\n"
+        "        page_number = self.page.next_page_number()\n"
+        "        return replace_query_param(url, self.page_query_param, page_number)\n"
+    )
+    assert previous_source.split("\n", 1)[1] == (
+        "        if not self.page.has_previous():\n"
+        "            return None\n"
+        "        url = self.request.build_absolute_uri()\n"
+        "        page_number = self.page.previous_page_number()\n"
+        "        if page_number == 1:\n"
+        "            return remove_query_param(url, self.page_query_param)\n"
+        "        return replace_query_param(url, self.page_query_param, page_number)\n"
+    )
