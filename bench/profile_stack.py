@@ -63,8 +63,11 @@ class Layers:
         self.totals: dict[str, float] = {}
         self.stack: list[str] = []
         self.last = clock()
+        self.on = True  # off once the timed requests are done (the wrappers stay)
 
     def _charge(self) -> None:
+        if not self.on:
+            return
         now = self.clock()
         top = self.stack[-1] if self.stack else "handler"
         self.totals[top] = self.totals.get(top, 0.0) + now - self.last
@@ -304,6 +307,7 @@ class time_layers:  # noqa: N801 - a context manager
 
     async def __aexit__(self, *exc_info) -> None:
         _layers._charge()
+        _layers.on = False
 
 
 def scope_for(method: str, path: str, query: str, body: bytes) -> dict:
