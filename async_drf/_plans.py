@@ -15,7 +15,6 @@ import contextvars
 import copy
 import datetime
 import inspect
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -113,7 +112,7 @@ class RowPlan:
     :func:`render_awaiting` awaits.
     """
 
-    __slots__ = ("steps", "default_tz", "fast")
+    __slots__ = ("steps", "default_tz")
 
     def __init__(self, fields: Any) -> None:
         self.steps: list[tuple[Any, ...]] = []
@@ -132,7 +131,6 @@ class RowPlan:
                 tz = field.timezone if hasattr(field, "timezone") else _USE_DEFAULT_TZ
                 self.default_tz = self.default_tz or tz is _USE_DEFAULT_TZ
             self.steps.append((field.field_name, field, field.source_attrs[0], types, render, tz))
-        self.fast = _FastRows(self.steps) if all(step[2] for step in self.steps) else None
 
     def render(self, instances: Any) -> list[dict[str, Any]]:
         # DRF looks the current timezone up once per value; here once per call, which
@@ -140,85 +138,34 @@ class RowPlan:
         default_tz = None
         if self.default_tz and settings.USE_TZ:
             default_tz = timezone.get_current_timezone()
-        fast = self.fast
         rows = []
         for instance in instances:
-            values = None
-            if fast is not None and isinstance(instance, Model):
-                try:
-                    values = fast.read(instance)
-                except Exception:  # the row below reads each attribute and decides
-                    values = None
-                else:
-                    ret = fast.render(values, default_tz)
-                    if ret is not None:
-                        rows.append(ret)
-                        continue
-            rows.append(self._render_row(instance, values, default_tz))
-        return rows
-
-    def _render_row(self, instance: Any, values: Any, default_tz: Any) -> dict[str, Any]:
-        """One row, field by field; ``values`` are its plain attributes if already read."""
-        ret = {}
-        plain = isinstance(instance, Model)
-        for index, (name, field, attr, types, render, tz) in enumerate(self.steps):
-            if plain and attr is not None:
-                if values is not None:
-                    value = values[index]
-                else:
+            ret = {}
+            plain = isinstance(instance, Model)
+            for name, field, attr, types, render, tz in self.steps:
+                if plain and attr is not None:
                     try:
                         value = getattr(instance, attr)
                     except Exception:  # DRF's get_attribute below decides what it means
                         value = _MISSING
-                if value is None:
-                    ret[name] = None
-                    continue
-                if type(value) in types:
-                    value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
-                    if value is not _MISSING:
-                        ret[name] = value
+                    if value is None:
+                        ret[name] = None
                         continue
-            try:
-                attribute = field.get_attribute(instance)
-            except SkipField:
-                continue
-            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            ret[name] = None if check is None else field.to_representation(attribute)
-            if render is _defer:
-                ret[name] = _defer(ret, name, field)
-        return ret
-
-
-class _FastRows:
-    """A row whose fields are all plain attributes, read and checked in C.
-
-    ``read`` gets every attribute at once, in field order (as the field-by-field path
-    reads them); ``render`` builds the row when each value is None or of a type its
-    field renders unchanged, ISO-formatting the datetimes; otherwise it returns None
-    and the row takes the field-by-field path with the values already read.
-    """
-
-    __slots__ = ("names", "read", "type_sets", "dates")
-
-    def __init__(self, steps: list[tuple[Any, ...]]) -> None:
-        self.names = [step[0] for step in steps]
-        getter = operator.attrgetter(*(step[2] for step in steps))
-        self.read = getter if len(steps) > 1 else lambda instance: (getter(instance),)
-        self.type_sets = [frozenset((*step[3], type(None))) for step in steps]
-        self.dates = [(step[0], step[4], step[5]) for step in steps if step[4] is not _same]
-
-    def render(self, values: tuple[Any, ...], default_tz: Any) -> dict[str, Any] | None:
-        if not all(map(operator.contains, self.type_sets, map(type, values))):
-            return None
-        ret = dict(zip(self.names, values, strict=True))
-        for name, render, tz in self.dates:
-            value = ret[name]
-            if value is not None:
-                value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
-                if value is _MISSING:
-                    return None
-                ret[name] = value
-        return ret
+                    if type(value) in types:
+                        value = render(value, default_tz if tz is _USE_DEFAULT_TZ else tz)
+                        if value is not _MISSING:
+                            ret[name] = value
+                            continue
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                ret[name] = None if check is None else field.to_representation(attribute)
+                if render is _defer:
+                    ret[name] = _defer(ret, name, field)
+            rows.append(ret)
+        return rows
 
 
 def _renders_awaitable(field: drf.Field) -> bool:
@@ -405,7 +352,7 @@ class FieldPlan:
             for name, field_class, kwargs in steps
         ]
         # Per step, the prototype's attributes that each clone copies.
-        self.containers = [_containers(step[3]) if step[3] else () for step in self.steps]
+        self.containers = [() if step[3] is None else _containers(step[3]) for step in self.steps]
 
     def build(self, declared_fields: dict[str, drf.Field]) -> dict[str, drf.Field]:
         fields: dict[str, drf.Field] = {}
