@@ -396,3 +396,32 @@ def _w007(schema_class: Any) -> CheckMessage:
         "generator (generateschema, async_drf.schemas.get_schema_view) also reads.",
         id="async_drf.W007",
     )
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_mixin_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W009: async_drf views served through Django's ``MiddlewareMixin`` middleware.
+
+    Under ASGI Django runs each ``process_*`` method of those in a thread
+    (``sync_to_async``): hops and a thread on every request, even for a view that makes
+    none.  ``async_drf.middleware`` has twins of Django's default middleware.
+    """
+    from .middleware import TWINS
+    from .views import AsyncAPIView
+
+    middleware = getattr(settings, "MIDDLEWARE", None) or []
+    django_ones = [path for path in middleware if path in TWINS]
+    if not django_ones or not any(
+        issubclass(view_class, AsyncAPIView) for view_class in _routed_view_classes()
+    ):
+        return []
+    return [
+        Warning(
+            f"settings.MIDDLEWARE has {path}, which Django runs in a thread hop per "
+            "process_* call under ASGI, around async_drf's views.",
+            hint=f"Use 'async_drf.middleware.{TWINS[path]}': the same middleware, run on "
+            "the event loop.",
+            id="async_drf.W009",
+        )
+        for path in django_ones
+    ]

@@ -146,3 +146,24 @@ __all__ = [
     "send_pre_save",
     "write_db",
 ]
+
+
+def session_loaded(session: Any) -> bool:
+    """Whether a Django session store has read its data (``SessionBase._session_cache``,
+    set by the first read; reads after it do no I/O)."""
+    return hasattr(session, "_session_cache")
+
+
+def session_cache(session: Any) -> Any:
+    """The cache a cache-backed Django session store reads and writes (``_cache``)."""
+    return session._cache
+
+
+def post_parsed(request: Any) -> bool:
+    """Whether Django has parsed ``request.POST`` already (``HttpRequest._post``)."""
+    return hasattr(request, "_post")
+
+
+def message_storage(request: Any) -> Any:
+    """The messages storage MessageMiddleware put on ``request`` (``_messages``), or None."""
+    return getattr(request, "_messages", None)

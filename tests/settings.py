@@ -40,7 +40,7 @@ TORTOISE_ORM = {
     "connections": {"default": "sqlite://:memory:"},
     "apps": {
         "models": {
-            "models": ["tests.models", "tests.relation_models"],
+            "models": ["tests.models", "tests.relation_models", "tests.token_models"],
             "default_connection": "default",
         },
         # django-filter's test models, for the ported FilterSet tests.
