@@ -202,3 +202,38 @@ def test_search_prefix_messages_name_the_field_the_model_and_the_fix():
 @override_settings(ROOT_URLCONF="tests.test_checks", TORTOISE_ORM={"apps": {}})
 def test_search_prefixes_of_models_outside_tortoise_orm_are_not_checked():
     assert check_search_prefixes() == []
+
+
+# -- W005: Django's MiddlewareMixin middleware around async_drf views ------------------
+
+
+def test_djangos_default_middleware_around_async_views_is_a_warning():
+    from async_drf.checks import check_mixin_middleware
+
+    middleware = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "myproject.middleware.Custom",  # not one async_drf has a twin for
+    ]
+    with override_settings(ROOT_URLCONF="tests.urls", MIDDLEWARE=middleware):
+        messages = check_mixin_middleware()
+    assert [(m.id, type(m)) for m in messages] == [("async_drf.W005", Warning)] * 2
+    assert "django.middleware.security.SecurityMiddleware" in messages[0].msg
+    assert messages[1].hint == (
+        "Use 'async_drf.middleware.SessionMiddleware': the same middleware, run on the event loop."
+    )
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "middleware"),
+    [
+        ("tests.urls", ["async_drf.middleware.SessionMiddleware"]),  # the twins
+        ("tests.urls", []),
+        ("tests.no_such_urlconf", ["django.middleware.common.CommonMiddleware"]),
+    ],
+)
+def test_twins_or_no_async_views_are_clean(urlconf, middleware):
+    from async_drf.checks import check_mixin_middleware
+
+    with override_settings(ROOT_URLCONF=urlconf, MIDDLEWARE=middleware):
+        assert check_mixin_middleware() == []
