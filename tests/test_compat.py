@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from async_drf import compat
+
 EXIT_HOOK_SCRIPT = """
 import threading
-from async_drf import compat
 from async_drf.compat import register_exit_hook
 
 released = threading.Event()
