@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from async_drf import compat
 
 EXIT_HOOK_SCRIPT = """
@@ -53,3 +55,33 @@ def test_post_parsed_and_message_storage():
     with override_settings(MESSAGE_STORAGE=f"{CookieStorage.__module__}.CookieStorage"):
         MessageMiddleware(lambda r: None).process_request(request)
     assert type(compat.message_storage(request)) is CookieStorage
+
+
+@pytest.mark.parametrize(("module_name", "name"), list(compat.SECURITY_CHECK_MIDDLEWARE))
+def test_djangos_security_checks_see_the_twins(module_name, name):
+    import importlib
+
+    from django.test import override_settings
+
+    module = importlib.import_module(module_name)
+    installed = getattr(module, name)
+    assert hasattr(installed, "__wrapped__")  # the app's ready() wrapped Django's
+    twin = "async_drf.middleware." + compat.SECURITY_CHECK_MIDDLEWARE[module_name, name]
+    for middleware, expected in [([twin], True), ([], False)]:
+        with override_settings(MIDDLEWARE=middleware):
+            assert installed() is expected
+            assert installed.__wrapped__() is False
+
+
+def test_deploy_checks_with_the_twins_are_djangos():
+    """security.W001-W003 do not fire for the twins; the session cookie check does."""
+    from django.core.checks import run_checks
+    from django.test import override_settings
+
+    twins = [f"async_drf.middleware.{name}" for name in compat.SECURITY_CHECK_MIDDLEWARE.values()]
+    with override_settings(
+        MIDDLEWARE=twins, SESSION_COOKIE_SECURE=False, ROOT_URLCONF="tests.urls"
+    ):
+        ids = {message.id for message in run_checks(include_deployment_checks=True)}
+    assert not ids & {"security.W001", "security.W002", "security.W003"}
+    assert "security.W012" in ids  # SESSION_COOKIE_SECURE, checked once SessionMiddleware is seen

@@ -66,15 +66,18 @@ INSTALLED_APPS = [
     "blog",
 ]
 
-# Django's middleware (MiddlewareMixin) runs each process_* method through
-# sync_to_async under ASGI: one thread per request, a hop per method.
+# startproject's middleware from async_drf.middleware: Django's classes under the same
+# names, their process_* methods run on the event loop.  (Django's own, MiddlewareMixin,
+# run each process_* call through sync_to_async under ASGI: a thread per request and a
+# hop per call.)  A request still hops where it reads Django's database: a token or a
+# session lookup, saving a modified session (see README's "Sync and async").
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "async_drf.middleware.SecurityMiddleware",
+    "async_drf.middleware.SessionMiddleware",
+    "async_drf.middleware.CommonMiddleware",
+    "async_drf.middleware.CsrfViewMiddleware",
+    "async_drf.middleware.AuthenticationMiddleware",
+    "async_drf.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "demo.urls"
