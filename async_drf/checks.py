@@ -406,7 +406,7 @@ def check_mixin_middleware(app_configs: Any = None, **kwargs: Any) -> list[Check
     (``sync_to_async``): hops and a thread on every request, even for a view that makes
     none.  ``async_drf.middleware`` has twins of Django's default middleware.
     """
-    from .middleware import TWINS
+    from ._twins import TWINS  # not .middleware: it needs django.contrib.auth installed
     from .views import AsyncAPIView
 
     middleware = getattr(settings, "MIDDLEWARE", None) or []

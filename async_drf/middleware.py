@@ -46,6 +46,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 from . import compat
+from ._twins import TWINS  # noqa: F401 - Django's dotted path -> twin's name
 from .concurrency import run_sync
 
 __all__ = [
@@ -57,17 +58,6 @@ __all__ = [
     "SessionMiddleware",
     "XFrameOptionsMiddleware",
 ]
-
-# The middleware Django ships that these replace: module path -> twin's path.
-TWINS = {
-    "django.middleware.security.SecurityMiddleware": "SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware": "SessionMiddleware",
-    "django.middleware.common.CommonMiddleware": "CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware": "CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware": "AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware": "MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware": "XFrameOptionsMiddleware",
-}
 
 # Cache methods a cache session's save and load await; BaseCache's are sync_to_async.
 _SESSION_CACHE_METHODS = ("aget", "aset", "aadd", "ahas_key")
