@@ -30,7 +30,7 @@ from async_drf.throttling import AsyncAnonRateThrottle, AsyncUserRateThrottle
 from .asgi_exchange import Exchange
 from .django_db import django_db  # noqa: F401 - fixture
 from .models import Author
-from .token_models import Member, MemberToken
+from .token_models import Subscriber, SubscriberToken
 
 # Django 5.2's `startproject` MIDDLEWARE, and the same list from async_drf.middleware.
 STARTPROJECT = [
@@ -53,8 +53,8 @@ class UserThrottle(AsyncUserRateThrottle):
     rate = "1000/min"
 
 
-class MemberTokenAuthentication(AsyncTokenAuthentication):
-    model = MemberToken
+class SubscriberTokenAuthentication(AsyncTokenAuthentication):
+    model = SubscriberToken
 
 
 class AuthorSerializer(s.ModelSerializer):
@@ -74,13 +74,13 @@ class AuthorList(generics.AsyncListCreateAPIView):
     throttle_classes = [AnonThrottle, UserThrottle]
 
 
-class MemberAuthorList(AuthorList):
-    authentication_classes = [MemberTokenAuthentication]
+class SubscriberAuthorList(AuthorList):
+    authentication_classes = [SubscriberTokenAuthentication]
 
 
 urlpatterns = [
     path("authors/", AuthorList.as_view()),
-    path("member-authors/", MemberAuthorList.as_view()),
+    path("subscriber-authors/", SubscriberAuthorList.as_view()),
 ]
 
 pytestmark = pytest.mark.usefixtures("django_db", "tortoise_db")
@@ -168,9 +168,9 @@ async def test_token_post_hops_only_for_the_token_lookup(thread_hops: list[str])
 
 
 async def test_tortoise_token_post_makes_no_hop(thread_hops: list[str]):
-    await MemberToken.create(key="k1", user=await Member.create(name="mo"))
+    await SubscriberToken.create(key="k1", user=await Subscriber.create(name="mo"))
     auth = [(b"authorization", b"Token k1")]
-    answer = await post(TWINS, "/member-authors/", b'{"name": "Ada"}', auth)
+    answer = await post(TWINS, "/subscriber-authors/", b'{"name": "Ada"}', auth)
     assert answer.status == 201, answer.body
     assert thread_hops == []
 

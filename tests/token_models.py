@@ -1,11 +1,12 @@
 """A Tortoise user and token model (app label "models"): token authentication that
-never reads Django's database."""
+never reads Django's database.  Table names unlike any other test model's: Tortoise caches
+its insert SQL by (connection name, table), whatever the database."""
 
 from tortoise import fields
 from tortoise.models import Model
 
 
-class Member(Model):
+class Subscriber(Model):
     """A Tortoise user with what DRF reads from a user."""
 
     id = fields.IntField(primary_key=True)
@@ -15,6 +16,6 @@ class Member(Model):
     is_authenticated = True
 
 
-class MemberToken(Model):
+class SubscriberToken(Model):
     key = fields.CharField(max_length=40, primary_key=True)
-    user: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField("models.Member")
+    user: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField("models.Subscriber")
