@@ -204,7 +204,7 @@ def test_search_prefixes_of_models_outside_tortoise_orm_are_not_checked():
     assert check_search_prefixes() == []
 
 
-# -- W005: Django's MiddlewareMixin middleware around async_drf views ------------------
+# -- W009: Django's MiddlewareMixin middleware around async_drf views ------------------
 
 
 def test_djangos_default_middleware_around_async_views_is_a_warning():
@@ -217,7 +217,7 @@ def test_djangos_default_middleware_around_async_views_is_a_warning():
     ]
     with override_settings(ROOT_URLCONF="tests.urls", MIDDLEWARE=middleware):
         messages = check_mixin_middleware()
-    assert [(m.id, type(m)) for m in messages] == [("async_drf.W005", Warning)] * 2
+    assert [(m.id, type(m)) for m in messages] == [("async_drf.W009", Warning)] * 2
     assert "django.middleware.security.SecurityMiddleware" in messages[0].msg
     assert messages[1].hint == (
         "Use 'async_drf.middleware.SessionMiddleware': the same middleware, run on the event loop."
