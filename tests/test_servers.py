@@ -145,8 +145,10 @@ def without_lifespan(name: str, port: int) -> list[str]:
         return [str(need("daphne")), "-b", "127.0.0.1", "-p", str(port), app]
     if name == "uvicorn --lifespan off":
         return [str(need("uvicorn")), app, "--port", str(port), "--lifespan", "off"]
-    need("daphne")  # runserver with daphne's app installed, and its autoreloader
-    return [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}"]
+    need("daphne")  # runserver with daphne's app installed
+    # Without the autoreloader: it kills its server process 0.25 s after Ctrl-C, which
+    # a loaded machine may need for closing Tortoise's connections.
+    return [sys.executable, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{port}"]
 
 
 @pytest.mark.sqlite_only  # the servers' own SQLite files, not the test database
