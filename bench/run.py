@@ -30,21 +30,33 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 WRK_DIR = BENCH_DIR / "wrk"
 
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, not its parent
+    sys.path.insert(0, str(ROOT))
+
+# The module of the async twins of startproject's middleware (the `+amw` stacks), and
+# the pool size of each server process on PostgreSQL.
+from bench.stacks.base_settings import ASYNC_MIDDLEWARE_MODULE, POOL_SIZE  # noqa: E402
+
 N_AUTHORS = 50
 N_POSTS = 1000
 PAGE_SIZE = 20
 POST_KEYS = {"id", "title", "body", "published", "created_at", "author"}
 PAGE_KEYS = {"count", "next", "previous", "results"}
-FLOOR = "bare"
+FLOOR = "bare-orjson"  # the floor of the ratios: bare views, orjson, Django's handler
+DATABASES = ("sqlite", "postgres")
+# The server the postgres runs use: asyncpg for Tortoise, psycopg for Django's ORM.
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
+PG_DATABASE = "bench"  # created on that server when missing; its tables remade per stack
 
 
 @dataclass(frozen=True)
@@ -58,114 +70,172 @@ class Stack:
     requires: tuple[str, ...] = ()
     django: bool = True
     default: bool = True  # in the default --stacks list
+    middleware: str = "none"  # BENCH_MIDDLEWARE: none, django (startproject's) or async
 
 
-STACKS: dict[str, Stack] = {
-    s.name: s
-    for s in (
-        Stack(
-            "asyncdrf",
-            "async_drf (generics + ModelSerializer, Tortoise, uvicorn)",
-            "uvicorn",
-            "bench.stacks.asyncdrf.asgi:application",
-            "bench.stacks.asyncdrf.settings",
-            True,
-            ("async_drf", "uvicorn"),
+_BASE_STACKS = (
+    Stack(
+        "asyncdrf",
+        "async_drf (generics + ModelSerializer, Tortoise, uvicorn)",
+        "uvicorn",
+        "bench.stacks.asyncdrf.asgi:application",
+        "bench.stacks.asyncdrf.settings",
+        True,
+        ("async_drf", "uvicorn"),
+    ),
+    Stack(
+        "asyncdrf-orjson",
+        "async_drf as above, with async_drf.fastjson.ORJSONRenderer",
+        "uvicorn",
+        "bench.stacks.asyncdrf.asgi:application",
+        "bench.stacks.asyncdrf.settings_orjson",
+        True,
+        ("async_drf", "uvicorn", "orjson"),
+    ),
+    Stack(
+        "asyncdrf-stock",
+        "async_drf as above, on Django's own ASGIHandler (the floor's handler)",
+        "uvicorn",
+        "bench.stacks.asyncdrf.asgi_stock:application",
+        "bench.stacks.asyncdrf.settings",
+        True,
+        ("async_drf", "uvicorn"),
+    ),
+    Stack(
+        "asyncdrf-nocache",
+        "async_drf with its field-plan and is_async_callable caches off (the 'before')",
+        "uvicorn",
+        "bench.stacks.asyncdrf.asgi_nocache:application",
+        "bench.stacks.asyncdrf.settings",
+        True,
+        ("async_drf", "uvicorn"),
+        default=False,
+    ),
+    Stack(
+        "bare-orjson",
+        "the floor: bare Django async views + Tortoise, orjson, on Django's ASGIHandler",
+        "uvicorn",
+        "bench.stacks.bare.asgi:application",
+        "bench.stacks.bare.settings_orjson",
+        True,
+        ("tortoise", "uvicorn", "orjson"),
+    ),
+    Stack(
+        "bare-orjson-fast",
+        "the floor's views (orjson) on async_drf.asgi.ASGIHandler (no thread per request)",
+        "uvicorn",
+        "bench.stacks.bare.asgi_fast:application",
+        "bench.stacks.bare.settings_orjson",
+        True,
+        ("async_drf", "uvicorn", "orjson"),
+    ),
+    Stack(
+        "bare",
+        "bare Django async views + Tortoise, JsonResponse (DjangoJSONEncoder); uvicorn",
+        "uvicorn",
+        "bench.stacks.bare.asgi:application",
+        "bench.stacks.bare.settings",
+        True,
+        ("tortoise", "uvicorn"),
+    ),
+    Stack(
+        "bare-fast",
+        "the JsonResponse views on async_drf.asgi.ASGIHandler",
+        "uvicorn",
+        "bench.stacks.bare.asgi_fast:application",
+        "bench.stacks.bare.settings",
+        True,
+        ("async_drf", "uvicorn"),
+        default=False,
+    ),
+    Stack(
+        "drf-gunicorn",
+        "DRF sync, Django ORM (gunicorn, sync workers)",
+        "gunicorn",
+        "bench.stacks.drf.wsgi:application",
+        "bench.stacks.drf.settings",
+        False,
+        ("rest_framework", "gunicorn"),
+    ),
+    Stack(
+        "drf-uvicorn",
+        "DRF sync, Django ORM (uvicorn)",
+        "uvicorn",
+        "bench.stacks.drf.asgi:application",
+        "bench.stacks.drf.settings",
+        False,
+        ("rest_framework", "uvicorn"),
+    ),
+    Stack(
+        "adrf",
+        "adrf generics, Django async ORM (uvicorn)",
+        "uvicorn",
+        "bench.stacks.adrf_orm.asgi:application",
+        "bench.stacks.adrf_orm.settings",
+        False,
+        ("adrf", "uvicorn"),
+    ),
+    Stack(
+        "ninja",
+        "django-ninja async, Django async ORM (uvicorn)",
+        "uvicorn",
+        "bench.stacks.ninja_async.asgi:application",
+        "bench.stacks.ninja_async.settings",
+        False,
+        ("ninja", "uvicorn"),
+    ),
+    Stack(
+        "fastapi",
+        "FastAPI + Tortoise (uvicorn; not Django)",
+        "uvicorn",
+        "bench.stacks.fastapi_tortoise.app:app",
+        None,
+        True,
+        ("fastapi", "uvicorn"),
+        django=False,
+    ),
+)
+
+# The `+mw` variants in the default --stacks list (every Django stack has one).
+DEFAULT_MIDDLEWARE_STACKS = (
+    "asyncdrf",
+    "bare-orjson",
+    "drf-gunicorn",
+    "drf-uvicorn",
+    "adrf",
+    "ninja",
+)
+
+
+def _with_middleware(stack: Stack) -> list[Stack]:
+    """``stack`` and its variants with startproject's MIDDLEWARE (``+mw``) and, for
+    async_drf, with the same list from ASYNC_MIDDLEWARE_MODULE (``+amw``)."""
+    if not stack.django:
+        return [stack]
+    out = [
+        stack,
+        replace(
+            stack,
+            name=f"{stack.name}+mw",
+            label=f"{stack.label}; startproject's MIDDLEWARE",
+            middleware="django",
+            default=stack.default and stack.name in DEFAULT_MIDDLEWARE_STACKS,
         ),
-        Stack(
-            "asyncdrf-orjson",
-            "async_drf as above, with async_drf.fastjson.ORJSONRenderer",
-            "uvicorn",
-            "bench.stacks.asyncdrf.asgi:application",
-            "bench.stacks.asyncdrf.settings_orjson",
-            True,
-            ("async_drf", "uvicorn", "orjson"),
-        ),
-        Stack(
-            "asyncdrf-stock",
-            "async_drf as above, on Django's own ASGIHandler (the floor's handler)",
-            "uvicorn",
-            "bench.stacks.asyncdrf.asgi_stock:application",
-            "bench.stacks.asyncdrf.settings",
-            True,
-            ("async_drf", "uvicorn"),
-        ),
-        Stack(
-            "asyncdrf-nocache",
-            "async_drf with its field-plan and is_async_callable caches off (the 'before')",
-            "uvicorn",
-            "bench.stacks.asyncdrf.asgi_nocache:application",
-            "bench.stacks.asyncdrf.settings",
-            True,
-            ("async_drf", "uvicorn"),
-            default=False,
-        ),
-        Stack(
-            "bare",
-            "bare Django async views + Tortoise (floor, uvicorn)",
-            "uvicorn",
-            "bench.stacks.bare.asgi:application",
-            "bench.stacks.bare.settings",
-            True,
-            ("tortoise", "uvicorn"),
-        ),
-        Stack(
-            "bare-fast",
-            "the floor's views on async_drf.asgi.ASGIHandler (no thread per request)",
-            "uvicorn",
-            "bench.stacks.bare.asgi_fast:application",
-            "bench.stacks.bare.settings",
-            True,
-            ("async_drf", "uvicorn"),
-        ),
-        Stack(
-            "drf-gunicorn",
-            "DRF sync, Django ORM (gunicorn, 1 sync worker)",
-            "gunicorn",
-            "bench.stacks.drf.wsgi:application",
-            "bench.stacks.drf.settings",
-            False,
-            ("rest_framework", "gunicorn"),
-        ),
-        Stack(
-            "drf-uvicorn",
-            "DRF sync, Django ORM (uvicorn)",
-            "uvicorn",
-            "bench.stacks.drf.asgi:application",
-            "bench.stacks.drf.settings",
-            False,
-            ("rest_framework", "uvicorn"),
-        ),
-        Stack(
-            "adrf",
-            "adrf generics, Django async ORM (uvicorn)",
-            "uvicorn",
-            "bench.stacks.adrf_orm.asgi:application",
-            "bench.stacks.adrf_orm.settings",
-            False,
-            ("adrf", "uvicorn"),
-        ),
-        Stack(
-            "ninja",
-            "django-ninja async, Django async ORM (uvicorn)",
-            "uvicorn",
-            "bench.stacks.ninja_async.asgi:application",
-            "bench.stacks.ninja_async.settings",
-            False,
-            ("ninja", "uvicorn"),
-        ),
-        Stack(
-            "fastapi",
-            "FastAPI + Tortoise (uvicorn; not Django)",
-            "uvicorn",
-            "bench.stacks.fastapi_tortoise.app:app",
-            None,
-            True,
-            ("fastapi", "uvicorn"),
-            django=False,
-        ),
-    )
-}
+    ]
+    if stack.name == "asyncdrf":
+        out.append(
+            replace(
+                stack,
+                name="asyncdrf+amw",
+                label=f"{stack.label}; startproject's MIDDLEWARE as {ASYNC_MIDDLEWARE_MODULE}",
+                middleware="async",
+                requires=(*stack.requires, ASYNC_MIDDLEWARE_MODULE),
+            )
+        )
+    return out
+
+
+STACKS: dict[str, Stack] = {s.name: s for base in _BASE_STACKS for s in _with_middleware(base)}
 
 ENDPOINTS = ("list", "detail", "create", "slow")
 ENDPOINT_PATHS = {
@@ -243,6 +313,73 @@ def copy_database(master: Path, dest: Path) -> None:
     shutil.copyfile(master, dest)
 
 
+# PostgreSQL: the same tables and rows in the database PG_DATABASE, remade for every
+# stack (the bench never starts or stops the server; without one it skips postgres).
+PG_SCHEMA = """
+DROP TABLE IF EXISTS post;
+DROP TABLE IF EXISTS author;
+CREATE TABLE author (id SERIAL PRIMARY KEY, name VARCHAR(100) NOT NULL);
+CREATE TABLE post (
+    id SERIAL PRIMARY KEY,
+    title VARCHAR(200) NOT NULL,
+    body TEXT NOT NULL,
+    published BOOLEAN NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    author_id INT NOT NULL REFERENCES author (id) ON DELETE CASCADE
+);
+CREATE INDEX post_author_id ON post (author_id);
+"""
+
+
+def pg_database(admin_url: str = PG_ADMIN_URL, name: str = PG_DATABASE) -> str:
+    """The URL of the benchmark's PostgreSQL database, created when missing.
+
+    Raises ``RuntimeError`` with the reason when PostgreSQL cannot be used (no psycopg,
+    server unreachable).
+    """
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise RuntimeError("psycopg is not installed (bench/requirements.txt)") from exc
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if found.fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RuntimeError(f"PostgreSQL not reachable at {_safe_url(admin_url)}: {first}") from exc
+    return urlsplit(admin_url)._replace(path=f"/{name}", query="").geturl()
+
+
+def _safe_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return parts.geturl()
+
+
+def pg_reset(url: str) -> None:
+    """Remake the benchmark's tables in ``url`` with the seed rows."""
+    import psycopg
+
+    authors, posts = seed_rows()
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        conn.execute(PG_SCHEMA)
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO author (id, name) VALUES (%s, %s)", authors)
+            cur.executemany(
+                "INSERT INTO post (id, title, body, published, created_at, author_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                posts,
+            )
+        for table in ("author", "post"):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
+        conn.execute("ANALYZE author; ANALYZE post")
+
+
 # --------------------------------------------------------------------------- servers
 
 
@@ -252,9 +389,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # a dotted name whose parent package is missing
+        return False
+
+
 def missing_packages(stack: Stack, python: str = sys.executable) -> list[str]:
     if python == sys.executable:
-        return [m for m in stack.requires if importlib.util.find_spec(m) is None]
+        return [m for m in stack.requires if not _importable(m)]
     code = (
         "import importlib.util,sys;"
         "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
@@ -267,7 +411,7 @@ def can_pin() -> bool:
     return shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
 
 
-def server_command(stack: Stack, port: int, python: str) -> list[str]:
+def server_command(stack: Stack, port: int, python: str, workers: int = 1) -> list[str]:
     if stack.server == "gunicorn":
         return [
             python,
@@ -275,7 +419,7 @@ def server_command(stack: Stack, port: int, python: str) -> list[str]:
             "gunicorn",
             stack.target,
             "--workers",
-            "1",
+            str(workers),
             "--worker-class",
             "sync",
             "--bind",
@@ -299,6 +443,7 @@ def server_command(stack: Stack, port: int, python: str) -> list[str]:
         "warning",
         "--lifespan",
         "on" if stack.lifespan else "off",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 
@@ -309,25 +454,33 @@ class ServerError(RuntimeError):
 @contextlib.contextmanager
 def serve(
     stack: Stack,
-    db: Path,
+    db: Path | str,
     *,
     pin: bool = False,
     python: str = sys.executable,
     log_path: Path | None = None,
     timeout: float = 30.0,
+    workers: int = 1,
 ) -> Iterator[str]:
-    """Run ``stack`` on a free loopback port over ``db``; yield its base URL."""
+    """Run ``stack`` on a free loopback port over ``db`` (a SQLite file, or a
+    ``postgres://`` URL); yield its base URL."""
     port = free_port()
-    cmd = server_command(stack, port, python)
+    cmd = server_command(stack, port, python, workers)
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        "BENCH_DB": str(db),
         "PYTHONUNBUFFERED": "1",
+        "BENCH_MIDDLEWARE": stack.middleware,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("BENCH_PG_URL", None)
+    env.pop("BENCH_DB", None)
+    if str(db).startswith(("postgres://", "postgresql://")):
+        env["BENCH_PG_URL"] = str(db)
+    else:
+        env["BENCH_DB"] = str(db)
     if stack.settings:
         env["DJANGO_SETTINGS_MODULE"] = stack.settings
     log = open(log_path, "w") if log_path else tempfile.TemporaryFile("w+")  # noqa: SIM115
@@ -597,6 +750,13 @@ class StackRun:
     failed: str | None = None
     results: dict[str, Result] = field(default_factory=dict)
     rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s per round
+    db: str = "sqlite"  # "sqlite" or "postgres"
+    workers: int = 1
+    skipped: str | None = None  # not run, and why (not a failure)
+
+    @property
+    def section(self) -> tuple[str, int]:
+        return self.db, self.workers
 
 
 def merge_rounds(rounds: list[list[StackRun]]) -> list[StackRun]:
@@ -604,10 +764,11 @@ def merge_rounds(rounds: list[list[StackRun]]) -> list[StackRun]:
     median requests/s (its latencies with it); a stack failed in any round failed."""
     merged = []
     for runs in zip(*rounds, strict=True):
-        out = StackRun(runs[0].stack)
+        first = runs[0]
+        out = StackRun(first.stack, db=first.db, workers=first.workers, skipped=first.skipped)
         out.failed = next((run.failed for run in runs if run.failed), None)
-        if out.failed is None:
-            for endpoint in runs[0].results:
+        if out.failed is None and out.skipped is None:
+            for endpoint in first.results:
                 results = sorted((run.results[endpoint] for run in runs), key=lambda r: r.rps)
                 out.results[endpoint] = results[(len(results) - 1) // 2]
                 out.rounds[endpoint] = [run.results[endpoint].rps for run in runs]
@@ -623,28 +784,52 @@ def _mark_warm() -> None:
     _machine_warm = True
 
 
-def _prepare(stack: Stack, master: Path, workdir: Path) -> tuple[StackRun, Path]:
-    """A fresh result and the stack's own copy of the database (unless not installed)."""
-    run = StackRun(stack)
-    db = workdir / f"{stack.name}.sqlite3"
+def _prepare(
+    stack: Stack,
+    master: Path,
+    workdir: Path,
+    db: str = "sqlite",
+    workers: int = 1,
+    pg_url: str | None = None,
+) -> tuple[StackRun, Path | str]:
+    """A fresh result and the stack's own database: a copy of the SQLite file, or the
+    PostgreSQL tables remade (unless the stack cannot run here)."""
+    run = StackRun(stack, db=db, workers=workers)
+    target: Path | str = workdir / f"{stack.name}.sqlite3"
     missing = missing_packages(stack)
-    if missing:
+    if ASYNC_MIDDLEWARE_MODULE in missing:
+        run.skipped = f"{ASYNC_MIDDLEWARE_MODULE} is not importable"
+    elif missing:
         run.failed = f"not installed: {', '.join(missing)}"
+    elif db == "postgres":
+        assert pg_url, "a postgres run needs the database's URL"
+        try:
+            pg_reset(pg_url)
+        except Exception as exc:  # reported in the table, the other stacks go on
+            run.failed = f"PostgreSQL set-up: {type(exc).__name__}: {exc}"[:400]
+        target = pg_url
     else:
-        copy_database(master, db)
-    return run, db
+        copy_database(master, target)
+    return run, target
 
 
 def bench_stack(
-    stack: Stack, master: Path, workdir: Path, args: argparse.Namespace, pin: bool
+    stack: Stack,
+    master: Path,
+    workdir: Path,
+    args: argparse.Namespace,
+    pin: bool,
+    db: str = "sqlite",
+    workers: int = 1,
 ) -> StackRun:
-    run, db = _prepare(stack, master, workdir)
-    if run.failed:
+    run, target = _prepare(stack, master, workdir, db, workers, getattr(args, "pg_url", None))
+    if run.failed or run.skipped:
         return run
-    log_path = RESULTS_DIR / "logs" / f"{stack.name}.log"
+    pin = pin and workers == 1  # several workers share both cores with wrk
+    log_path = RESULTS_DIR / "logs" / f"{stack.name}-{db}-{workers}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with serve(stack, db, pin=pin, log_path=log_path) as base_url:
+        with serve(stack, target, pin=pin, log_path=log_path, workers=workers) as base_url:
             problems = check_stack(base_url)
             if problems:
                 run.failed = "; ".join(problems[:3]) + (
@@ -666,7 +851,7 @@ def bench_stack(
                 )
                 run.results[endpoint] = result
                 print(
-                    f"  {stack.name:13} {endpoint:7} {result.rps:9.1f} req/s  "
+                    f"  {stack.name:16} {endpoint:7} {result.rps:9.1f} req/s  "
                     f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms"
                     + (f"  errors {result.errors}" if result.errors else "")
                     + (f"  non-2xx {result.non2xx}" if result.non2xx else ""),
@@ -721,72 +906,124 @@ def wrk_version() -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
 
 
-def _table_head(title: str, columns: list[str]) -> list[str]:
+def _table_head(title: str, columns: list[str], names: dict[str, str] | None = None) -> list[str]:
     return [
         "",
         f"## {title}",
         "",
-        "| stack | " + " | ".join(columns) + " |",
+        "| stack | " + " | ".join((names or {}).get(c, c) for c in columns) + " |",
         "|---|" + "---:|" * len(columns),
     ]
 
 
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min) at the end"
+
+
+DB_LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def section_title(db: str, workers: int) -> str:
+    return f"{DB_LABELS.get(db, db)}, {workers} worker{'s' if workers > 1 else ''}"
+
+
+def _sections(runs: list[StackRun]) -> dict[tuple[str, int], list[StackRun]]:
+    out: dict[tuple[str, int], list[StackRun]] = {}
+    for run in runs:
+        out.setdefault(run.section, []).append(run)
+    return out
+
+
 def render(runs: list[StackRun], args: argparse.Namespace, pin: bool, elapsed: float) -> str:
-    floor = next((r for r in runs if r.stack.name == FLOOR and not r.failed), None)
     endpoints = list(args.endpoints)
+    skipped_dbs = getattr(args, "skipped_dbs", {})
+    dbs = sorted({run.db for run in runs}, key=DATABASES.index)
+    lines = [
+        "# async_drf benchmark",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; run took {elapsed:.0f} s",
+        f"- machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; {load_average()}",
+        f"- load: {wrk_version()}, `-t {args.threads} -c {args.connections} -d "
+        f"{round(args.duration)}s --latency` per endpoint after a {args.warmup:g} s warm-up, "
+        f"loopback; "
+        + (
+            "one worker: server pinned to core 0, wrk to core 1 (taskset)"
+            if pin
+            else "no CPU pinning"
+        )
+        + ("; several workers: server and wrk share the cores" if max(args.workers) > 1 else ""),
+        f"- data: {N_AUTHORS} authors, {N_POSTS} posts, page size {PAGE_SIZE}; "
+        + "; ".join(
+            {
+                "sqlite": "SQLite (WAL) file copied per stack",
+                "postgres": f"PostgreSQL database `{PG_DATABASE}`, tables remade per stack "
+                f"(asyncpg / psycopg pool, {POOL_SIZE} connections per process)",
+            }[db]
+            for db in dbs
+        ),
+        *[f"- {DB_LABELS[db]}: skipped: {why}" for db, why in skipped_dbs.items()],
+        f"- versions: {versions()}",
+        f"- ratio = requests/s / requests/s of `{FLOOR}` in the same section (bare Django "
+        "async views + Tortoise, orjson, on Django's ASGIHandler)",
+        "- `+mw`: with the MIDDLEWARE of `startproject`; `+amw`: the same classes from "
+        f"`{ASYNC_MIDDLEWARE_MODULE}`",
+        *(
+            [f"- {args.rounds} rounds of every stack in turn; each cell is the median round"]
+            if args.rounds > 1
+            else []
+        ),
+    ]
+    for (db, workers), section in _sections(runs).items():
+        lines += _render_section(section, section_title(db, workers), endpoints, args.rounds)
+    names = list(dict.fromkeys(r.stack.name for r in runs))
+    lines += ["", "Stacks:", ""]
+    lines += [f"- `{name}`: {STACKS[name].label}" for name in names if name in STACKS]
+    return "\n".join(lines) + "\n"
+
+
+def _render_section(
+    runs: list[StackRun], title: str, endpoints: list[str], rounds: int
+) -> list[str]:
+    floor = next((r for r in runs if r.stack.name == FLOOR and r.results), None)
 
     def ratio(run: StackRun, endpoint: str) -> str:
         if floor is None or endpoint not in floor.results or endpoint not in run.results:
             return "-"
         return f"{run.results[endpoint].rps / floor.results[endpoint].rps:.2f}x"
 
-    lines = [
-        "# async_drf benchmark",
-        "",
-        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; run took {elapsed:.0f} s",
-        f"- machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}",
-        f"- load: {wrk_version()}, `-t {args.threads} -c {args.connections} -d "
-        f"{round(args.duration)}s --latency` per endpoint after a {args.warmup:g} s warm-up, "
-        f"loopback; "
-        + ("server pinned to core 0, wrk to core 1 (taskset)" if pin else "no CPU pinning"),
-        f"- data: {N_AUTHORS} authors, {N_POSTS} posts, SQLite (WAL) file copied per stack; "
-        f"page size {PAGE_SIZE}",
-        f"- versions: {versions()}",
-        f"- ratio = requests/s / requests/s of `{FLOOR}` (bare Django async views + Tortoise)",
-        *(
-            [f"- {args.rounds} rounds of every stack in turn; each cell is the median round"]
-            if args.rounds > 1
-            else []
-        ),
-        "",
-        "## Requests/s (ratio to the floor)",
-        "",
-        "| stack | " + " | ".join(ENDPOINT_PATHS[e] for e in endpoints) + " |",
-        "|---|" + "---:|" * len(endpoints),
-    ]
+    def not_run(run: StackRun) -> str | None:
+        if run.skipped:
+            return f"skipped: {run.skipped}"
+        return f"FAILED: {run.failed}" if run.failed else None
+
+    pad = " |" * (len(endpoints) - 1)
+    lines = _table_head(f"{title}: requests/s (ratio to the floor)", endpoints, ENDPOINT_PATHS)
     for run in runs:
-        if run.failed:
-            pad = " |" * (len(endpoints) - 1)
-            lines.append(f"| {run.stack.name} | FAILED: {run.failed} |" + pad)
+        if why := not_run(run):
+            lines.append(f"| {run.stack.name} | {why} |" + pad)
             continue
         cells = [
             f"{run.results[e].rps:,.0f} ({ratio(run, e)})" if e in run.results else "-"
             for e in endpoints
         ]
         lines.append(f"| {run.stack.name} | " + " | ".join(cells) + " |")
-    if args.rounds > 1:
-        lines += _table_head("Requests/s in each round", endpoints)
+    if rounds > 1:
+        lines += _table_head(f"{title}: requests/s in each round", endpoints)
         for run in runs:
-            if not run.failed:
+            if not not_run(run):
                 cells = [
                     " / ".join(f"{rps:,.0f}" for rps in run.rounds.get(e, [])) for e in endpoints
                 ]
                 lines.append(f"| {run.stack.name} | " + " | ".join(cells) + " |")
-    lines += _table_head("Latency p50 / p99 (ms)", endpoints)
+    lines += _table_head(f"{title}: latency p50 / p99 (ms)", endpoints)
     for run in runs:
-        if run.failed:
-            lines.append(f"| {run.stack.name} | FAILED |" + " |" * (len(endpoints) - 1))
+        if not_run(run):
+            lines.append(f"| {run.stack.name} | - |" + pad)
             continue
         cells = []
         for e in endpoints:
@@ -799,19 +1036,16 @@ def render(runs: list[StackRun], args: argparse.Namespace, pin: bool, elapsed: f
                 cell += f" (errors {r.errors}, non-2xx {r.non2xx})"
             cells.append(cell)
         lines.append(f"| {run.stack.name} | " + " | ".join(cells) + " |")
-    lines += ["", "Stacks:", ""]
-    lines += [f"- `{r.stack.name}`: {r.stack.label}" for r in runs]
     targets = target_lines(runs)
     if targets:
-        lines += ["", "## Targets", "", *targets]
-    return "\n".join(lines) + "\n"
+        lines += ["", f"### {title}: targets", "", *targets]
+    return lines
 
 
 def target_lines(runs: list[StackRun]) -> list[str]:
-    """async_drf's targets, evaluated on this run's ratios."""
-    by = {r.stack.name: r for r in runs if not r.failed}
-    me = by.get("asyncdrf")
-    if me is None:
+    """async_drf's targets, evaluated on the ratios of one section of this run."""
+    by = {r.stack.name: r for r in runs if r.results}
+    if "asyncdrf" not in by:
         return []
     out = []
 
@@ -826,17 +1060,45 @@ def target_lines(runs: list[StackRun]) -> list[str]:
         got = mine / theirs
         out.append(f"- {'met' if got >= want else 'MISSED'}: {desc}: {got:.2f}x (want >= {want}x)")
 
+    for endpoint in ENDPOINTS:
+        add(f"{endpoint} vs floor", rps("asyncdrf", endpoint), rps(FLOOR, endpoint), 1.0)
+    for endpoint in ENDPOINTS:
+        add(
+            f"{endpoint} vs the floor's views on async_drf's handler (bare-orjson-fast)",
+            rps("asyncdrf", endpoint),
+            rps("bare-orjson-fast", endpoint),
+            0.9,
+        )
+    for endpoint in ENDPOINTS:
+        add(f"{endpoint} vs fastapi", rps("asyncdrf", endpoint), rps("fastapi", endpoint), 0.8)
+    add("list vs drf-gunicorn", rps("asyncdrf", "list"), rps("drf-gunicorn", "list"), 1.5)
+    add("slow vs drf-gunicorn", rps("asyncdrf", "slow"), rps("drf-gunicorn", "slow"), 15.0)
     for peer in ("drf-gunicorn", "drf-uvicorn", "adrf", "ninja"):
         for endpoint in ENDPOINTS:
-            if endpoint == "slow" and peer == "drf-gunicorn":
-                continue  # the 15x target below
+            if peer == "drf-gunicorn" and endpoint in ("list", "slow"):
+                continue  # the 1.5x and 15x targets above
             add(f"{endpoint} vs {peer}", rps("asyncdrf", endpoint), rps(peer, endpoint), 1.0)
-    add("slow vs drf-gunicorn", rps("asyncdrf", "slow"), rps("drf-gunicorn", "slow"), 15.0)
-    for endpoint, want in (("detail", 0.85), ("create", 0.85), ("list", 0.8)):
-        add(f"{endpoint} vs floor", rps("asyncdrf", endpoint), rps(FLOOR, endpoint), want)
+    for endpoint in ENDPOINTS:
+        add(
+            f"{endpoint}: asyncdrf+amw vs asyncdrf (no middleware)",
+            rps("asyncdrf+amw", endpoint),
+            rps("asyncdrf", endpoint),
+            0.8,
+        )
+    for peer in ("drf-gunicorn", "drf-uvicorn", "adrf", "ninja"):
+        for endpoint in ENDPOINTS:
+            if peer == "drf-gunicorn" and endpoint == "slow":
+                continue
+            add(
+                f"{endpoint}: asyncdrf+mw vs {peer}+mw",
+                rps("asyncdrf+mw", endpoint),
+                rps(f"{peer}+mw", endpoint),
+                1.0,
+            )
     for desc, mine_stack, their_stack in (
         ("async_drf on Django's own handler vs floor", "asyncdrf-stock", FLOOR),
-        ("async_drf vs the floor's views on the same handler (bare-fast)", "asyncdrf", "bare-fast"),
+        ("startproject's middleware: asyncdrf+mw vs asyncdrf", "asyncdrf+mw", "asyncdrf"),
+        ("startproject's middleware: the floor+mw vs the floor", f"{FLOOR}+mw", FLOOR),
     ):
         ratios = [
             f"{endpoint} {mine / theirs:.2f}x"
@@ -853,8 +1115,8 @@ def target_lines(runs: list[StackRun]) -> list[str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per endpoint")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument(
@@ -863,6 +1125,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from: {', '.join(STACKS)}",
     )
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
+    parser.add_argument(
+        "--databases",
+        default=",".join(DATABASES),
+        help="sqlite,postgres (postgres is skipped with a message when unreachable)",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=PG_ADMIN_URL,
+        help=f"a PostgreSQL server's URL; the bench uses (and creates) its database "
+        f"`{PG_DATABASE}` (default {PG_ADMIN_URL}, or $BENCH_PG_ADMIN_URL)",
+    )
+    parser.add_argument(
+        "--workers", default="1", help="server processes, e.g. 1,2 (a section for each)"
+    )
     parser.add_argument(
         "--rounds",
         type=int,
@@ -888,9 +1164,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = [e for e in args.endpoints if e not in ENDPOINTS]
     if unknown:
         parser.error(f"unknown endpoints {unknown}; choose from {', '.join(ENDPOINTS)}")
+    args.databases = list(dict.fromkeys(d.strip() for d in args.databases.split(",") if d.strip()))
+    unknown = [d for d in args.databases if d not in DATABASES]
+    if unknown or not args.databases:
+        parser.error(f"unknown databases {unknown}; choose from {', '.join(DATABASES)}")
+    try:
+        args.workers = sorted({int(w) for w in args.workers.split(",") if w.strip()})
+    except ValueError:
+        parser.error(f"--workers {args.workers!r}: want numbers, e.g. 1,2")
+    if not args.workers or args.workers[0] < 1:
+        parser.error("--workers must be at least 1")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    args.skipped_dbs = {}
     return args
+
+
+def resolve_databases(args: argparse.Namespace) -> list[str]:
+    """The databases this run can use; sets ``args.pg_url`` to the benchmark database
+    and records in ``args.skipped_dbs`` why one is left out."""
+    usable = []
+    for db in args.databases:
+        if db == "postgres":
+            try:
+                args.pg_url = pg_database(args.pg_url)
+            except RuntimeError as exc:
+                args.skipped_dbs[db] = str(exc)
+                print(f"note: PostgreSQL skipped: {exc}", file=sys.stderr)
+                continue
+        usable.append(db)
+    return usable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -905,8 +1208,17 @@ def main(argv: list[str] | None = None) -> int:
     pin = can_pin() and not args.no_pin
     if not pin and not args.no_pin:
         print("note: taskset or a second core missing: server and wrk share the CPUs")
+    if not _importable(ASYNC_MIDDLEWARE_MODULE) and any(
+        STACKS[name].middleware == "async" for name in args.stacks
+    ):
+        print(
+            f"note: {ASYNC_MIDDLEWARE_MODULE} is not importable: the +amw stacks are skipped",
+            file=sys.stderr,
+        )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    databases = resolve_databases(args)
+    sections = [(db, workers) for db in databases for workers in args.workers]
     with tempfile.TemporaryDirectory(prefix="async-drf-bench-") as tmp:
         workdir = Path(tmp)
         master = workdir / "master.sqlite3"
@@ -916,16 +1228,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.rounds > 1 and not args.check_only:
                 print(f"# round {round_number} of {args.rounds}", flush=True)
             runs = []
-            for name in args.stacks:
-                stack = STACKS[name]
-                print(f"== {name}: {stack.label}", flush=True)
-                if args.check_only:
-                    run = check_only(stack, master, workdir)
-                else:
-                    run = bench_stack(stack, master, workdir, args, pin)
-                if run.failed:
-                    print(f"  FAILED: {run.failed}", flush=True)
-                runs.append(run)
+            for db, workers in sections:
+                for name in args.stacks:
+                    stack = STACKS[name]
+                    print(f"== {name} [{section_title(db, workers)}]: {stack.label}", flush=True)
+                    if args.check_only:
+                        run = check_only(stack, master, workdir, db, workers, args)
+                    else:
+                        run = bench_stack(stack, master, workdir, args, pin, db, workers)
+                    if run.failed:
+                        print(f"  FAILED: {run.failed}", flush=True)
+                    elif run.skipped:
+                        print(f"  skipped: {run.skipped}", flush=True)
+                    runs.append(run)
             rounds.append(runs)
         runs = merge_rounds(rounds)
     if args.check_only:
@@ -939,12 +1254,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def check_only(stack: Stack, master: Path, workdir: Path) -> StackRun:
-    run, db = _prepare(stack, master, workdir)
-    if run.failed:
+def check_only(
+    stack: Stack,
+    master: Path,
+    workdir: Path,
+    db: str = "sqlite",
+    workers: int = 1,
+    args: argparse.Namespace | None = None,
+) -> StackRun:
+    run, target = _prepare(stack, master, workdir, db, workers, getattr(args, "pg_url", None))
+    if run.failed or run.skipped:
         return run
     try:
-        with serve(stack, db) as base_url:
+        with serve(stack, target, workers=workers) as base_url:
             problems = check_stack(base_url)
     except ServerError as exc:
         problems = [str(exc)]
