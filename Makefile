@@ -38,6 +38,17 @@ DEMO_ENV := $(if $(filter command line,$(origin DEBUG)),DEMO_DEBUG=$(DEBUG))
 
 # Django's migrations, then Tortoise's (--fake-initial adopts the tables of a demo/var/
 # made before the demo shipped migrations), then the sample data.
+# One worker: uvicorn.  Several: gunicorn's process manager running uvicorn in each
+# (uvicorn_worker.UvicornWorker), because uvicorn's own --workers N binds its socket
+# without TCP_NODELAY and then every keep-alive response waits ~40 ms for the client's
+# delayed ACK (see README, "Servers"); gunicorn sets TCP_NODELAY on its socket.
+ifeq ($(WORKERS),1)
+DEMO_SERVER = ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+else
+DEMO_SERVER = ../$(BIN)/gunicorn demo.asgi:application --bind $(HOST):$(PORT) \
+	--worker-class uvicorn_worker.UvicornWorker --workers $(WORKERS)
+endif
+
 demo: install
 	cd demo && ../$(BIN)/python manage.py migrate --noinput
 	cd demo && ../$(BIN)/python manage.py tortoise_migrate --fake-initial
@@ -47,8 +58,7 @@ demo: install
 	else \
 		echo "DEBUG is off; to turn it on: make demo DEBUG=1 (or DEMO_DEBUG=1 make demo)."; \
 	fi
-	cd demo && $(DEMO_ENV) exec ../$(BIN)/uvicorn demo.asgi:application --host $(HOST) \
-		--port $(PORT) --workers $(WORKERS) --lifespan on
+	cd demo && $(DEMO_ENV) exec $(DEMO_SERVER)
 
 # SQLite first; then, when ASYNC_DRF_TEST_DB_URL names a PostgreSQL database, the
 # same suite again on PostgreSQL (CI sets it).

@@ -429,10 +429,12 @@ def server_command(stack: Stack, port: int, python: str, workers: int = 1) -> li
             "--log-level",
             "warning",
         ]
+    # Several uvicorn workers: through bench/uvicorn_nodelay.py, uvicorn with the
+    # TCP_NODELAY its multi-process mode forgets (else ~40 ms per keep-alive request).
+    launcher = ["-m", "uvicorn"] if workers == 1 else [str(BENCH_DIR / "uvicorn_nodelay.py")]
     return [
         python,
-        "-m",
-        "uvicorn",
+        *launcher,
         stack.target,
         "--host",
         "127.0.0.1",
