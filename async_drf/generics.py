@@ -20,11 +20,10 @@ from tortoise import exceptions as orm
 
 from . import mixins
 from .compat import ObjectDoesNotExistError
-from .concurrency import call_hook, mark_inline, maybe_await, run_handler
+from .concurrency import call_hook, is_inline, mark_inline, maybe_await, run_handler
 from .db import is_django_query, is_django_queryset
 from .exceptions import DatabaseErrorKind, classify_database_error
 from .fields import fits_column, integer_range
-from .mixins import _get_queryset
 from .orm import get_model, is_model_class, is_queryset
 from .settings import async_settings
 from .views import AsyncAPIView
@@ -132,9 +131,27 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
             queryset = queryset.all()
         return queryset
 
+    async def aget_queryset(self) -> Any:
+        """``get_queryset()``, awaited if ``async def``: the query the actions read.
+
+        A model class it returns becomes a query (``Model.all()``).
+        """
+        queryset = await call_hook(self, "get_queryset")
+        return queryset.all() if is_model_class(queryset) else queryset
+
+    async def aget_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """``get_serializer(...)`` where each serializer hook may be ``async def``."""
+        if not is_inline(self.get_serializer):
+            return await maybe_await(self.get_serializer, *args, **kwargs)  # the user's own
+        # Mirrors rest_framework.generics.GenericAPIView.get_serializer; differs only in
+        # awaits, so get_serializer_class/get_serializer_context may be `async def`.
+        serializer_class = await call_hook(self, "get_serializer_class")
+        kwargs.setdefault("context", await call_hook(self, "get_serializer_context"))
+        return serializer_class(*args, **kwargs)
+
     async def get_object(self) -> Any:
         # Mirrors rest_framework.generics.GenericAPIView.get_object; differs only in awaits.
-        queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
+        queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
 
         # Perform the lookup filtering.
         lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field

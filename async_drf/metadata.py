@@ -15,8 +15,8 @@ from rest_framework import exceptions
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import clone_request
 
+from ._serializer_adapter import aview_serializer
 from .concurrency import maybe_await
-from .mixins import _get_serializer
 
 __all__ = ["AsyncSimpleMetadata"]
 
@@ -46,7 +46,7 @@ class AsyncSimpleMetadata(SimpleMetadata):
                 pass
             else:
                 # Serializer hooks may be async on generic views.
-                serializer = await _get_serializer(view)
+                serializer = await aview_serializer(view)
                 actions[method] = self.get_serializer_info(serializer)
             finally:
                 view.request = request

@@ -40,8 +40,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import ListSerializer
 
 from ._prefetch import aload_form_choices
+from ._serializer_adapter import aview_serializer
 from .concurrency import call_sync, is_async_callable, maybe_await
-from .mixins import _get_serializer
 
 __all__ = [
     "AdminRenderer",
@@ -118,7 +118,7 @@ class AsyncBrowsableAPIMixin:
         # differs only in awaiting async serializer hooks.
         kwargs = {"instance": instance} if method in ("PUT", "PATCH") else {}
         if getattr(view, "get_serializer", None) is not None:
-            return await _get_serializer(view, **kwargs)
+            return await aview_serializer(view, **kwargs)
         serializer_class = getattr(view, "serializer_class", None)
         if serializer_class is None:
             return None

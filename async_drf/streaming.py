@@ -38,9 +38,9 @@ from rest_framework.utils.encoders import JSONEncoder
 from . import compat, generics
 from ._keyset import Keyset
 from ._plans import release_cycles
+from ._serializer_adapter import adapter_for
 from .concurrency import call_hook
 from .db import is_django_queryset
-from .mixins import _get_queryset, _get_serializer, _serialized_data
 from .orm import ensure_orm, get_model, isolate_connections, release_connections
 from .settings import async_settings
 
@@ -237,7 +237,7 @@ class _Stream:
     async def open(self) -> bytes:
         """The opening bytes and the first chunk: read and rendered in the view."""
         rows = await self.keyset.fetch()
-        serializer = await _get_serializer(self.view, rows, many=True)
+        serializer = await self.view.aget_serializer(rows, many=True)
         head = self.renderer.stream_open(_field_names(serializer))
         return head + await self._render(serializer, rows)
 
@@ -246,10 +246,10 @@ class _Stream:
         rows = await self.keyset.fetch()
         if not rows:
             return None
-        return await self._render(await _get_serializer(self.view, rows, many=True), rows)
+        return await self._render(await self.view.aget_serializer(rows, many=True), rows)
 
     async def _render(self, serializer: Any, rows: list[Any]) -> bytes:
-        data = await _serialized_data(serializer)
+        data = await adapter_for(serializer).data(serializer)
         chunk = b""
         if data:
             chunk = self.renderer.render_chunk(data, not self.rows, self.media_type, self.context)
@@ -291,7 +291,7 @@ class AsyncStreamingListModelMixin:
     error_renderer_class = JSONRenderer
 
     async def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
+        queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
         if is_django_queryset(queryset):
             raise ImproperlyConfigured(
                 f"{type(self).__name__} streams Tortoise querysets in keyset chunks; its "

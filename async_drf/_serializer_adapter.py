@@ -1,0 +1,119 @@
+"""How a generic view validates, saves and renders its serializer, of either kind.
+
+:func:`adapter_for` is the one place that tells them apart: an async_drf serializer
+(``ais_valid``/``asave``/``adata``) runs on the loop with no thread hop; a plain DRF
+serializer, whose validators and ``save`` may do sync I/O, is validated, saved and
+rendered in a single thread hop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .concurrency import is_async_callable, maybe_await, run_sync
+
+__all__ = ["SerializerAdapter", "adapter_for", "aview_serializer", "mark_default_save"]
+
+# A view's ``perform_create``/``perform_update`` hook, called with the serializer.
+Perform = Callable[[Any], "Awaitable[None] | None"]
+
+# The mixins' default save hooks: with a DRF serializer their sync equivalent
+# (``serializer.save()``) runs in the same thread hop as validation and rendering.
+_default_saves: set[Callable[..., Any]] = set()
+
+
+def mark_default_save(*hooks: Callable[..., Any]) -> None:
+    """Declare ``perform_*`` hooks that only save the serializer."""
+    _default_saves.update(hooks)
+
+
+class SerializerAdapter:
+    """The async steps of DRF's generic actions, for one kind of serializer."""
+
+    async def save(self, serializer: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(".save() must be overridden.")
+
+    async def data(self, serializer: Any) -> Any:
+        raise NotImplementedError(".data() must be overridden.")
+
+    async def validate_and_save(self, serializer: Any, perform: Perform) -> Any:
+        """Validate ``serializer``, save it through the ``perform`` hook, return its data."""
+        raise NotImplementedError(".validate_and_save() must be overridden.")
+
+
+class _AsyncSerializerAdapter(SerializerAdapter):
+    """async_drf's serializers: every step awaited on the loop."""
+
+    async def save(self, serializer: Any, **kwargs: Any) -> Any:
+        return await serializer.asave(**kwargs)
+
+    async def data(self, serializer: Any) -> Any:
+        return await serializer.adata
+
+    async def validate_and_save(self, serializer: Any, perform: Perform) -> Any:
+        await serializer.ais_valid(raise_exception=True)
+        await maybe_await(perform, serializer)
+        return await serializer.adata
+
+
+class _DRFSerializerAdapter(SerializerAdapter):
+    """DRF's serializers: the sync steps in as few thread hops as the hooks allow."""
+
+    async def save(self, serializer: Any, **kwargs: Any) -> Any:
+        return await run_sync(serializer.save, **kwargs)
+
+    async def data(self, serializer: Any) -> Any:
+        return await run_sync(_read_data, serializer)
+
+    async def validate_and_save(self, serializer: Any, perform: Perform) -> Any:
+        if getattr(perform, "__func__", None) in _default_saves:
+            perform = _default_save  # what the default hook does, minus its own hop
+        if is_async_callable(perform):
+            # The user's async hook runs on the loop, between the sync halves.
+            await run_sync(serializer.is_valid, raise_exception=True)
+            await perform(serializer)  # type: ignore[misc]
+            _forget_prefetched(serializer.instance)
+            return await self.data(serializer)
+        # A sync hook: the whole sync phase in one hop.
+        return await run_sync(_validate_perform_render, serializer, perform)
+
+
+_ASYNC = _AsyncSerializerAdapter()
+_DRF = _DRFSerializerAdapter()
+
+
+def adapter_for(serializer: Any) -> SerializerAdapter:
+    """The adapter for ``serializer``: async_drf's (``ais_valid``) or DRF's."""
+    return _ASYNC if hasattr(serializer, "ais_valid") else _DRF
+
+
+async def aview_serializer(view: Any, *args: Any, **kwargs: Any) -> Any:
+    """``view.get_serializer(...)`` for any view: AsyncGenericAPIView's ``aget_serializer``
+    (which awaits async serializer hooks), else the hook itself, sync or async."""
+    aget_serializer = getattr(view, "aget_serializer", None)
+    if aget_serializer is not None:
+        return await aget_serializer(*args, **kwargs)
+    return await maybe_await(view.get_serializer, *args, **kwargs)
+
+
+def _read_data(serializer: Any) -> Any:
+    return serializer.data
+
+
+def _default_save(serializer: Any) -> None:
+    serializer.save()
+
+
+def _validate_perform_render(serializer: Any, perform: Perform) -> Any:
+    serializer.is_valid(raise_exception=True)
+    perform(serializer)
+    _forget_prefetched(serializer.instance)
+    return serializer.data
+
+
+def _forget_prefetched(instance: Any) -> None:
+    # As DRF's UpdateModelMixin.update: a Django instance read with prefetch_related
+    # would otherwise render its relations as they were before the write.
+    if getattr(instance, "_prefetched_objects_cache", None):
+        instance._prefetched_objects_cache = {}
