@@ -17,7 +17,8 @@ from django.utils.encoding import force_str
 from tortoise.expressions import Q, Subquery
 
 from . import _filterfields as ff
-from ._lookups import SEP, apply, as_queryset, label_for_filter, resolve
+from ._lookups import SEP, apply, label_for_filter, resolve
+from .orm import as_model_query
 
 EMPTY_VALUES = ff.EMPTY_VALUES
 
@@ -349,7 +350,7 @@ class ModelChoiceFilter(Filter):
         if allowed is None:
             return condition
         # The same join as the value's: the chosen row itself must be allowed.
-        allowed = as_queryset(allowed)
+        allowed = as_model_query(allowed)
         key = resolve(self.model, self.field_name, "in").key
         return condition & Q(**{key: Subquery(allowed.values(allowed.model._meta.pk_attr))})
 

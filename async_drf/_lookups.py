@@ -18,9 +18,6 @@ from tortoise.fields.relational import (
     ManyToManyFieldInstance,
     RelationalField,
 )
-from tortoise.queryset import QuerySet
-
-from .orm import is_model_class
 
 SEP = "__"
 
@@ -29,10 +26,6 @@ LOOKUPS = frozenset(
     "exact iexact contains icontains startswith istartswith endswith iendswith "
     "gt gte lt lte in isnull range".split()
 )
-
-
-def as_queryset(queryset: Any) -> QuerySet[Any]:
-    return queryset.all() if is_model_class(queryset) else queryset
 
 
 def model_field(model: Any, name: str) -> Any:

@@ -30,7 +30,6 @@ from tortoise.expressions import Q, Subquery
 from tortoise.fields.relational import RelationalField
 
 from ._lookups import SEP as _SEP
-from ._lookups import as_queryset as _as_queryset
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
 from ._lookups import walk as _walk
@@ -44,7 +43,7 @@ from .concurrency import (
 )
 from .db import is_django_queryset
 from .filtersets import FilterSet
-from .orm import get_model, view_model
+from .orm import as_model_query, get_model, view_model
 from .schemas import field_schema
 from .settings import async_settings
 
@@ -176,7 +175,7 @@ class SearchFilter(filters.SearchFilter):
         if not search_fields or not search_terms:
             return queryset
 
-        queryset = _as_queryset(queryset)
+        queryset = as_model_query(queryset)
         lookups = [self.construct_search(str(field), queryset) for field in search_fields]
         if is_django_queryset(queryset):
             # DRF's own search: it builds Django Q objects.
@@ -262,11 +261,11 @@ class OrderingFilter(filters.OrderingFilter):
             view, "ordering_fields", self.ordering_fields
         ) is None and request.query_params.get(self.ordering_param)
         if not needs_serializer:
-            return super().filter_queryset(request, _as_queryset(queryset), view)
+            return super().filter_queryset(request, as_model_query(queryset), view)
         # DRF's code below is sync: await the view's serializer class first.
         self._awaited_serializer_class = await _aserializer_class(view)
         try:
-            return super().filter_queryset(request, _as_queryset(queryset), view)
+            return super().filter_queryset(request, as_model_query(queryset), view)
         finally:
             del self._awaited_serializer_class
 

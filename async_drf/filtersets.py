@@ -55,8 +55,9 @@ from ._filterclasses import (
     TypedMultipleChoiceFilter,
     UUIDFilter,
 )
-from ._lookups import LOOKUPS, SEP, as_queryset, is_to_many, resolve, walk
+from ._lookups import LOOKUPS, SEP, is_to_many, resolve, walk
 from .concurrency import is_async_callable
+from .orm import as_model_query
 
 __all__ = [
     "BaseCSVFilter",
@@ -184,7 +185,7 @@ class BaseFilterSet:
                 f"{type(self).__name__} needs a `queryset` or a `Meta.model`."
             )
             queryset = self._meta.model
-        queryset = as_queryset(queryset)
+        queryset = as_model_query(queryset)
         self.is_bound = data is not None
         self.data = data if data is not None else QueryDict()
         self.queryset = queryset

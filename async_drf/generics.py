@@ -21,10 +21,10 @@ from tortoise import exceptions as orm
 from . import mixins
 from .compat import ObjectDoesNotExistError
 from .concurrency import call_hook, is_inline, mark_inline, maybe_await, run_handler
-from .db import is_django_query, is_django_queryset
+from .db import is_django_query
 from .exceptions import DatabaseErrorKind, classify_database_error
 from .fields import fits_column, integer_range
-from .orm import get_model, is_model_class, is_queryset
+from .orm import as_model_query, as_query, get_model, is_model_class
 from .settings import async_settings
 from .views import AsyncAPIView
 
@@ -122,22 +122,15 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
             f"'{self.__class__.__name__}' should either include a `queryset` attribute, "
             "or override the `get_queryset()` method."
         )
-        queryset = self.queryset
-        if is_model_class(queryset) or is_queryset(queryset):
-            # Ensure queryset is re-evaluated on each request (a class becomes a query).
-            queryset = queryset.all()
-        elif is_django_queryset(queryset):
-            # Ensure queryset is re-evaluated on each request.
-            queryset = queryset.all()
-        return queryset
+        # Ensure queryset is re-evaluated on each request (a model class becomes a query).
+        return as_query(self.queryset)
 
     async def aget_queryset(self) -> Any:
         """``get_queryset()``, awaited if ``async def``: the query the actions read.
 
         A model class it returns becomes a query (``Model.all()``).
         """
-        queryset = await call_hook(self, "get_queryset")
-        return queryset.all() if is_model_class(queryset) else queryset
+        return as_model_query(await call_hook(self, "get_queryset"))
 
     async def aget_serializer(self, *args: Any, **kwargs: Any) -> Any:
         """``get_serializer(...)`` where each serializer hook may be ``async def``."""

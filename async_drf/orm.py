@@ -20,6 +20,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet as DjangoQuerySet
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
@@ -32,6 +33,8 @@ from .concurrency import in_event_loop
 from .settings import async_settings
 
 __all__ = [
+    "as_model_query",
+    "as_query",
     "bound_waits",
     "close_orm",
     "command_orm",
@@ -356,12 +359,28 @@ def _active_context() -> Any:
     return fallback if _usable(fallback) else None
 
 
+_QUERYSETS = (QuerySet, DjangoQuerySet)
+
+
 def is_model_class(obj: Any) -> bool:
     return isinstance(obj, type) and issubclass(obj, Model)
 
 
 def is_queryset(obj: Any) -> bool:
     return isinstance(obj, QuerySet)
+
+
+def as_query(queryset_or_model: Any) -> Any:
+    """A fresh query per use (TRAPS 17): ``Model.all()`` for a Tortoise model class,
+    ``qs.all()`` for a QuerySet (Tortoise's or Django's); anything else as it is."""
+    if is_model_class(queryset_or_model) or isinstance(queryset_or_model, _QUERYSETS):
+        return queryset_or_model.all()
+    return queryset_or_model
+
+
+def as_model_query(queryset_or_model: Any) -> Any:
+    """``Model.all()`` for a Tortoise model class; a query (already per use) as it is."""
+    return queryset_or_model.all() if is_model_class(queryset_or_model) else queryset_or_model
 
 
 def get_model(queryset_or_model: Any) -> type[Model]:

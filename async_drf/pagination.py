@@ -27,7 +27,7 @@ from tortoise.queryset import QuerySet
 
 from .concurrency import mark_inline, run_sync
 from .db import is_django_queryset
-from .orm import get_model, is_model_class, is_queryset
+from .orm import as_model_query, get_model, is_model_class, is_queryset
 
 __all__ = [
     "AsyncCursorPagination",
@@ -50,10 +50,6 @@ _DJANGO_BAD_VALUE_ERRORS = (DjangoValidationError, django_db.DataError)
 # LIMIT/OFFSET are 64-bit on SQLite and PostgreSQL; a larger client-chosen page size
 # would be a driver error (a 500), so it is clamped.
 _SQL_MAX_LIMIT = 2**63 - 1
-
-
-def _as_queryset(queryset: Any) -> QuerySet[Any]:
-    return queryset.all() if is_model_class(queryset) else queryset
 
 
 def _is_tortoise(queryset: Any) -> bool:
@@ -120,7 +116,7 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
         if not page_size:
             return None
 
-        queryset = _as_queryset(queryset)
+        queryset = as_model_query(queryset)
         paginator = self.django_paginator_class(_Window(await queryset.count()), page_size)
         page_number = self.get_page_number(request, paginator)
         try:
@@ -184,7 +180,7 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
         if self.limit is None:
             return None
 
-        queryset = _as_queryset(queryset)
+        queryset = as_model_query(queryset)
         self.count = await queryset.count()
         self.offset = self.get_offset(request)
         if self.count > self.limit and self.template is not None:
@@ -218,7 +214,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
         if not self.page_size:
             return None
 
-        queryset = _as_queryset(queryset)
+        queryset = as_model_query(queryset)
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self.cursor = self.decode_cursor(request)

@@ -38,7 +38,7 @@ from ._prefetch import choices_key, model_field, reads_fk_column
 from .compat import ObjectDoesNotExistError
 from .concurrency import is_async_callable, maybe_await
 from .fields import fits_column
-from .orm import get_model, is_model_class, is_queryset
+from .orm import as_model_query, as_query, get_model, is_model_class
 from .validators import defer_check
 
 __all__ = [
@@ -114,10 +114,7 @@ class RelatedField(drf_relations.RelatedField):
         return ManyRelatedField(**list_kwargs)
 
     def get_queryset(self) -> Any:
-        queryset = self.queryset
-        if is_model_class(queryset) or is_queryset(queryset):
-            queryset = queryset.all()  # a fresh query per use (TRAPS 17)
-        return queryset
+        return as_query(self.queryset)
 
     async def aget_queryset(self) -> Any:
         """``get_queryset()``, awaited when overridden with ``async def``."""
@@ -125,7 +122,7 @@ class RelatedField(drf_relations.RelatedField):
             queryset = await self.get_queryset()
         else:
             queryset = self.get_queryset()  # building a Tortoise query is pure CPU
-        return queryset.all() if is_model_class(queryset) else queryset
+        return as_model_query(queryset)
 
     def target_model(self) -> Any:
         """The model looked up (``queryset``'s, or a sync ``get_queryset()``'s), or None."""
