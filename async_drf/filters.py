@@ -33,6 +33,7 @@ from ._lookups import SEP as _SEP
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
 from ._lookups import walk as _walk
+from ._openapi import field_schema
 from .concurrency import (
     call_hook,
     call_sync,
@@ -44,7 +45,6 @@ from .concurrency import (
 from .db import is_django_queryset
 from .filtersets import FilterSet
 from .orm import as_model_query, get_model, view_model
-from .schemas import field_schema
 from .settings import async_settings
 
 __all__ = ["EqualityFilter", "FilterBackend", "OrderingFilter", "SearchFilter"]

@@ -29,6 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import permissions as _permissions
 from . import tasks
+from ._openapi import AsyncDefaultSchema
 from ._plans import release_cycles
 from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_handler, run_sync
 from .exceptions import translate_exception
@@ -36,7 +37,6 @@ from .metadata import AsyncSimpleMetadata
 from .orm import ensure_orm, isolate_connections, release_connections
 from .parsers import limited_parser_class
 from .renderers import async_renderer_class
-from .schemas import AsyncDefaultSchema
 from .settings import async_settings
 from .throttle_stores import release_throttle_connections
 
