@@ -34,6 +34,7 @@ __all__ = [
     "PLAN_HOOKS",
     "FieldPlan",
     "RowPlan",
+    "plan_cacheable",
     "plan_key",
     "release_cycles",
     "render_awaiting",
@@ -366,3 +367,15 @@ class FieldPlan:
             else:
                 fields[name] = field_class(**{k: _fresh(v) for k, v in kwargs.items()})
         return fields
+
+
+def plan_cacheable(cls: type, bases: tuple[type, ...]) -> bool:
+    """Whether ``cls`` overrides none of the hooks that decide its fields (PLAN_HOOKS)
+    beyond what one of ``bases`` defines."""
+    cached = cls.__dict__.get("_field_plan_cacheable")
+    if cached is None:
+        cached = all(
+            any(getattr(cls, name) is getattr(base, name) for base in bases) for name in PLAN_HOOKS
+        )
+        cls._field_plan_cacheable = cached  # type: ignore[attr-defined]
+    return cached

@@ -7,12 +7,24 @@ side) and a reverse ForeignKey, written with the row in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from rest_framework import serializers as drf
 from tortoise.fields import relational as rel
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
-__all__ = ["aset_many", "fk_column", "split_many"]
+from .fields import get_model_info
+
+__all__ = [
+    "aset_many",
+    "atomic",
+    "check_create_kwargs",
+    "fk_column",
+    "raise_errors_on_nested_writes",
+    "split_many",
+]
 
 
 def fk_column(model: Any, name: str) -> str:
@@ -98,3 +110,65 @@ async def _aset_reverse_fk(
         return set(pks)
     pk_attr = related._meta.pk_attr
     return set(await related.filter(pk__in=pks).using_db(conn).values_list(pk_attr, flat=True))
+
+
+def raise_errors_on_nested_writes(
+    method_name: str, serializer: Any, validated_data: dict[str, Any]
+) -> None:
+    """Refuse writable nested and dotted-source relation fields in the default
+    ``acreate``/``aupdate``: what to do with the related rows is the serializer's call."""
+    # Mirrors rest_framework.serializers.raise_errors_on_nested_writes; differs in
+    # reading the relations from Tortoise's _meta and in raising its AssertionErrors
+    # explicitly (so they hold under python -O too).
+    relations = get_model_info(serializer.Meta.model).relations
+    where = f"`{type(serializer).__module__}.{type(serializer).__name__}`"
+    if any(
+        isinstance(field, drf.BaseSerializer)
+        and field.source in validated_data
+        and field.source in relations
+        and isinstance(validated_data[field.source], (list, dict))
+        for field in serializer._writable_fields
+    ):
+        raise AssertionError(
+            f"The `.{method_name}()` method does not support writable nested fields by "
+            f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
+            "or set `read_only=True` on nested serializer fields."
+        )
+    if any(
+        len(field.source_attrs) > 1
+        and field.source_attrs[0] in validated_data
+        and field.source_attrs[0] in relations
+        and isinstance(validated_data[field.source_attrs[0]], (list, dict))
+        for field in serializer._writable_fields
+    ):
+        raise AssertionError(
+            f"The `.{method_name}()` method does not support writable dotted-source fields "
+            f"by default.\nWrite an explicit `.{method_name}()` method for serializer "
+            f"{where}, or set `read_only=True` on dotted-source serializer fields."
+        )
+
+
+def check_create_kwargs(serializer: Any, model: Any, data: dict[str, Any]) -> None:
+    """DRF's explanatory TypeError for a key ``Model.create`` does not take, raised
+    before anything is written (Tortoise would silently drop the key)."""
+    meta = model._meta
+    unknown = [k for k in data if k not in meta.fields_db_projection and k not in meta.fk_fields]
+    unknown = [k for k in unknown if k not in meta.o2o_fields]
+    if not unknown:
+        return
+    name = model.__name__
+    original = f"{name}() got unexpected keyword arguments: " + ", ".join(map(repr, unknown))
+    raise TypeError(
+        f"Got a `TypeError` when calling `{name}.create()`. This may be because you have a "
+        f"writable field on the serializer class that is not a valid argument to "
+        f"`{name}.create()`. You may need to make the field read-only, or override the "
+        f"{type(serializer).__name__}.acreate() method to handle this correctly.\n"
+        f"Original exception was:\n {original}"
+    )
+
+
+def atomic(model: Any, many: dict[str, list[Any]]) -> Any:
+    """A transaction when the write spans rows (instance + m2m); one statement needs none."""
+    if not many:
+        return contextlib.nullcontext(None)
+    return in_transaction(model._meta.default_connection)
