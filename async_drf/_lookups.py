@@ -87,8 +87,9 @@ def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
         parts.append(owner._meta.pk_attr if part == "pk" else part)
         to_many = to_many or is_to_many(field)
     if isinstance(field, ForeignKeyFieldInstance):  # also one-to-one: compare the id column
-        parts[-1] = field.source_field
-        field = model_field(owner, field.source_field)
+        source = field.source_field or part
+        parts[-1] = source
+        field = model_field(owner, source)
     elif isinstance(field, RelationalField):  # to-many or backward one-to-one: the related pk
         owner = field.related_model
         parts.append(owner._meta.pk_attr)

@@ -109,5 +109,6 @@ def _link(target: OperationFacts, variable: str, pointer: str, description: str)
 def _success_response(operation: dict[str, Any]) -> dict[str, Any] | None:
     for status, response in operation.get("responses", {}).items():
         if str(status).startswith("2"):
-            return response
+            found: dict[str, Any] = response  # the operation's own: links are added to it
+            return found
     return None

@@ -197,7 +197,11 @@ def error_statuses(
         statuses.append("412")
     if has_body:
         statuses.append("415")
-    if etag_class is not None and method != "GET" and getattr(etag_class, "require_if_match", 0):
+    if (
+        etag_class is not None
+        and method != "GET"
+        and getattr(etag_class, "require_if_match", False)
+    ):
         statuses.append("428")
     throttled = bool(getattr(view, "throttle_classes", None))
     if throttled:
@@ -230,7 +234,8 @@ def _authenticate_header(authenticator: Any, view: Any) -> str | None:
     if is_async_callable(authenticator.authenticate_header):
         return "unknown"
     try:
-        return authenticator.authenticate_header(getattr(view, "request", None))
+        header: str | None = authenticator.authenticate_header(getattr(view, "request", None))
+        return header
     except (AttributeError, TypeError):
         return "unknown"
 

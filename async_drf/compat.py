@@ -52,8 +52,8 @@ def get_encoding(parser_context: dict[str, Any]) -> str:
     from rest_framework import parsers  # reads DRF's settings: not at import time
 
     if hasattr(parsers, "get_encoding"):
-        return parsers.get_encoding(parser_context)
-    return parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        return str(parsers.get_encoding(parser_context))
+    return str(parser_context.get("encoding", settings.DEFAULT_CHARSET))
 
 
 def queryset_ordering(queryset: Any) -> list[str]:
@@ -82,7 +82,7 @@ def on_current_client(queryset: Any) -> Any:
 
 
 def _ordering_strings(pairs: Any) -> list[str]:
-    from pypika_tortoise import Order
+    from pypika_tortoise.enums import Order
 
     return [("-" if order == Order.desc else "") + name for name, order in pairs]
 

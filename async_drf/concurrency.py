@@ -23,13 +23,15 @@ import inspect
 import types
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, ParamSpec, TypeVar, overload
 
 from asgiref.sync import SyncToAsync, async_to_sync, iscoroutinefunction, sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "BUILDER_HOOKS",
@@ -135,7 +137,7 @@ def needs_hop(func: Any) -> bool:
     return not (is_async_callable(func) or is_inline(func))
 
 
-async def run_sync(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+async def run_sync(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a sync callable in Django's thread-sensitive worker (one counted hop)."""
     counter = _hop_counter.get()
     if counter is not None:
@@ -143,7 +145,13 @@ async def run_sync(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return await sync_to_async(func, thread_sensitive=True)(*args, **kwargs)
 
 
-async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+@overload
+async def maybe_await(
+    func: Callable[P, Coroutine[Any, Any, T]], /, *args: P.args, **kwargs: P.kwargs
+) -> T: ...
+@overload
+async def maybe_await(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+async def maybe_await(func: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
     """Await ``func`` if it is async; else run it through :func:`run_sync`.
 
     The callable is inspected, never its result: Tortoise querysets are awaitable, so
@@ -156,7 +164,13 @@ async def maybe_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) ->
     return await run_sync(func, *args, **kwargs)
 
 
-async def call_or_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+@overload
+async def call_or_await(
+    func: Callable[P, Coroutine[Any, Any, T]], /, *args: P.args, **kwargs: P.kwargs
+) -> T: ...
+@overload
+async def call_or_await(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+async def call_or_await(func: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
     """Await ``func`` if it is async; else call it inline, on the loop.
 
     For hooks whose contract makes them pure CPU (DRF's ``authenticate_header``,
@@ -167,7 +181,9 @@ async def call_or_await(func: Callable[..., Any], /, *args: Any, **kwargs: Any) 
     return func(*args, **kwargs)
 
 
-async def run_handler(handler: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+async def run_handler(
+    handler: Callable[..., Awaitable[R] | R], request: object, *args: object, **kwargs: object
+) -> R:
     """Run a handler or a generic action (``list``, ``create``...), ``def`` or ``async def``.
 
     A ``def`` one runs in one thread hop, as Django runs a sync view; if it returns an
@@ -177,7 +193,7 @@ async def run_handler(handler: Any, request: Any, *args: Any, **kwargs: Any) -> 
     response = await maybe_await(handler, request, *args, **kwargs)
     if inspect.iscoroutine(response):
         response = await response
-    return response
+    return response  # type: ignore[return-value]  # a coroutine was awaited above
 
 
 # View hooks whose contract is to build and return something (a lazy query, a class, a

@@ -153,7 +153,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _utc(value: datetime.datetime) -> str:
+def _utc(value: datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
     return (value if value.tzinfo is None else value.astimezone(datetime.UTC)).isoformat()
 
 
@@ -194,7 +196,9 @@ class _Guard:
     used: bool = False
 
 
-def check_preconditions(view: Any, request: Any, instance: Model) -> tuple[str | None, Any]:
+def check_preconditions(
+    view: Any, request: Any, instance: Model
+) -> tuple[str | None, HttpResponseNotModified | None]:
     """Evaluate ``If-Match`` and ``If-None-Match`` against ``instance``'s ETag.
 
     Returns ``(etag, not_modified)``: ``etag`` is None when the view has no
@@ -274,7 +278,7 @@ def _update_columns(model: type[Model], names: Iterable[str]) -> list[str] | Non
     columns: list[str] = []
     for name in names:
         if name in meta.fk_fields or name in meta.o2o_fields:
-            name = meta.fields_map[name].source_field
+            name = meta.fields_map[name].source_field or name
         elif name not in meta.fields_db_projection:
             return None  # a property or another attribute: it may set any column
         if name != meta.pk_attr and name not in columns:

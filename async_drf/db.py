@@ -59,7 +59,8 @@ async def aevaluate(queryset: QuerySet[Any]) -> list[Any]:
 
 def pooled(alias: str) -> bool:
     """True when Django's database ``alias`` is configured with a connection pool."""
-    return bool(settings.DATABASES[alias].get("OPTIONS", {}).get("pool"))
+    options: object = settings.DATABASES[alias].get("OPTIONS")
+    return isinstance(options, dict) and bool(options.get("pool"))
 
 
 def release_connections() -> None:

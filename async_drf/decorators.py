@@ -37,7 +37,7 @@ def api_view(http_method_names: list[str] | None = None) -> Callable[[Callable[.
             for method in drf_class.http_method_names:
                 if method in attrs:  # the methods DRF bound to `func`
                     attrs[method] = handler
-        wrapped = type(drf_class.__name__, (AsyncAPIView,), attrs)
+        wrapped: type[AsyncAPIView] = type(drf_class.__name__, (AsyncAPIView,), attrs)
         wrapped.__qualname__ = getattr(func, "__qualname__", drf_class.__name__)
         return wrapped.as_view()
 

@@ -8,17 +8,25 @@ Hooks keep DRF's names; ``get_object``, ``filter_queryset``, ``paginate_queryset
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBase
 from django.shortcuts import aget_object_or_404 as django_aget_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 from tortoise import exceptions as orm
 
 from . import mixins
+from ._types import (
+    AnySerializer,
+    FilterQueryset,
+    PaginateQueryset,
+    QuerySetLike,
+    ViewQuerySet,
+)
 from .compat import ObjectDoesNotExistError
 from .concurrency import call_hook, is_inline, mark_inline, maybe_await, run_handler
 from .db import is_django_query
@@ -105,7 +113,7 @@ def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
-class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
+class AsyncGenericAPIView(AsyncAPIView, GenericAPIView[Any]):
     """Async twin of DRF's GenericAPIView over Tortoise querysets.
 
     ``queryset`` may be a Tortoise model class (usable at import time, before
@@ -116,8 +124,9 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
     """
 
     etag_class = async_settings.DEFAULT_ETAG_CLASS
+    queryset: ViewQuerySet | None = None  # type: ignore[assignment]  # DRF's stubs: Django's only
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySetLike:  # type: ignore[override]
         assert self.queryset is not None, (
             f"'{self.__class__.__name__}' should either include a `queryset` attribute, "
             "or override the `get_queryset()` method."
@@ -125,14 +134,15 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
         # Ensure queryset is re-evaluated on each request (a model class becomes a query).
         return as_query(self.queryset)
 
-    async def aget_queryset(self) -> Any:
+    async def aget_queryset(self) -> QuerySetLike:
         """``get_queryset()``, awaited if ``async def``: the query the actions read.
 
         A model class it returns becomes a query (``Model.all()``).
         """
-        return as_model_query(await call_hook(self, "get_queryset"))
+        queryset: ViewQuerySet = await call_hook(self, "get_queryset")
+        return as_model_query(queryset)
 
-    async def aget_serializer(self, *args: Any, **kwargs: Any) -> Any:
+    async def aget_serializer(self, *args: Any, **kwargs: Any) -> AnySerializer:
         """``get_serializer(...)`` where each serializer hook may be ``async def``."""
         if not is_inline(self.get_serializer):
             return await maybe_await(self.get_serializer, *args, **kwargs)  # the user's own
@@ -163,21 +173,23 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView):
 
         return obj
 
-    async def filter_queryset(self, queryset: Any) -> Any:
+    async def filter_queryset(self, queryset: QuerySetLike) -> QuerySetLike:  # type: ignore[override]
         # Backends that only build Tortoise Q objects are registered inline by their
         # authors, so they cost no thread hop; others hop or are awaited.
         for backend in list(self.filter_backends):
-            queryset = await maybe_await(backend().filter_queryset, self.request, queryset, self)
+            # DRF's stubs type backends over Django querysets; ours also take Tortoise's.
+            filter_queryset = cast("FilterQueryset", backend().filter_queryset)
+            queryset = await maybe_await(filter_queryset, self.request, queryset, self)
         return queryset
 
-    async def paginate_queryset(self, queryset: Any) -> Any:
+    async def paginate_queryset(self, queryset: QuerySetLike) -> list[Any] | None:  # type: ignore[override]
         if self.paginator is None:
             return None
-        return await maybe_await(
-            self.paginator.paginate_queryset, queryset, self.request, view=self
-        )
+        # DRF's stubs type paginators over Django querysets; ours also take Tortoise's.
+        paginate = cast("PaginateQueryset", self.paginator.paginate_queryset)
+        return await maybe_await(paginate, queryset, self.request, view=self)
 
-    async def get_paginated_response(self, data: Any) -> Response:
+    async def get_paginated_response(self, data: Any) -> Response:  # type: ignore[override]
         assert self.paginator is not None
         return await maybe_await(self.paginator.get_paginated_response, data)
 
@@ -200,38 +212,38 @@ mark_inline(
 class AsyncCreateAPIView(mixins.AsyncCreateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's CreateAPIView: ``post`` awaits ``create``."""
 
-    async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.create, request, *args, **kwargs)
 
 
 class AsyncListAPIView(mixins.AsyncListModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's ListAPIView: ``get`` awaits ``list``."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.list, request, *args, **kwargs)
 
 
 class AsyncRetrieveAPIView(mixins.AsyncRetrieveModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's RetrieveAPIView: ``get`` awaits ``retrieve``."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
 
 class AsyncDestroyAPIView(mixins.AsyncDestroyModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's DestroyAPIView: ``delete`` awaits ``destroy``."""
 
-    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)
 
 
 class AsyncUpdateAPIView(mixins.AsyncUpdateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's UpdateAPIView: ``put``/``patch`` await ``update``."""
 
-    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
@@ -240,10 +252,10 @@ class AsyncListCreateAPIView(
 ):
     """Async twin of DRF's ListCreateAPIView."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.list, request, *args, **kwargs)
 
-    async def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.create, request, *args, **kwargs)
 
 
@@ -252,13 +264,13 @@ class AsyncRetrieveUpdateAPIView(
 ):
     """Async twin of DRF's RetrieveUpdateAPIView."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
@@ -267,10 +279,10 @@ class AsyncRetrieveDestroyAPIView(
 ):
     """Async twin of DRF's RetrieveDestroyAPIView."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)
 
 
@@ -282,14 +294,14 @@ class AsyncRetrieveUpdateDestroyAPIView(
 ):
     """Async twin of DRF's RetrieveUpdateDestroyAPIView."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def put(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
-    async def delete(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)

@@ -18,6 +18,7 @@ handlers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -65,7 +66,11 @@ def is_api_path(request: HttpRequest) -> bool:
 
 
 def _json_or_page(
-    request: HttpRequest, status: int, detail: Any, django_view: Any, *args: Any
+    request: HttpRequest,
+    status: int,
+    detail: Any,
+    django_view: Callable[..., HttpResponse],
+    *args: Any,
 ) -> HttpResponse:
     if is_api_path(request):
         return JsonResponse({"detail": str(detail)}, status=status)

@@ -26,7 +26,8 @@ class AsyncSimpleMetadata(SimpleMetadata):
         self._actions = (
             await self.adetermine_actions(request, view) if hasattr(view, "get_serializer") else {}
         )
-        return super().determine_metadata(request, view)
+        metadata: dict[str, Any] = super().determine_metadata(request, view)
+        return metadata
 
     def determine_actions(self, request: Any, view: Any) -> dict[str, Any]:
         # Computed (with awaits) by adetermine_actions before DRF's code asks for it.

@@ -9,16 +9,24 @@ serializers from DRF's (``_serializer_adapter``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model as DjangoModel
+from django.http import HttpResponseNotModified
 from rest_framework import mixins, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ._serializer_adapter import adapter_for, mark_default_save
 from .concurrency import call_hook, maybe_await, run_handler
 from .conditional import check_preconditions, delete_instance, guard_write
 from .orm import is_queryset
+
+if TYPE_CHECKING:
+    # The mixins are only ever used on AsyncGenericAPIView, whose hooks they call.
+    from .generics import AsyncGenericAPIView as _GenericView
+else:
+    _GenericView = object
 
 __all__ = [
     "AsyncCreateModelMixin",
@@ -36,23 +44,23 @@ async def _evaluate(queryset: Any) -> Any:
     return await queryset if is_queryset(queryset) else queryset
 
 
-class AsyncCreateModelMixin(mixins.CreateModelMixin):
+class AsyncCreateModelMixin(mixins.CreateModelMixin, _GenericView):
     """Async twin of DRF's CreateModelMixin."""
 
-    async def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         serializer = await self.aget_serializer(data=request.data)
         data = await adapter_for(serializer).validate_and_save(serializer, self.perform_create)
         headers = await call_hook(self, "get_success_headers", data)
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
-    async def perform_create(self, serializer: Any) -> None:
+    async def perform_create(self, serializer: Any) -> None:  # type: ignore[override]
         await adapter_for(serializer).save(serializer)
 
 
-class AsyncListModelMixin(mixins.ListModelMixin):
+class AsyncListModelMixin(mixins.ListModelMixin, _GenericView):
     """Async twin of DRF's ListModelMixin."""
 
-    async def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
 
         page = await maybe_await(self.paginate_queryset, queryset)
@@ -65,10 +73,12 @@ class AsyncListModelMixin(mixins.ListModelMixin):
         return Response(await adapter_for(serializer).data(serializer))
 
 
-class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin):
+class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin, _GenericView):
     """Async twin of DRF's RetrieveModelMixin."""
 
-    async def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def retrieve(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> Response | HttpResponseNotModified:
         instance = await maybe_await(self.get_object)
         # With an etag_class: If-None-Match may answer 304, If-Match 412.
         etag, not_modified = check_preconditions(self, request, instance)
@@ -79,10 +89,10 @@ class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin):
         return Response(await adapter_for(serializer).data(serializer), headers=headers)
 
 
-class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
+class AsyncUpdateModelMixin(mixins.UpdateModelMixin, _GenericView):
     """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
 
-    async def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         partial = kwargs.pop("partial", False)
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance) as guard:  # If-Match: a conditional UPDATE
@@ -92,24 +102,24 @@ class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
         # async_drf serializers fetch the relations they render when asked for data.
         return Response(data, headers=guard.headers(serializer.instance))
 
-    async def perform_update(self, serializer: Any) -> None:
+    async def perform_update(self, serializer: Any) -> None:  # type: ignore[override]
         await adapter_for(serializer).save(serializer)
 
-    async def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         kwargs["partial"] = True
         return await run_handler(self.update, request, *args, **kwargs)
 
 
-class AsyncDestroyModelMixin(mixins.DestroyModelMixin):
+class AsyncDestroyModelMixin(mixins.DestroyModelMixin, _GenericView):
     """Async twin of DRF's DestroyModelMixin."""
 
-    async def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+    async def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance):  # If-Match: a conditional DELETE
             await maybe_await(self.perform_destroy, instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    async def perform_destroy(self, instance: Any) -> None:
+    async def perform_destroy(self, instance: Any) -> None:  # type: ignore[override]
         if isinstance(instance, DjangoModel):
             await instance.adelete()  # DRF's instance.delete(), with Django's async ORM
         else:

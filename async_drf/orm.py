@@ -15,12 +15,11 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet as DjangoQuerySet
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
@@ -28,9 +27,13 @@ from tortoise.connection import ConnectionHandler
 from tortoise.context import TortoiseContext, get_current_context
 from tortoise.queryset import QuerySet
 
+from ._types import QuerySetLike, ViewQuerySet
 from .compat import register_exit_hook
 from .concurrency import in_event_loop
 from .settings import async_settings
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = [
     "as_model_query",
@@ -65,7 +68,7 @@ _EXIT_GRACE = 1.0
 
 def get_tortoise_config() -> dict[str, Any]:
     name = async_settings.TORTOISE_SETTING
-    config = getattr(settings, name, None)
+    config: dict[str, Any] | None = getattr(settings, name, None)
     if not config:
         raise ImproperlyConfigured(
             f"async_drf needs settings.{name}: Tortoise ORM's config dict (connections and apps)."
@@ -91,7 +94,7 @@ async def init_orm(
 
 
 # Tortoise's engine -> (async_drf's client that bounds its waits, the setting bounding them)
-BOUNDED_ENGINES = {
+BOUNDED_ENGINES: dict[str, tuple[str | None, str]] = {
     "tortoise.backends.sqlite": ("async_drf.backends.sqlite", "SQLITE_BUSY_TIMEOUT"),
     "tortoise.backends.asyncpg": ("async_drf.backends.asyncpg", "TORTOISE_POOL_TIMEOUT"),
 }
@@ -110,7 +113,7 @@ def bound_waits(config: dict[str, Any]) -> dict[str, Any]:
     changed = {}
     for name, info in config.get("connections", {}).items():
         expanded = expand_db_url(info) if isinstance(info, str) else info
-        engine, setting = BOUNDED_ENGINES.get(expanded.get("engine"), (None, ""))
+        engine, setting = BOUNDED_ENGINES.get(expanded.get("engine", ""), (None, ""))
         if engine is not None and getattr(async_settings, setting) is not None:
             changed[name] = {**expanded, "engine": engine}
     if not changed:
@@ -359,35 +362,30 @@ def _active_context() -> Any:
     return fallback if _usable(fallback) else None
 
 
-_QUERYSETS = (QuerySet, DjangoQuerySet)
-
-
-def is_model_class(obj: Any) -> bool:
+def is_model_class(obj: object) -> TypeIs[type[Model]]:
     return isinstance(obj, type) and issubclass(obj, Model)
 
 
-def is_queryset(obj: Any) -> bool:
+def is_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
     return isinstance(obj, QuerySet)
 
 
-def as_query(queryset_or_model: Any) -> Any:
+def as_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
     """A fresh query per use (TRAPS 17): ``Model.all()`` for a Tortoise model class,
-    ``qs.all()`` for a QuerySet (Tortoise's or Django's); anything else as it is."""
-    if is_model_class(queryset_or_model) or isinstance(queryset_or_model, _QUERYSETS):
-        return queryset_or_model.all()
-    return queryset_or_model
+    ``qs.all()`` for a QuerySet (Tortoise's or Django's)."""
+    return queryset_or_model.all()
 
 
-def as_model_query(queryset_or_model: Any) -> Any:
+def as_model_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
     """``Model.all()`` for a Tortoise model class; a query (already per use) as it is."""
     return queryset_or_model.all() if is_model_class(queryset_or_model) else queryset_or_model
 
 
-def get_model(queryset_or_model: Any) -> type[Model]:
+def get_model(queryset_or_model: object) -> type[Model]:
     """The Tortoise model behind a model class or a queryset."""
     if is_model_class(queryset_or_model):
         return queryset_or_model
-    model = getattr(queryset_or_model, "model", None)
+    model: type[Model] | None = getattr(queryset_or_model, "model", None)
     if model is None:
         raise TypeError(
             f"Expected a Tortoise model class or QuerySet, got {type(queryset_or_model).__name__}."
@@ -395,7 +393,7 @@ def get_model(queryset_or_model: Any) -> type[Model]:
     return model
 
 
-def view_model(view: Any) -> Any:
+def view_model(view: object) -> type[Model] | None:
     """The Tortoise model a view serves (its ``queryset``, else its serializer's Meta), or None."""
     queryset = getattr(view, "queryset", None)
     if queryset is not None:
@@ -406,5 +404,5 @@ def view_model(view: Any) -> Any:
         else:
             return model if is_model_class(model) else None  # a Django queryset: None
     serializer_class = getattr(view, "serializer_class", None)
-    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
-    return model if is_model_class(model) else None
+    meta_model: object = getattr(getattr(serializer_class, "Meta", None), "model", None)
+    return meta_model if is_model_class(meta_model) else None

@@ -91,7 +91,7 @@ class AsyncDRFSettings(APISettings):
         return super().__getattr__(attr)
 
 
-async_settings = AsyncDRFSettings(None, DEFAULTS, IMPORT_STRINGS)
+async_settings = AsyncDRFSettings(None, DEFAULTS, IMPORT_STRINGS)  # type: ignore[arg-type]  # stubs: DRF's keys only
 
 
 def reload_async_settings(*, setting: str, **kwargs: Any) -> None:

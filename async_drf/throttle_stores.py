@@ -38,7 +38,7 @@ class ThrottleWindow(NamedTuple):
     """A store's answer: whether the request was recorded, and the window after it."""
 
     allowed: bool
-    count: int  # requests in the window, this one included when allowed
+    count: int  # type: ignore[assignment]  # requests in the window, this one included when allowed
     oldest: float | None  # timestamp of the oldest of them
 
 

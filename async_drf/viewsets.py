@@ -7,7 +7,7 @@ included: see :class:`AsyncViewSetMixin`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import markcoroutinefunction
 from django.utils.decorators import classonlymethod
@@ -17,6 +17,10 @@ from . import mixins
 from .generics import AsyncGenericAPIView
 from .orm import get_model, is_model_class, is_queryset
 from .views import AsyncAPIView
+
+if TYPE_CHECKING:
+    from rest_framework.decorators import ViewSetAction
+    from rest_framework.views import AsView, GenericView
 
 __all__ = [
     "AsyncGenericViewSet",
@@ -71,10 +75,12 @@ class AsyncViewSetMixin(ViewSetMixin):
         queryset = cls.__dict__.get("queryset")
         if is_model_class(queryset) or is_queryset(queryset):
             # A non-data descriptor: an instance attribute (as_view(queryset=...)) wins.
-            cls.queryset = _TortoiseQueryset(queryset)
+            cls.queryset = _TortoiseQueryset(queryset)  # type: ignore[attr-defined]
 
     @classonlymethod
-    def as_view(cls, actions: dict[str, str] | None = None, **initkwargs: Any) -> Any:
+    def as_view(
+        cls, actions: dict[str, str | ViewSetAction[Any]] | None = None, **initkwargs: Any
+    ) -> AsView[GenericView]:
         # DRF's view is a plain `def` returning the dispatch() coroutine: mark it, or
         # Django's handler would run it in a thread and get an un-awaited coroutine.
         # functools.wraps (csrf_exempt) keeps view.cls, view.initkwargs, view.actions.

@@ -37,7 +37,9 @@ class Command(TortoiseMigrationCommand):
             raise CommandError("You must supply at least one app label when using --empty.")
         apps = self.apps_config(options["app_label"], create=not options["check"])
         unmigrated = [label for label, app in apps.items() if "migrations" not in app]
-        autodetector = MigrationAutodetector(get_current_context().apps, apps)
+        context = get_current_context()
+        assert context is not None and context.apps is not None, "Tortoise is not initialised"
+        autodetector = MigrationAutodetector(context.apps, apps)
         if options["empty"]:
             writers = await self.empty_writers(autodetector, apps)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import CommandError
-from pypika_tortoise import Table
+from pypika_tortoise.queries import Table
 from pypika_tortoise.terms import ValueWrapper
 from tortoise.exceptions import OperationalError
 from tortoise.fields.relational import ManyToManyFieldInstance
@@ -152,7 +152,7 @@ class Command(TortoiseMigrationCommand):
         if not isinstance(operation, CreateModel):
             return []
         m2m = [f.through for _, f in operation.fields if isinstance(f, ManyToManyFieldInstance)]
-        return [operation.options.get("table") or operation.name.lower(), *m2m]
+        return [(operation.options or {}).get("table") or operation.name.lower(), *m2m]
 
     @staticmethod
     async def table_exists(executor: MigrationExecutor, table: str) -> bool:

@@ -1,0 +1,44 @@
+"""Type aliases shared by the package's annotations (Starlette's ``types.py``)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeAlias
+
+from django.db.models import Model as DjangoModel
+from django.db.models import QuerySet as DjangoQuerySet
+from rest_framework.request import Request
+from rest_framework.serializers import BaseSerializer
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+__all__ = [
+    "AnySerializer",
+    "FilterQueryset",
+    "Instance",
+    "PaginateQueryset",
+    "QuerySetLike",
+    "ViewQuerySet",
+]
+
+# What a generic view reads: a Tortoise QuerySet or a Django one.
+QuerySetLike: TypeAlias = "QuerySet[Any] | DjangoQuerySet[Any]"
+# What ``queryset =`` on a view may be: those, or a Tortoise model class.
+ViewQuerySet: TypeAlias = "type[Model] | QuerySet[Any] | DjangoQuerySet[Any]"
+# A row a view serves.
+Instance: TypeAlias = "Model | DjangoModel"
+# A serializer of either kind (DRF's or async_drf's), over any instance.
+AnySerializer: TypeAlias = "BaseSerializer[Any]"
+
+
+class FilterQueryset(Protocol):
+    """A filter backend's ``filter_queryset`` (typed sync; ``async def`` is awaited)."""
+
+    def __call__(self, request: Request, queryset: QuerySetLike, view: Any, /) -> QuerySetLike: ...
+
+
+class PaginateQueryset(Protocol):
+    """A paginator's ``paginate_queryset`` (typed sync; ``async def`` is awaited)."""
+
+    def __call__(
+        self, queryset: QuerySetLike, request: Request, view: Any = None
+    ) -> list[Any] | None: ...
