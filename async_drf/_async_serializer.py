@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
@@ -19,15 +20,33 @@ from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from ._plans import render_awaiting
 from ._prefetch import alookup_input, prefetch_instances
+from ._types import AnyField
 from .concurrency import is_async_callable, maybe_await
 from .exceptions import translate_exception
 from .validators import AsyncCheck, defer_check, has_error, put_error, sort_indexes
 
+if TYPE_CHECKING:
+    from tortoise.models import Model
+
+    # The mixins sit in front of DRF's serializer classes, whose API they call.
+    _BaseSerializer = drf.BaseSerializer[Any]
+    _Serializer = drf.Serializer[Any]
+else:
+    _BaseSerializer = _Serializer = object
+
 __all__ = ["AsyncSerializerMixin", "AsyncValidateHooksMixin"]
 
 
-class AsyncSerializerMixin:
+class AsyncSerializerMixin(_BaseSerializer):
     """``ais_valid`` / ``asave`` / ``adata`` shared by Serializer and ListSerializer."""
+
+    if TYPE_CHECKING:  # defined by Serializer and ListSerializer
+        _errors: Any  # DRF's: a dict (a list for some ListSerializer errors)
+        _validated_data: Any
+
+        def validate(self, attrs: Any, /) -> Any: ...
+        async def _instances_to_render(self) -> list[Model]: ...
+        def get_prefetch_fields(self, model: type[Model] | None = None) -> list[str]: ...
 
     _async_checks: list[AsyncCheck] | None = None  # a list only while validating
     _async_validated = False  # ais_valid ran (asave needs it)
@@ -61,7 +80,7 @@ class AsyncSerializerMixin:
                 await self._arun_validate()
             self._async_validated, self._async_skipped = True, False
         if self._errors and raise_exception:
-            raise ValidationError(self.errors)
+            raise ValidationError(self.errors)  # type: ignore[arg-type]  # a dict or a list
         return not self._errors
 
     async def _arun_checks(self, checks: list[AsyncCheck]) -> None:
@@ -167,9 +186,12 @@ class _ModelRef:
         self.queryset = model
 
 
-class AsyncValidateHooksMixin:
+class AsyncValidateHooksMixin(_Serializer):
     """Serializer's ``async def validate`` and ``validate_<field>``, left to ``ais_valid``
     (DRF calls both synchronously)."""
+
+    if TYPE_CHECKING:
+        _validated_data: Any
 
     def run_validation(self, data: Any = empty) -> Any:
         # Mirrors rest_framework.serializers.Serializer.run_validation; differs only in
@@ -188,7 +210,7 @@ class AsyncValidateHooksMixin:
             else:
                 value = self.validate(value)
                 assert value is not None, ".validate() should return the validated data"
-        except (ValidationError, drf.DjangoValidationError) as exc:
+        except (ValidationError, DjangoValidationError) as exc:
             raise ValidationError(detail=drf.as_serializer_error(exc)) from exc
         return value
 
@@ -213,9 +235,9 @@ class AsyncValidateHooksMixin:
             for name in hooks:
                 self.__dict__.pop(name, None)
 
-    def _defer_hook(self, hook: Any, field: drf.Field, value: Any) -> Any:
+    def _defer_hook(self, hook: Any, field: AnyField, value: Any) -> Any:
         defer_check(field, self._arun_hook, hook, field, value)
         return value
 
-    async def _arun_hook(self, hook: Any, field: drf.Field, value: Any) -> None:
+    async def _arun_hook(self, hook: Any, field: AnyField, value: Any) -> None:
         self.set_value(self._validated_data, field.source_attrs, await hook(value))

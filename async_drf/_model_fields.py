@@ -5,8 +5,8 @@ nested serializers for ``Meta.depth``, view names for hyperlinks, the defaults o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from rest_framework import serializers as drf
@@ -14,6 +14,9 @@ from rest_framework.fields import empty
 from tortoise.fields import relational as rel
 
 from ._writes import fk_column
+
+if TYPE_CHECKING:
+    from ._types import AnyField
 
 __all__ = [
     "check_many_defaults",
@@ -33,7 +36,7 @@ def detail_view_name(model: Any) -> str:
 def nested_field(base: type, relation: Any, nested_depth: int) -> Any:
     """A read-only ``base`` subclass over the related model (``Meta.depth``)."""
 
-    class NestedSerializer(base):  # type: ignore[valid-type, misc]
+    class NestedSerializer(base):  # type: ignore[misc]  # a class chosen at run time
         class Meta:
             model = relation.related_model
             depth = nested_depth - 1
@@ -70,20 +73,21 @@ def unique_default(model_field: Any) -> Any:
     return None if model_field.null else empty
 
 
-def unique_sources(model: Any, fields: Iterable[drf.Field]) -> dict[str, list[str]]:
+def unique_sources(model: Any, fields: Iterable[AnyField]) -> dict[str, list[str]]:
     """{model column: names of the fields that write it} for ``unique_together``."""
     source_map: dict[str, list[str]] = defaultdict(list)
     for field in fields:
         takes_part = not field.read_only or field.default is not empty
-        if takes_part and field.source != "*" and "." not in field.source:
-            source_map[fk_column(model, field.source)].append(field.field_name)
+        source, name = field.source, field.field_name
+        if takes_part and source and name and source != "*" and "." not in source:
+            source_map[fk_column(model, source)].append(name)
     return source_map
 
 
 def model_columns(
     model: Any,
-    field_names: list[str],
-    declared_fields: dict[str, drf.Field],
+    field_names: Iterable[str],
+    declared_fields: Mapping[str, AnyField],
     extra_kwargs: dict[str, dict[str, Any]],
 ) -> dict[str, str]:
     """{model column: serializer field name} for the fields that map to a column."""

@@ -15,8 +15,8 @@ import contextvars
 import copy
 import datetime
 import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,10 +25,14 @@ from rest_framework import serializers as drf
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 from tortoise.models import Model
 
 from .concurrency import call_sync, in_event_loop, is_async_callable
 from .relations import PrimaryKeyRelatedField
+
+if TYPE_CHECKING:
+    from ._types import AnyField
 
 __all__ = [
     "PLAN_HOOKS",
@@ -66,7 +70,7 @@ def _iso_datetime(value: datetime.datetime, tz: Any) -> Any:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _plain_kind(field: drf.Field) -> tuple[tuple[type, ...], Any] | None:
+def _plain_kind(field: AnyField) -> tuple[tuple[type, ...], Any] | None:
     """The value types ``field`` renders without DRF's call, and how; None for DRF's path.
 
     Only DRF's own methods qualify: a subclass that overrides ``get_attribute`` or
@@ -81,7 +85,8 @@ def _plain_kind(field: drf.Field) -> tuple[tuple[type, ...], Any] | None:
         if not isinstance(output, str) or output.lower() != ISO_8601:
             return None
         return (datetime.datetime,), _iso_datetime
-    if render is PrimaryKeyRelatedField.to_representation and field.pk_field is not None:
+    pk_field = getattr(field, "pk_field", None)
+    if render is PrimaryKeyRelatedField.to_representation and pk_field is not None:
         return None
     kinds = _PLAIN_TYPES.get(render)
     return (kinds, _same) if kinds else None
@@ -141,7 +146,7 @@ class RowPlan:
             default_tz = timezone.get_current_timezone()
         rows = []
         for instance in instances:
-            ret = {}
+            ret: dict[str, Any] = {}
             plain = isinstance(instance, Model)
             for name, field, attr, types, render, tz in self.steps:
                 if plain and attr is not None:
@@ -169,7 +174,7 @@ class RowPlan:
         return rows
 
 
-def _renders_awaitable(field: drf.Field) -> bool:
+def _renders_awaitable(field: AnyField) -> bool:
     """Whether ``field.to_representation`` returns a coroutine to await."""
     if is_async_callable(field.to_representation):
         return True
@@ -185,7 +190,7 @@ _pending: contextvars.ContextVar[list[tuple[dict[str, Any], str]] | None] = cont
 )
 
 
-def _defer(row: dict[str, Any], key: str, field: drf.Field) -> Any:
+def _defer(row: dict[str, Any], key: str, field: AnyField) -> Any:
     value = row[key]
     if not inspect.iscoroutine(value):
         return value  # None, or a method that returned a plain value after all
@@ -236,11 +241,11 @@ def release_cycles(data: Any) -> None:
     Views call this once the response is closed: the request's objects are then freed
     at once.  ``fields`` is a cached property, so reading it again rebuilds the fields.
     """
-    if isinstance(data, (drf.ReturnDict, drf.ReturnList)):
+    if isinstance(data, (ReturnDict, ReturnList)):
         _release(data.serializer)
     elif isinstance(data, dict):  # a paginated body: {"count": ..., "results": [...]}
         for value in data.values():
-            if isinstance(value, (drf.ReturnDict, drf.ReturnList)):
+            if isinstance(value, (ReturnDict, ReturnList)):
                 _release(value.serializer)
 
 
@@ -257,7 +262,7 @@ def _release(serializer: Any) -> None:
     if isinstance(child, drf.BaseSerializer):
         _release(child)
         if child.__dict__.get("parent") is serializer:
-            child.parent = None
+            child.parent = None  # type: ignore[assignment]  # unbound, as before bind()
 
 
 # The ModelSerializer hooks that decide which fields get_fields() builds.  A class that
@@ -310,7 +315,7 @@ def _shareable(value: Any) -> bool:
     return _fresh(value) is value
 
 
-def _prototype(field_class: Any, kwargs: dict[str, Any]) -> drf.Field | None:
+def _prototype(field_class: type[AnyField], kwargs: Mapping[str, Any]) -> AnyField | None:
     """An unbound field to clone, when cloning equals building it from ``kwargs`` anew:
     every kwarg immutable (or a flat dict of immutables, such as ``style``, which the
     clone copies), and no serializer or child field inside to share."""
@@ -324,13 +329,13 @@ def _prototype(field_class: Any, kwargs: dict[str, Any]) -> drf.Field | None:
     return field
 
 
-def _containers(prototype: drf.Field) -> tuple[str, ...]:
+def _containers(prototype: AnyField) -> tuple[str, ...]:
     return tuple(
         name for name, value in prototype.__dict__.items() if type(value) in (list, dict, set)
     )
 
 
-def _clone(prototype: drf.Field, containers: tuple[str, ...]) -> drf.Field:
+def _clone(prototype: AnyField, containers: tuple[str, ...]) -> AnyField:
     # What __init__ would build, without running it: the same attributes, with the
     # containers (validators, error_messages, style, _kwargs) copied per field.
     field = object.__new__(type(prototype))
@@ -341,22 +346,32 @@ def _clone(prototype: drf.Field, containers: tuple[str, ...]) -> drf.Field:
     return field
 
 
+# One field of a plan: (name, field class, its kwargs); a declared field has neither.
+FieldStep = tuple[str, "type[AnyField] | None", "Mapping[str, Any] | None"]
+
+
 class FieldPlan:
     """What ``ModelSerializer.get_fields`` built for one serializer class and Meta."""
 
     __slots__ = ("key", "steps", "containers")
 
-    def __init__(self, key: tuple[Any, ...], steps: list[Any]) -> None:
+    def __init__(self, key: tuple[Any, ...], steps: list[FieldStep]) -> None:
         self.key = key
+        self.steps: list[tuple[str, type[AnyField] | None, Mapping[str, Any], AnyField | None]]
         self.steps = [
-            (name, field_class, kwargs, field_class and _prototype(field_class, kwargs))
+            (
+                name,
+                field_class,
+                kwargs or {},
+                None if field_class is None else _prototype(field_class, kwargs or {}),
+            )
             for name, field_class, kwargs in steps
         ]
         # Per step, the prototype's attributes that each clone copies.
         self.containers = [() if step[3] is None else _containers(step[3]) for step in self.steps]
 
-    def build(self, declared_fields: dict[str, drf.Field]) -> dict[str, drf.Field]:
-        fields: dict[str, drf.Field] = {}
+    def build(self, declared_fields: Mapping[str, AnyField]) -> dict[str, AnyField]:
+        fields: dict[str, AnyField] = {}
         for (name, field_class, kwargs, prototype), containers in zip(
             self.steps, self.containers, strict=True
         ):

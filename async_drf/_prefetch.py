@@ -14,16 +14,19 @@ Related fields are recognised by what they can do (``alookup_ahead``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import Field, empty
+from rest_framework.fields import empty
 from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework.serializers import BaseSerializer, ListSerializer
 from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from ._types import AnyField
 
 __all__ = [
     "aload_form_choices",
@@ -69,7 +72,7 @@ def model_field(model: Any, path: str) -> Any:
     return field
 
 
-def choices_key(field: Field) -> tuple[Any, ...]:
+def choices_key(field: AnyField) -> tuple[Any, ...]:
     """Where a form field's choices are kept: (root serializer class, field names)."""
     names = []
     node = field
@@ -134,7 +137,7 @@ def prefetch_paths(serializer: BaseSerializer, model: Any) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def check_tortoise_relation(field: Field) -> None:
+def check_tortoise_relation(field: AnyField) -> None:
     """Refuse DRF's own related fields: they query with Django's sync ORM API."""
     relation = field.child_relation if isinstance(field, ManyRelatedField) else field
     if isinstance(relation, RelatedField) and not hasattr(relation, "alookup_ahead"):
@@ -145,7 +148,7 @@ def check_tortoise_relation(field: Field) -> None:
         )
 
 
-def _field_paths(field: Field, model: Any) -> list[str]:
+def _field_paths(field: AnyField, model: Any) -> list[str]:
     check_tortoise_relation(field)
     attrs = field.source_attrs  # e.g. source="author.profile.bio"
     by_column = getattr(field, "reads_pk_column", None)

@@ -6,12 +6,14 @@ from typing import Any, Protocol, TypeAlias
 
 from django.db.models import Model as DjangoModel
 from django.db.models import QuerySet as DjangoQuerySet
+from rest_framework.fields import Field
 from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 __all__ = [
+    "AnyField",
     "AnySerializer",
     "FilterQueryset",
     "Instance",
@@ -26,6 +28,8 @@ QuerySetLike: TypeAlias = "QuerySet[Any] | DjangoQuerySet[Any]"
 ViewQuerySet: TypeAlias = "type[Model] | QuerySet[Any] | DjangoQuerySet[Any]"
 # A row a view serves.
 Instance: TypeAlias = "Model | DjangoModel"
+# A DRF field of any value types (DRF's own fields are not generic at run time).
+AnyField: TypeAlias = "Field[Any, Any, Any, Any]"
 # A serializer of either kind (DRF's or async_drf's), over any instance.
 AnySerializer: TypeAlias = "BaseSerializer[Any]"
 

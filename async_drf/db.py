@@ -20,12 +20,15 @@ Tortoise's side, a pool whose wait for a free connection is bounded, is
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.manager import BaseManager
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = [
     "aevaluate",
@@ -39,7 +42,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-def is_django_queryset(obj: Any) -> bool:
+def is_django_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
     """True for a Django QuerySet (``User.objects.all()``)."""
     return isinstance(obj, QuerySet)
 

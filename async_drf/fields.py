@@ -28,7 +28,7 @@ import binascii
 import datetime
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,9 @@ from tortoise.validators import (
 )
 
 from .validators import ModelFieldValidator
+
+if TYPE_CHECKING:
+    from ._types import AnyField
 
 __all__ = [
     "BinaryField",
@@ -76,7 +79,7 @@ def fits_column(field: Any, value: Any) -> bool:
     return bounds is None or not isinstance(value, int) or bounds[0] <= value <= bounds[1]
 
 
-class BinaryField(drf_fields.Field):
+class BinaryField(drf_fields.Field[bytes, str, str, Any]):
     """Bytes as base64 text: ``b"\\x00"`` <-> ``"AA=="`` (JSON has no bytes type)."""
 
     default_error_messages = {"invalid": _("Enter valid base64-encoded data.")}
@@ -102,7 +105,7 @@ class EnumChoiceField(drf_fields.ChoiceField):
         kwargs["choices"] = [(m.value, m.name) for m in enum_type]
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> enum.Enum:
+    def to_internal_value(self, data: Any) -> enum.Enum:  # type: ignore[override]  # stubs: str
         return self.enum_type(super().to_internal_value(data))
 
     def to_representation(self, value: Any) -> Any:
@@ -164,7 +167,7 @@ def get_model_info(model: Any) -> ModelInfo:
 
 
 # Most specific class first: enum fields subclass CharField / SmallIntField.
-FIELD_MAPPING: tuple[tuple[type, type[drf_fields.Field]], ...] = (
+FIELD_MAPPING: tuple[tuple[type, type[AnyField]], ...] = (
     (tf.BooleanField, drf_fields.BooleanField),
     (tf.BigIntField, drf_fields.BigIntegerField),
     (tf.IntField, drf_fields.IntegerField),
@@ -191,14 +194,14 @@ def _is_read_only(f: Any) -> bool:
     return bool(f.generated or f.constraints.get("readOnly"))
 
 
-def _field_class(f: Any) -> type[drf_fields.Field]:
+def _field_class(f: Any) -> type[AnyField]:
     for tortoise_class, drf_class in FIELD_MAPPING:
         if isinstance(f, tortoise_class):
             return drf_class
     return drf_fields.ReadOnlyField  # an unknown custom field: shown, never written
 
 
-def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]]:
+def build_standard_field(f: Any) -> tuple[type[AnyField], dict[str, Any]]:
     """(DRF field class, kwargs) for one Tortoise data field (DRF's build_standard_field)."""
     kwargs: dict[str, Any] = {}
     enum_type = getattr(f, "enum_type", None)
@@ -210,7 +213,7 @@ def build_standard_field(f: Any) -> tuple[type[drf_fields.Field], dict[str, Any]
         kwargs["read_only"] = True
         return _field_class(f), kwargs
     if enum_type is not None:
-        field_class: type[drf_fields.Field] = EnumChoiceField
+        field_class: type[AnyField] = EnumChoiceField
         kwargs["enum_type"] = enum_type  # its choices validate: no length or value options
     else:
         field_class = _field_class(f)

@@ -15,8 +15,10 @@ after it instead of writing unchecked data.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, cast
 
+from django.db.models.manager import BaseManager
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
@@ -28,7 +30,7 @@ from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.seri
 from rest_framework.settings import api_settings
 from tortoise.fields import relational as rel
 from tortoise.models import Model
-from tortoise.queryset import AwaitableQuery
+from tortoise.queryset import AwaitableQuery, QuerySet
 
 from ._async_serializer import AsyncSerializerMixin, AsyncValidateHooksMixin
 from ._model_fields import (
@@ -39,8 +41,9 @@ from ._model_fields import (
     unique_default,
     unique_sources,
 )
-from ._plans import FieldPlan, RowPlan, plan_cacheable, plan_key
+from ._plans import FieldPlan, FieldStep, RowPlan, plan_cacheable, plan_key
 from ._prefetch import prefetch_paths
+from ._types import AnyField
 from ._writes import (
     aset_many,
     atomic,
@@ -80,8 +83,13 @@ __all__ = [
 ]
 
 
-class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
+class ListSerializer(AsyncSerializerMixin, drf.ListSerializer[Any]):
     """DRF's ListSerializer with ``ais_valid`` / ``asave`` / ``adata``."""
+
+    @property
+    def _child(self) -> Serializer:
+        # DRF's stubs: any field; here a serializer of this module (many_init builds it).
+        return cast("Serializer", self.child)
 
     def run_child_validation(self, data: Any) -> Any:
         # Queued checks of item N report under errors[N].
@@ -108,14 +116,14 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
         # Mirrors rest_framework.serializers.ListSerializer.to_representation; differs
         # only in rendering the rows through the child's plan when the child renders
         # as async_drf's Serializer does (one timezone lookup per list, not per value).
-        child = self.child
+        child = self._child
         if type(child).to_representation is not Serializer.to_representation:
             return super().to_representation(data)
-        iterable = data.all() if isinstance(data, drf.models.manager.BaseManager) else data
+        iterable = data.all() if isinstance(data, BaseManager) else data
         return child._row_plan().render(iterable)
 
     async def _instances_to_render(self) -> list[Model]:
-        if isinstance(self.instance, AwaitableQuery):
+        if isinstance(self.instance, QuerySet):
             self.instance = await self.instance  # never iterate a QuerySet synchronously
         elif is_django_queryset(self.instance):
             self.instance = await aevaluate(self.instance)  # nor a Django one
@@ -123,20 +131,20 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer):
             return []
         return [i for i in self.instance if isinstance(i, Model)]
 
-    def get_prefetch_fields(self, model: Any = None) -> list[str]:
+    def get_prefetch_fields(self, model: type[Model] | None = None) -> list[str]:
         """The child's relation paths, for ``queryset.prefetch_related(*paths)``."""
-        return self.child.get_prefetch_fields(model)
+        return self._child.get_prefetch_fields(model)
 
     async def acreate(self, validated_data: list[dict[str, Any]]) -> list[Any]:
         """Async twin of DRF's ListSerializer.create: the child's ``acreate`` per item."""
-        return [await self.child.acreate(attrs) for attrs in validated_data]
+        return [await self._child.acreate(attrs) for attrs in validated_data]
 
 
-class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer):
+class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[Any]):
     """DRF's Serializer with ``ais_valid``, ``asave``, ``acreate``, ``aupdate``, ``adata``."""
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> drf.BaseSerializer:
+    def many_init(cls, *args: Any, **kwargs: Any) -> drf.BaseSerializer[Any]:
         # Mirrors rest_framework.serializers.BaseSerializer.many_init; differs only in
         # defaulting to the async ListSerializer.
         list_kwargs: dict[str, Any] = {}
@@ -187,7 +195,7 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer):
         return prefetch_paths(self, model) if model is not None else []
 
 
-class ModelSerializer(Serializer, drf.ModelSerializer):
+class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
     """DRF's ModelSerializer over a Tortoise model (``Meta.model``).
 
     Fields are built lazily in ``get_fields()`` from ``Model._meta`` (TRAPS 9).  A FK
@@ -196,18 +204,23 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     :class:`UniqueValidator` and ``Meta.unique_together`` :class:`UniqueTogetherValidator`.
     """
 
-    serializer_related_field = PrimaryKeyRelatedField
-    serializer_related_to_field = SlugRelatedField
+    serializer_related_field: ClassVar[type[RelatedField]] = PrimaryKeyRelatedField
+    serializer_related_to_field: ClassVar[type[RelatedField]] = SlugRelatedField
     serializer_url_field = HyperlinkedIdentityField
     unique_validator_class = UniqueValidator
     unique_together_validator_class = UniqueTogetherValidator
+    _field_plan: ClassVar[FieldPlan]  # set on a class once its fields are planned
 
-    def get_fields(self) -> dict[str, drf.Field]:
+    def _meta_model(self) -> type[Model]:
+        # DRF's stubs type Meta.model as a Django model; here it is a Tortoise one.
+        return cast("type[Model]", self.Meta.model)
+
+    def get_fields(self) -> dict[str, AnyField]:
         # Mirrors rest_framework.serializers.ModelSerializer.get_fields; differs in reading
         # Tortoise's _meta and in adding no hidden fields (DRF's come from unique_for_date,
         # which Tortoise lacks).
         if self.url_field_name is None:
-            self.url_field_name = api_settings.URL_FIELD_NAME
+            self.url_field_name = api_settings.URL_FIELD_NAME  # type: ignore[misc]  # as DRF
         assert hasattr(self, "Meta"), f'Class {type(self).__name__} missing "Meta" attribute'
         assert hasattr(self.Meta, "model"), (
             f'Class {type(self).__name__} missing "Meta.model" attribute'
@@ -215,22 +228,22 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         if getattr(getattr(self.Meta.model, "_meta", None), "abstract", False):
             raise ValueError("Cannot use ModelSerializer with Abstract Models.")
         declared_fields = copy.deepcopy(self._declared_fields)
-        plan = type(self).__dict__.get("_field_plan")
+        plan: FieldPlan | None = type(self).__dict__.get("_field_plan")
         if plan is not None and plan.key == plan_key(self):
             # The same (class, Meta) as last time: only the field objects are new.
             return plan.build(declared_fields)
-        model = self.Meta.model
+        model = self._meta_model()
         depth = getattr(self.Meta, "depth", 0)
         assert 0 <= depth <= 10, "'depth' must be between 0 and 10."
         info = get_model_info(model)
         check_many_defaults(self, declared_fields, info)
-        field_names = self.get_field_names(declared_fields, info)
+        field_names = self.get_field_names(declared_fields, info)  # type: ignore[arg-type]
         extra_kwargs = self.get_extra_kwargs()
         extra_kwargs, hidden_fields = self.get_uniqueness_extra_kwargs(
             field_names, declared_fields, extra_kwargs
         )
-        fields: dict[str, drf.Field] = {}
-        steps: list[tuple[str, Any, dict[str, Any] | None]] = []
+        fields: dict[str, AnyField] = {}
+        steps: list[FieldStep] = []
         for field_name in field_names:
             if field_name in declared_fields:
                 fields[field_name] = declared_fields[field_name]
@@ -249,7 +262,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             type(self)._field_plan = FieldPlan(plan_key(self), steps)
         return fields
 
-    def get_default_field_names(
+    def get_default_field_names(  # type: ignore[override]  # Tortoise's ModelInfo
         self, declared_fields: dict[str, Any], model_info: ModelInfo
     ) -> list[str]:
         return [
@@ -259,7 +272,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
             *model_info.forward_relations,
         ]
 
-    def build_field(
+    def build_field(  # type: ignore[override]  # Tortoise's ModelInfo
         self, field_name: str, info: ModelInfo, model_class: Any, nested_depth: int
     ) -> Any:
         if field_name in info.fields_and_pk:
@@ -285,7 +298,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
     def build_unique_validator(self, model_field_name: str) -> Any:
         """The UniqueValidator of a unique model field, worded as DRF words it
         ("author with this name already exists.")."""
-        model = self.Meta.model
+        model = self._meta_model()
         message = unique_error_message(model, model_field_name)
         return self.unique_validator_class(queryset=model, message=message)
 
@@ -336,7 +349,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         # Mirrors rest_framework.serializers.ModelSerializer.get_unique_together_validators;
         # differs in matching a relation by its column (``author`` is ``author_id``) and in
         # having no conditional constraints.
-        model = self.Meta.model
+        model = self._meta_model()
         source_map = unique_sources(model, self.fields.values())
         validators = []
         for together in model._meta.unique_together:
@@ -361,10 +374,10 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
 
     def get_uniqueness_extra_kwargs(
         self,
-        field_names: list[str],
-        declared_fields: dict[str, drf.Field],
-        extra_kwargs: dict[str, dict[str, Any]],
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, drf.Field]]:
+        field_names: Iterable[str],
+        declared_fields: Mapping[str, AnyField],
+        extra_kwargs: dict[str, Any],
+    ) -> tuple[dict[str, Any], dict[str, HiddenField]]:
         """(``extra_kwargs`` plus what each field of a ``unique_together`` set needs: its
         model default, ``None`` when nullable, else ``required=True``; hidden fields)."""
         # Mirrors rest_framework.serializers.ModelSerializer.get_uniqueness_extra_kwargs;
@@ -372,7 +385,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         # lacks) and in matching a relation by its column.
         if getattr(self.Meta, "validators", None) is not None:
             return extra_kwargs, {}
-        model = self.Meta.model
+        model = self._meta_model()
         by_column = model_columns(model, field_names, declared_fields, extra_kwargs)
         unique_columns: set[str] = set()
         for together in model._meta.unique_together:
@@ -408,7 +421,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         if self._own_hook("create"):
             return await self._acall_own(self.create, validated_data)
         raise_errors_on_nested_writes("acreate", self, validated_data)
-        model = self.Meta.model
+        model = self._meta_model()
         data, many = split_many(model, validated_data)
         check_create_kwargs(self, model, data)
         async with atomic(model, many) as conn:
@@ -463,7 +476,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer):
         fields = ((n, f) for n, f in self.fields.items() if f.source == source)
         name, field = next(fields, (source, None))
         relation = getattr(field, "child_relation", field)
-        if not hasattr(relation, "fail_missing_object"):
+        if relation is None or not hasattr(relation, "fail_missing_object"):
             relation = PrimaryKeyRelatedField(read_only=True)  # DRF's message for a pk
         try:
             relation.fail_missing_object(value)
@@ -475,13 +488,13 @@ class HyperlinkedModelSerializer(ModelSerializer):
     """DRF's HyperlinkedModelSerializer over a Tortoise model: a ``url`` field (view
     ``<model>-detail``) in place of the pk, and relations as hyperlinks."""
 
-    serializer_related_field = HyperlinkedRelatedField
+    serializer_related_field: ClassVar[type[RelatedField]] = HyperlinkedRelatedField
 
-    def get_default_field_names(
+    def get_default_field_names(  # type: ignore[override]  # Tortoise's ModelInfo
         self, declared_fields: dict[str, Any], model_info: ModelInfo
     ) -> list[str]:
         return [
-            self.url_field_name,
+            self.url_field_name or api_settings.URL_FIELD_NAME,
             *declared_fields,
             *model_info.fields,
             *model_info.forward_relations,

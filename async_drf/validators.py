@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Field as DjangoField
 from django.utils.text import camel_case_to_spaces
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import Field
 from rest_framework.serializers import ListSerializer, Serializer, as_serializer_error
 from rest_framework.settings import api_settings
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
+
+    from ._types import AnyField
 
 __all__ = [
     "AsyncCheck",
@@ -56,24 +60,24 @@ class AsyncCheck(NamedTuple):
     on_serializer: bool = False
 
 
-def _path(node: Field) -> tuple[tuple[str | int, ...], tuple[int | None, ...]]:
+def _path(node: AnyField) -> tuple[tuple[str | int, ...], tuple[int | None, ...]]:
     """Keys from the root serializer down to ``node`` (list items by index), and the
     length of the list behind each index."""
     path: list[str | int] = []
     lengths: list[int | None] = []
-    while node.parent is not None:
-        parent = node.parent
+    parent: AnyField | None = node.parent
+    while parent is not None:
         if isinstance(parent, ListSerializer):
             path.append(getattr(parent, "_async_index", 0))
             lengths.append(getattr(parent, "_async_length", None))
         else:
-            path.append(node.field_name)
+            path.append(node.field_name or "")
             lengths.append(None)
-        node = parent
+        node, parent = parent, parent.parent
     return tuple(reversed(path)), tuple(reversed(lengths))
 
 
-def defer_check(node: Field, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+def defer_check(node: AnyField, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
     """Queue ``func(*args)`` on the root serializer for ``ais_valid`` to await."""
     queue = getattr(node.root, "_async_checks", None)
     if queue is None:
@@ -204,7 +208,7 @@ class UniqueValidator:
     An update that keeps the instance's value runs no query.
     """
 
-    message = _("This field must be unique.")
+    message: str | StrPromise = _("This field must be unique.")
     requires_context = True
 
     def __init__(self, queryset: Any, message: str | None = None, lookup: str = "exact") -> None:
@@ -223,7 +227,7 @@ class UniqueValidator:
             return queryset.exclude(pk=instance.pk)
         return queryset
 
-    def __call__(self, value: Any, serializer_field: Field) -> None:
+    def __call__(self, value: Any, serializer_field: AnyField) -> None:
         field_name = serializer_field.source_attrs[-1]
         instance = getattr(serializer_field.parent, "instance", None)
         _check_single_instance(serializer_field.parent, instance, self)
@@ -262,7 +266,7 @@ class UniqueTogetherValidator:
     and neither is an update that changes none of the set's values.
     """
 
-    message = _("The fields {field_names} must make a unique set.")
+    message: str | StrPromise = _("The fields {field_names} must make a unique set.")
     missing_message = _("This field is required.")
     requires_context = True
     code = "unique"
