@@ -9,17 +9,17 @@ the exception handler may each be sync or async; sync ones go through the bridge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import markcoroutinefunction
 from django.core.exceptions import SynchronousOnlyOperation
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import classproperty
 from rest_framework import exceptions, status
-from rest_framework.metadata import SimpleMetadata
+from rest_framework.metadata import BaseMetadata, SimpleMetadata
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import ForcedAuthentication, Request
@@ -64,9 +64,9 @@ class _InlineRenderedResponse(Response):
             # Django refused it before any query ran; encode it in one thread hop instead.
             return run_sync(super().render)
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[None, None, _InlineRenderedResponse]:
+        yield from ()  # a generator that finishes at once, with the response
         return self
-        yield  # pragma: no cover - the yield makes this a generator
 
 
 class AsyncAPIView(APIView):
@@ -84,7 +84,9 @@ class AsyncAPIView(APIView):
         # Django then marks the view function a coroutine function for its handler.
         return True
 
-    async def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    async def dispatch(  # type: ignore[override]  # a coroutine, as Django expects of async views
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         # Mirrors rest_framework.views.APIView.dispatch; differs only in awaits.
         wsgi = isinstance(request, WSGIRequest) and async_settings.WSGI_CLOSE_CONNECTIONS
         self.args = args
@@ -127,15 +129,15 @@ class AsyncAPIView(APIView):
             parser_context=parser_context,
         )
 
-    async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+    async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """Run the handler for ``request.method``, sync or async."""
-        if request.method.lower() in self.http_method_names:
-            handler = getattr(self, request.method.lower(), self.http_method_not_allowed)
-        else:
-            handler = self.http_method_not_allowed
+        method = (request.method or "").lower()
+        handler: Callable[..., Any] = self.http_method_not_allowed
+        if method in self.http_method_names:
+            handler = getattr(self, method, self.http_method_not_allowed)
         return await run_handler(handler, request, *args, **kwargs)
 
-    async def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+    async def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         # Mirrors rest_framework.views.APIView.initial; differs only in awaits.
         self.format_kwarg = self.get_format_suffix(**kwargs)
         neg = self.perform_content_negotiation(request)
@@ -146,7 +148,7 @@ class AsyncAPIView(APIView):
         await self.check_permissions(request)
         await self.check_throttles(request)
 
-    async def perform_authentication(self, request: Request) -> None:
+    async def perform_authentication(self, request: Request) -> None:  # type: ignore[override]
         """Authenticate now, awaiting async authenticators.
 
         DRF authenticates lazily on the first read of ``request.user``, calling each
@@ -154,18 +156,18 @@ class AsyncAPIView(APIView):
         consecutive sync ones shares a single thread hop.  The first that returns a
         (user, auth) tuple wins, as in DRF.
         """
-        for hop, run in groupby(request.authenticators, key=_needs_hop):
-            run = list(run)
+        for hop, group in groupby(request.authenticators or (), key=_needs_hop):
+            run = list(group)
             if hop:
                 result = await run_sync(_first_authenticated, run, request)
             else:
                 result = await _afirst_authenticated(run, request)
             if result is not None:
-                request._authenticator, (request.user, request.auth) = result
+                request._authenticator, (request.user, request.auth) = result  # type: ignore[attr-defined]
                 return
-        request._not_authenticated()
+        request._not_authenticated()  # type: ignore[attr-defined]
 
-    async def check_permissions(self, request: Request) -> None:
+    async def check_permissions(self, request: Request) -> None:  # type: ignore[override]
         for permission in self.get_permissions():
             # The denying leaf of a composed permission supplies message and code.
             denied = await _permissions.denying_permission(permission, request, self)
@@ -176,7 +178,7 @@ class AsyncAPIView(APIView):
                     code=getattr(denied, "code", None),
                 )
 
-    async def check_object_permissions(self, request: Request, obj: Any) -> None:
+    async def check_object_permissions(self, request: Request, obj: Any) -> None:  # type: ignore[override]
         for permission in self.get_permissions():
             denied = await _permissions.denying_object_permission(permission, request, self, obj)
             if denied is not None:
@@ -186,7 +188,7 @@ class AsyncAPIView(APIView):
                     code=getattr(denied, "code", None),
                 )
 
-    async def check_throttles(self, request: Request) -> None:
+    async def check_throttles(self, request: Request) -> None:  # type: ignore[override]
         # Every throttle is asked (each records the request), then the longest wait wins.
         throttle_durations = []
         for throttle in self.get_throttles():
@@ -194,9 +196,9 @@ class AsyncAPIView(APIView):
                 throttle_durations.append(await maybe_await(throttle.wait))
         if throttle_durations:
             durations = [d for d in throttle_durations if d is not None]
-            self.throttled(request, max(durations, default=None))
+            self.throttled(request, max(durations, default=None))  # type: ignore[arg-type]
 
-    async def handle_exception(self, exc: Exception) -> Any:
+    async def handle_exception(self, exc: Exception) -> Response:  # type: ignore[override]
         # Mirrors rest_framework.views.APIView.handle_exception; Tortoise errors are
         # translated first, and the configured handler may be sync or async.
         context = self.get_exception_handler_context()
@@ -204,16 +206,16 @@ class AsyncAPIView(APIView):
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
             authenticate_header = await call_or_await(self.get_authenticate_header, self.request)
             if authenticate_header:
-                exc.auth_header = authenticate_header
+                exc.auth_header = authenticate_header  # type: ignore[union-attr]  # as DRF
             else:
                 exc.status_code = status.HTTP_403_FORBIDDEN
-        response = await maybe_await(self.get_exception_handler(), exc, context)
+        response: Response | None = await maybe_await(self.get_exception_handler(), exc, context)
         if response is None:
             self.raise_uncaught_exception(exc)
         response.exception = True
         return response
 
-    async def get_authenticate_header(self, request: Request) -> str | None:
+    async def get_authenticate_header(self, request: Request) -> str | None:  # type: ignore[override]
         # Mirrors rest_framework.views.APIView.get_authenticate_header; differs in
         # awaiting an `async def authenticate_header` (a sync one runs inline, as in DRF).
         authenticators = self.get_authenticators()
@@ -221,10 +223,12 @@ class AsyncAPIView(APIView):
             return await call_or_await(authenticators[0].authenticate_header, request)
         return None
 
-    async def options(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+    async def options(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         if self.metadata_class is None:
             return self.http_method_not_allowed(request, *args, **kwargs)
-        metadata_class = self.metadata_class
+        metadata_class = cast("type[BaseMetadata]", self.metadata_class)  # stubs: a str
         if metadata_class is SimpleMetadata:
             metadata_class = AsyncSimpleMetadata
         data = await maybe_await(metadata_class().determine_metadata, request, self)
@@ -263,7 +267,10 @@ class AsyncAPIView(APIView):
 
     def get_renderers(self) -> list[Any]:
         # DRF's BrowsableAPIRenderer checks permissions synchronously: use its async twin.
-        return [async_renderer_class(renderer)() for renderer in self.renderer_classes]
+        return [
+            async_renderer_class(renderer)()  # type: ignore[arg-type]  # stubs: unhashable
+            for renderer in self.renderer_classes
+        ]
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -275,7 +282,7 @@ class AsyncAPIView(APIView):
             response.__class__ = _InlineRenderedResponse
         if isinstance(response, HttpResponseBase):
             # Django's handlers (ASGI, WSGI, test client) call it in response.close().
-            response._resource_closers.append(self.release_cycles)
+            response._resource_closers.append(self.release_cycles)  # type: ignore[attr-defined]
         return response
 
     def release_cycles(self) -> None:
@@ -331,7 +338,7 @@ async def _afirst_authenticated(authenticators: list[Any], request: Request) -> 
         try:
             user_auth = await maybe_await(authenticator.authenticate, request)
         except exceptions.APIException:
-            request._not_authenticated()
+            request._not_authenticated()  # type: ignore[attr-defined]
             raise
         if user_auth is not None:
             return authenticator, user_auth
@@ -344,7 +351,7 @@ def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
         try:
             user_auth = authenticator.authenticate(request)
         except exceptions.APIException:
-            request._not_authenticated()
+            request._not_authenticated()  # type: ignore[attr-defined]
             raise
         if user_auth is not None:
             return authenticator, user_auth
