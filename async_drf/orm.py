@@ -15,11 +15,12 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models.manager import BaseManager
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
@@ -370,13 +371,17 @@ def is_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
     return isinstance(obj, QuerySet)
 
 
-def as_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
+def as_query(queryset_or_model: ViewQuerySet | BaseManager[Any]) -> QuerySetLike:
     """A fresh query per use (TRAPS 17): ``Model.all()`` for a Tortoise model class,
-    ``qs.all()`` for a QuerySet (Tortoise's or Django's)."""
+    ``qs.all()`` for a QuerySet (Tortoise's or Django's) or a Django manager."""
     return queryset_or_model.all()
 
 
-def as_model_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
+@overload
+def as_model_query(queryset_or_model: ViewQuerySet) -> QuerySetLike: ...
+@overload
+def as_model_query(queryset_or_model: ViewQuerySet | None) -> QuerySetLike | None: ...
+def as_model_query(queryset_or_model: ViewQuerySet | None) -> QuerySetLike | None:
     """``Model.all()`` for a Tortoise model class; a query (already per use) as it is."""
     return queryset_or_model.all() if is_model_class(queryset_or_model) else queryset_or_model
 

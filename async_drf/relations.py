@@ -20,9 +20,10 @@ import decimal
 import uuid
 from collections.abc import Iterable
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 from urllib import parse
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.encoding import smart_str, uri_to_iri
 from django.utils.translation import gettext_lazy as _
@@ -32,11 +33,12 @@ from rest_framework.relations import Hyperlink, PKOnlyObject
 from tortoise.exceptions import DoesNotExist, NoValuesFetched
 from tortoise.fields import relational as rel
 from tortoise.models import Model
-from tortoise.queryset import AwaitableQuery
+from tortoise.queryset import AwaitableQuery, QuerySet
 
 from ._prefetch import choices_key, model_field, reads_fk_column
+from ._types import QuerySetLike, ViewQuerySet
 from .compat import ObjectDoesNotExistError
-from .concurrency import is_async_callable, maybe_await
+from .concurrency import call_or_await, is_async_callable, maybe_await
 from .fields import fits_column
 from .orm import as_model_query, as_query, get_model, is_model_class
 from .validators import defer_check
@@ -78,10 +80,12 @@ def _fk_column_value(instance: Any, attrs: list[str]) -> Any:
     if not isinstance(owner, Model):
         return _MISSING
     relation = owner._meta.fields_map.get(attrs[-1])
-    return getattr(owner, relation.source_field) if reads_fk_column(relation) else _MISSING
+    if relation is None or not reads_fk_column(relation):
+        return _MISSING
+    return getattr(owner, relation.source_field or attrs[-1])
 
 
-class RelatedField(drf_relations.RelatedField):
+class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
     """DRF's RelatedField over a Tortoise model class or QuerySet (``queryset=Tag``).
 
     Subclasses say how an input value becomes a lookup key (:meth:`to_lookup`) and
@@ -93,10 +97,12 @@ class RelatedField(drf_relations.RelatedField):
         "not_unique": _("More than one object matches {value}."),
     }
     lookup_path = "pk"
+    # A Tortoise model class or QuerySet here (DRF's stubs know only Django's).
+    queryset: ViewQuerySet | None  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # DRF's own check sees our get_queryset as a user override and skips itself.
-        if not drf_relations.method_overridden("get_queryset", RelatedField, self):
+        if not drf_relations.method_overridden("get_queryset", RelatedField, self):  # type: ignore[arg-type]
             assert kwargs.get("queryset", self.queryset) is not None or kwargs.get("read_only"), (
                 "Relational field must provide a `queryset` argument, "
                 "override `get_queryset`, or set read_only=`True`."
@@ -113,20 +119,25 @@ class RelatedField(drf_relations.RelatedField):
                 list_kwargs[key] = kwargs[key]
         return ManyRelatedField(**list_kwargs)
 
-    def get_queryset(self) -> Any:
-        return as_query(self.queryset)
-
-    async def aget_queryset(self) -> Any:
-        """``get_queryset()``, awaited when overridden with ``async def``."""
-        if is_async_callable(self.get_queryset):
-            queryset = await self.get_queryset()
-        else:
-            queryset = self.get_queryset()  # building a Tortoise query is pure CPU
-        return as_model_query(queryset)
-
-    def target_model(self) -> Any:
-        """The model looked up (``queryset``'s, or a sync ``get_queryset()``'s), or None."""
+    def get_queryset(self) -> QuerySetLike | None:  # type: ignore[override]  # Tortoise's too
         queryset = self.queryset
+        return None if queryset is None else as_query(queryset)
+
+    async def aget_queryset(self) -> QuerySet[Any] | None:
+        """``get_queryset()``, awaited when overridden with ``async def``: the Tortoise
+        query a lookup reads (None for a read-only field)."""
+        # Building a Tortoise query is pure CPU: a sync get_queryset runs inline.
+        queryset: ViewQuerySet | None = await call_or_await(self.get_queryset)
+        return cast("QuerySet[Any] | None", as_model_query(queryset))
+
+    async def _alookup_queryset(self) -> QuerySet[Any]:
+        queryset = await self.aget_queryset()
+        assert queryset is not None, "a read-only related field looks nothing up"
+        return queryset
+
+    def target_model(self) -> type[Model] | None:
+        """The model looked up (``queryset``'s, or a sync ``get_queryset()``'s), or None."""
+        queryset: object = self.queryset
         if queryset is None and not is_async_callable(self.get_queryset):
             queryset = self.get_queryset()
         try:
@@ -149,7 +160,7 @@ class RelatedField(drf_relations.RelatedField):
         if value is rel.NoneAwaitable:  # a null FK never fetched
             return None
         if isinstance(value, AwaitableQuery):
-            raise _unfetched_error(self.source)
+            raise _unfetched_error(self.source or "")
         return value
 
     # Writing: keys looked up ahead -----------------------------------------------
@@ -190,7 +201,7 @@ class RelatedField(drf_relations.RelatedField):
 
     async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
         """One query: ``{key: object}`` for the keys that exist."""
-        queryset = (await self.aget_queryset()).filter(**{f"{self.lookup_path}__in": keys})
+        queryset = (await self._alookup_queryset()).filter(**{f"{self.lookup_path}__in": keys})
         related, _sep, _attr = self.lookup_path.rpartition("__")
         if related:
             queryset = queryset.select_related(related)
@@ -245,12 +256,13 @@ class RelatedField(drf_relations.RelatedField):
             choices = getattr(view, "_related_choices", {}).get(choices_key(self))
         if not choices:
             return {}
+        assert isinstance(choices, dict)
         if cutoff is not None and len(choices) > cutoff:
             return dict(list(choices.items())[:cutoff])
         return choices
 
 
-class StringRelatedField(RelatedField, drf_relations.StringRelatedField):
+class StringRelatedField(RelatedField, drf_relations.StringRelatedField[Any]):
     """DRF's StringRelatedField over Tortoise: ``str()`` of the fetched object."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -258,7 +270,7 @@ class StringRelatedField(RelatedField, drf_relations.StringRelatedField):
         super().__init__(**kwargs)
 
 
-class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField):
+class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField[Any]):
     """DRF's PrimaryKeyRelatedField over a Tortoise model.
 
     On a forward FK the ModelSerializer sets ``source="<fk>_id"``: reads return the
@@ -311,7 +323,7 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField)
     async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
         if not self.validates_to_pk():
             return await super().aresolve(keys)
-        queryset = await self.aget_queryset()
+        queryset = await self._alookup_queryset()
         if len(keys) == 1:  # the FK case: EXISTS is cheaper to build and run
             exists = await queryset.filter(pk=keys[0]).exists()
             return {keys[0]: keys[0]} if exists else {}
@@ -323,7 +335,7 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField)
         return self.pk_field.to_representation(pk) if self.pk_field is not None else pk
 
 
-class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField):
+class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField[Any]):
     """DRF's SlugRelatedField over Tortoise: ``slug_field`` may follow relations
     (``"author__name"``); values are looked up with one query per field."""
 
@@ -344,7 +356,7 @@ class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField):
         self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
 
 
-class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedField):
+class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedField[Any]):
     """DRF's HyperlinkedRelatedField over Tortoise.
 
     The default lookup (``lookup_field`` from the URL's ``lookup_url_kwarg``) runs one
@@ -357,7 +369,7 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
         return self.lookup_field
 
     def _custom_get_object(self) -> bool:
-        return drf_relations.method_overridden("get_object", HyperlinkedRelatedField, self)
+        return drf_relations.method_overridden("get_object", HyperlinkedRelatedField, self)  # type: ignore[arg-type]
 
     def to_lookup(self, data: Any) -> Any:
         match = self._match(data)
@@ -390,7 +402,7 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
         except Resolver404:
             self.fail("no_match")
         try:
-            expected_viewname = request.versioning_scheme.get_versioned_viewname(
+            expected_viewname = request.versioning_scheme.get_versioned_viewname(  # type: ignore[union-attr]
                 self.view_name, request
             )
         except AttributeError:
@@ -403,7 +415,7 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
         """Async twin of DRF's ``get_object``: the object a matched URL names."""
         lookup = {self.lookup_field: view_kwargs[self.lookup_url_kwarg]}
         try:
-            return await (await self.aget_queryset()).get(**lookup)
+            return await (await self._alookup_queryset()).get(**lookup)
         except ValueError as exc:
             raise drf_relations.ObjectValueError(str(exc)) from exc
         except TypeError as exc:
@@ -420,7 +432,7 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
             except (
                 DoesNotExist,
                 ObjectDoesNotExistError,
-                drf_relations.ObjectDoesNotExist,
+                ObjectDoesNotExist,
                 drf_relations.ObjectValueError,
                 drf_relations.ObjectTypeError,
             ):
@@ -440,6 +452,11 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
     """DRF's ManyRelatedField over Tortoise: reads the fetched relation, validates
     every value against one lookup of the child field."""
 
+    @property
+    def _child(self) -> RelatedField:
+        # DRF's stubs: DRF's RelatedField; here always one of this module's.
+        return cast("RelatedField", self.child_relation)
+
     def to_internal_value(self, data: Any) -> list[Any]:
         # Mirrors rest_framework.relations.ManyRelatedField.to_internal_value; differs in
         # checking values not looked up ahead with one queued query for the list.
@@ -447,7 +464,7 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
             self.fail("not_a_list", input_type=type(data).__name__)
         if not self.allow_empty and len(data) == 0:
             self.fail("empty")
-        child = self.child_relation
+        child = self._child
         if child.__dict__.get("_resolved") is None:
             items = [(child.to_lookup(item), item) for item in data]
             defer_check(self, child.acheck_exist, items)
@@ -456,7 +473,7 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
 
     async def aload_choices(self) -> None:
         """Load the child's choices, up to this field's ``html_cutoff``."""
-        child = self.child_relation
+        child = self._child
         child._choices = await child.aget_choices(self.html_cutoff)
 
     def get_attribute(self, instance: Any) -> Any:
@@ -469,5 +486,5 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
             try:
                 return list(relationship)
             except NoValuesFetched:
-                raise _unfetched_error(self.source) from None
+                raise _unfetched_error(self.source or "") from None
         return relationship
