@@ -12,7 +12,8 @@ Django's ORM runs in one thread hop that hands the connection back to the pool
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -31,6 +32,15 @@ from rest_framework.request import Request
 from .concurrency import run_sync
 from .db import call_released, pooled
 from .orm import is_model_class
+
+if TYPE_CHECKING:
+    # The mixin sits in front of DRF's authentication classes.
+    _BaseAuthentication = authentication.BaseAuthentication
+else:
+    _BaseAuthentication = object
+
+# What DRF's authenticate returns for a match: (user, auth); both are the project's own.
+_UserAuth: TypeAlias = tuple[Any, Any]
 
 __all__ = [
     "AsyncBasicAuthentication",
@@ -103,21 +113,25 @@ async def _django_token(model: Any, key: str) -> tuple[Any, Any] | None:
     return token, token.user
 
 
-class _AwaitCredentials:
+class _AwaitCredentials(_BaseAuthentication):
     """Runs DRF's sync ``authenticate`` (header parsing), then awaits its result."""
 
-    async def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)  # type: ignore[misc]
+    async def authenticate(self, request: Request) -> tuple[Any, Any] | None:  # type: ignore[override]
+        # DRF's stubs: a tuple; here the coroutine of an async authenticate_credentials.
+        result = cast(
+            "_UserAuth | None | Coroutine[Any, Any, _UserAuth]", super().authenticate(request)
+        )
         if inspect.iscoroutine(result):  # our async authenticate_credentials
-            return await result
-        return result  # None (another scheme) or a sync override's tuple
+            user_auth: _UserAuth = await result
+            return user_auth
+        return cast("_UserAuth | None", result)  # None (another scheme) or a sync override's
 
 
 class AsyncBasicAuthentication(_AwaitCredentials, authentication.BasicAuthentication):
     """Async twin of DRF's BasicAuthentication: checks the password with ``aauthenticate``
     (with a pooled database, Django's sync ``authenticate`` in one releasing hop)."""
 
-    async def authenticate_credentials(
+    async def authenticate_credentials(  # type: ignore[override]
         self, userid: str, password: str, request: Request | None = None
     ) -> tuple[Any, None]:
         user_model = get_user_model()
@@ -141,7 +155,7 @@ class AsyncSessionAuthentication(authentication.SessionAuthentication):
     is pure CPU and runs inline, as in DRF, for authenticated requests only.
     """
 
-    async def authenticate(self, request: Request) -> tuple[Any, None] | None:
+    async def authenticate(self, request: Request) -> tuple[Any, None] | None:  # type: ignore[override]
         user = await _session_user(request)
         # Unauthenticated, CSRF validation not required
         if not user or not user.is_active:
@@ -160,7 +174,7 @@ class AsyncTokenAuthentication(_AwaitCredentials, authentication.TokenAuthentica
     key of a Django user.
     """
 
-    async def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+    async def authenticate_credentials(self, key: str) -> tuple[Any, Any]:  # type: ignore[override]
         model = self.get_model()
         lookup = _tortoise_token if is_model_class(model) else _django_token
         found = await lookup(model, key)

@@ -7,10 +7,15 @@ an async view receives in production.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.test.client import AsyncClient, AsyncClientHandler, AsyncRequestFactory
 from rest_framework.test import APIRequestFactory, force_authenticate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.authtoken.models import Token
 
 __all__ = ["AsyncAPIClient", "AsyncAPIRequestFactory", "force_authenticate"]
 
@@ -51,7 +56,7 @@ def _apply_remote_addr(scope: dict[str, Any]) -> None:
 class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
     """DRF's APIRequestFactory building ASGIRequests (Django's AsyncRequestFactory)."""
 
-    def generic(
+    def generic(  # type: ignore[override]  # DRF's sync factory and Django's async one differ
         self,
         method: str,
         path: str,
@@ -68,7 +73,7 @@ class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
             extra["CONTENT_TYPE"] = str(content_type)
         environ_headers = _environ_to_headers(extra, has_body=bool(data))
         return AsyncRequestFactory.generic(
-            self,
+            self,  # type: ignore[arg-type]  # stubs: the factory's own request type
             method,
             path,
             data,
@@ -88,8 +93,8 @@ class ForceAuthAsyncClientHandler(AsyncClientHandler):
     """Django's AsyncClientHandler that can force authentication, as DRF's does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._force_user = None
-        self._force_token = None
+        self._force_user: AbstractBaseUser | AnonymousUser | None = None
+        self._force_token: Token | None = None
         super().__init__(*args, **kwargs)
 
     async def get_response_async(self, request: Any) -> Any:
@@ -97,27 +102,31 @@ class ForceAuthAsyncClientHandler(AsyncClientHandler):
         return await super().get_response_async(request)
 
 
-class AsyncAPIClient(AsyncAPIRequestFactory, AsyncClient):
+class AsyncAPIClient(  # type: ignore[misc]  # DRF's sync factory methods, Django's async ones
+    AsyncAPIRequestFactory, AsyncClient
+):
     """DRF's APIClient on Django's AsyncClient: ``response = await client.get(...)``."""
 
     def __init__(self, enforce_csrf_checks: bool = False, **defaults: Any) -> None:
         AsyncClient.__init__(self, enforce_csrf_checks, **defaults)
         self.enforce_csrf_checks = enforce_csrf_checks
         self.renderer_classes = {cls.format: cls for cls in self.renderer_classes_list}
-        self.handler = ForceAuthAsyncClientHandler(enforce_csrf_checks)
+        self.handler = self._force_handler = ForceAuthAsyncClientHandler(enforce_csrf_checks)
         self._credentials: dict[str, Any] = {}
 
     def credentials(self, **kwargs: Any) -> None:
         """Set headers (WSGI-style names, as in DRF) sent with every request."""
         self._credentials = kwargs
 
-    def force_authenticate(self, user: Any = None, token: Any = None) -> None:
-        self.handler._force_user = user
-        self.handler._force_token = token
+    def force_authenticate(
+        self, user: AbstractBaseUser | AnonymousUser | None = None, token: Token | None = None
+    ) -> None:
+        self._force_handler._force_user = user
+        self._force_handler._force_token = token
         if user is None and token is None:
             self._credentials = {}
 
-    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
+    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:  # type: ignore[override]
         return super().generic(method, path, *args, **{**self._credentials, **extra})
 
     def request(self, **request: Any) -> Any:
@@ -126,6 +135,6 @@ class AsyncAPIClient(AsyncAPIRequestFactory, AsyncClient):
 
     async def alogout(self) -> None:
         self._credentials = {}
-        self.handler._force_user = None
-        self.handler._force_token = None
+        self._force_handler._force_user = None
+        self._force_handler._force_token = None
         await super().alogout()

@@ -14,13 +14,18 @@ an async throttle is ignored (system check ``async_drf.W002``).
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
 from rest_framework import throttling
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from .concurrency import mark_inline
 from .throttle_stores import ThrottleStore, ThrottleWindow, get_throttle_store
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 __all__ = [
     "AsyncAnonRateThrottle",
@@ -40,18 +45,21 @@ class AsyncSimpleRateThrottle(throttling.SimpleRateThrottle):
     # None: the store the ASYNC_DRF settings name (get_throttle_store()).
     store: ThrottleStore | None = None
     window: ThrottleWindow
+    num_requests: int  # set with the rate, by DRF's __init__
+    duration: int
 
     @property
-    def THROTTLE_RATES(self) -> dict[str, Any]:  # noqa: N802 - DRF's attribute name
+    def THROTTLE_RATES(self) -> dict[str, Any]:  # type: ignore[override]  # noqa: N802
         # DRF copies DEFAULT_THROTTLE_RATES at import; read it per use so that
         # override_settings reaches it.  A subclass may still set a plain dict.
-        return api_settings.DEFAULT_THROTTLE_RATES
+        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
+        return rates
 
     def get_store(self) -> ThrottleStore:
         """The store that holds this throttle's windows."""
         return self.store if self.store is not None else get_throttle_store()
 
-    async def allow_request(self, request: Any, view: Any) -> bool:
+    async def allow_request(self, request: Request, view: APIView) -> bool:  # type: ignore[override]
         # Mirrors rest_framework.throttling.SimpleRateThrottle.allow_request; the store
         # prunes, checks and records in one step instead of a cache read and write.
         if self.rate is None:
@@ -99,11 +107,12 @@ class AsyncUserRateThrottle(AsyncSimpleRateThrottle, throttling.UserRateThrottle
 class AsyncScopedRateThrottle(throttling.ScopedRateThrottle, AsyncSimpleRateThrottle):
     """Async twin of DRF's ScopedRateThrottle (``throttle_scope`` on the view)."""
 
-    async def allow_request(self, request: Any, view: Any) -> bool:
-        result = super().allow_request(request, view)
+    async def allow_request(self, request: Request, view: APIView) -> bool:  # type: ignore[override]
+        # DRF's stubs: a bool; here the coroutine of AsyncSimpleRateThrottle's, or True.
+        result = cast("bool | Coroutine[Any, Any, bool]", super().allow_request(request, view))
         if inspect.iscoroutine(result):
-            return await result
-        return result  # True: the view has no throttle_scope
+            return bool(await result)
+        return bool(result)  # True: the view has no throttle_scope
 
 
 # wait() only does arithmetic on what allow_request read: no hop, for DRF's own sync
