@@ -8,13 +8,14 @@ is ``AsyncAPIView.schema``.  Public names are imported from ``async_drf.schemas`
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import inflection
 from django.utils.encoding import force_str
 from rest_framework import exceptions
 from rest_framework import serializers as drf_serializers
 from rest_framework.compat import uritemplate
+from rest_framework.pagination import BasePagination
 from rest_framework.schemas import openapi
 from rest_framework.schemas.inspectors import DefaultSchema, ViewInspector
 from rest_framework.schemas.utils import is_list_view
@@ -110,10 +111,14 @@ class AutoSchema(openapi.AutoSchema):
         ):
             action = "list"
         elif method_name not in self.method_mapping:
-            action = self._to_camel_case(method_name)
+            action = self._to_camel_case(method_name)  # type: ignore[attr-defined]  # DRF's own
         else:
             action = self.method_mapping[method.lower()]
         return action + self.get_operation_id_base(path, method, action)
+
+    def get_paginator(self) -> BasePagination | None:  # type: ignore[override]
+        # DRF's returns an instance (its stubs say a class).
+        return cast("BasePagination | None", super().get_paginator())
 
     def get_pagination_parameters(self, path: str, method: str) -> list[dict[str, Any]]:
         if not self.is_list_view(path, method):
@@ -154,8 +159,9 @@ class AutoSchema(openapi.AutoSchema):
     def get_response_schema(self, path: str, method: str) -> dict[str, Any]:
         """The success body: the serializer's component, a list of it, or a page of it."""
         serializer = self.get_response_serializer(path, method)
-        is_serializer = isinstance(serializer, drf_serializers.Serializer)
-        item = self.get_reference(serializer) if is_serializer else {}
+        item: dict[str, Any] = {}
+        if isinstance(serializer, drf_serializers.Serializer):
+            item = self.get_reference(serializer)
         if not self.is_list_view(path, method):
             return item
         schema = {"type": "array", "items": item}
@@ -221,7 +227,7 @@ class AutoSchema(openapi.AutoSchema):
         for name, field in serializer.fields.items():
             if field.write_only:
                 continue
-            if field.source != "*":
+            if field.source and field.source != "*":
                 facts.fields.setdefault(field.source, name)
             if isinstance(field, drf_serializers.PrimaryKeyRelatedField):
                 facts.relations[name] = related_model(field)
@@ -266,7 +272,8 @@ class AutoSchema(openapi.AutoSchema):
         lookup_url_kwarg = getattr(self.view, "lookup_url_kwarg", None) or getattr(
             self.view, "lookup_field", None
         )
-        name = self.view.lookup_field if variable == lookup_url_kwarg else variable
+        lookup_field: str | None = getattr(self.view, "lookup_field", None)
+        name = lookup_field if variable == lookup_url_kwarg and lookup_field else variable
         if name == "pk":
             return pk_field(model)
         field = model._meta.fields_map.get(name)
@@ -338,9 +345,11 @@ class SchemaGenerator(GeneratorMixin, openapi.SchemaGenerator):
     """DRF's OpenAPI ``SchemaGenerator`` with :class:`GeneratorMixin`, links between
     operations and the security schemes the operations use."""
 
-    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any] | None:
+    def get_schema(  # type: ignore[override]  # DRF's gives None when no endpoint is visible
+        self, request: Any = None, public: bool = False
+    ) -> dict[str, Any] | None:
         with collecting() as operations:
-            schema = super().get_schema(request, public)
+            schema = cast("dict[str, Any] | None", super().get_schema(request, public))
         if schema:
             add_links(operations)
             used = used_security_schemes(schema)
@@ -374,7 +383,10 @@ class AsyncDefaultSchema(DefaultSchema):
         result = ViewInspector.__get__(self, instance, owner)
         if not isinstance(result, DefaultSchema):
             return result  # a schema set on the instance
-        inspector_class = async_inspector_class(api_settings.DEFAULT_SCHEMA_CLASS)
+        # An imported class (DRF's stubs: its dotted path).
+        inspector_class = async_inspector_class(
+            cast("type[ViewInspector]", api_settings.DEFAULT_SCHEMA_CLASS)
+        )
         assert issubclass(inspector_class, ViewInspector), (
             "DEFAULT_SCHEMA_CLASS must be set to a ViewInspector (usually an AutoSchema) subclass"
         )

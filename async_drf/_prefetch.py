@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 from rest_framework.relations import ManyRelatedField, RelatedField
-from rest_framework.serializers import BaseSerializer, ListSerializer
+from rest_framework.serializers import BaseSerializer, ListSerializer, Serializer
 from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -48,7 +48,7 @@ def is_fetched(instance: Model, name: str) -> bool:
     meta = instance._meta
     cached = instance.__dict__.get(f"_{name}", _MISSING)  # Tortoise caches relations as `_<name>`
     if name in meta.fk_fields or name in meta.o2o_fields:
-        source = meta.fields_map[name].source_field
+        source = meta.fields_map[name].source_field or name
         return cached is not _MISSING or getattr(instance, source) is None
     if name in meta.backward_o2o_fields:
         # An unfetched reverse O2O caches the QuerySet it would run.
@@ -75,11 +75,12 @@ def model_field(model: Any, path: str) -> Any:
 def choices_key(field: AnyField) -> tuple[Any, ...]:
     """Where a form field's choices are kept: (root serializer class, field names)."""
     names = []
-    node = field
-    while node.parent is not None:
+    node: AnyField = field
+    parent: AnyField | None = field.parent  # None at the root (the stubs say otherwise)
+    while parent is not None:
         if node.field_name:  # a ManyRelatedField's child has none: it shares its parent's
             names.append(node.field_name)
-        node = node.parent
+        node, parent = parent, parent.parent
     return (type(node), tuple(reversed(names)))
 
 
@@ -129,7 +130,7 @@ async def prefetch_instances(instances: list[Model], paths: Iterable[str]) -> No
             await prefetch_instances(_related_objects(instances, first), rests)
 
 
-def prefetch_paths(serializer: BaseSerializer, model: Any) -> list[str]:
+def prefetch_paths(serializer: Serializer[Any], model: type[Model]) -> list[str]:
     """Relation paths read by the readable fields of ``serializer`` over ``model``."""
     paths: list[str] = []
     for field in serializer._readable_fields:
@@ -181,7 +182,7 @@ def _field_paths(field: AnyField, model: Any) -> list[str]:
 # Objects the input refers to --------------------------------------------------------
 
 
-async def alookup_input(serializer: BaseSerializer) -> None:
+async def alookup_input(serializer: BaseSerializer[Any]) -> None:
     """Look up the objects ``serializer.initial_data`` refers to: one query per field.
 
     The values of every related field are collected through the serializer tree
@@ -194,13 +195,13 @@ async def alookup_input(serializer: BaseSerializer) -> None:
         await field.alookup_ahead(keys)
 
 
-def _collect(node: BaseSerializer, data: Any, wanted: dict[Any, list[Any]]) -> None:
+def _collect(node: AnyField | None, data: Any, wanted: dict[Any, list[Any]]) -> None:
     if isinstance(node, ListSerializer):
         if isinstance(data, list):
             for item in data:
                 _collect(node.child, item, wanted)
         return
-    if not isinstance(data, Mapping) or not hasattr(node, "_writable_fields"):
+    if not isinstance(data, Mapping) or not isinstance(node, Serializer):
         return
     for field in node._writable_fields:
         value = field.get_value(data)
@@ -239,7 +240,7 @@ def _lookup_key(field: Any, value: Any) -> Any:
 # Choices of the browsable API's forms -----------------------------------------------
 
 
-async def aload_form_choices(serializer: BaseSerializer) -> dict[tuple[Any, ...], Any]:
+async def aload_form_choices(serializer: Serializer[Any]) -> dict[tuple[Any, ...], Any]:
     """``{choices_key(field): choices}`` for the related fields an HTML form of
     ``serializer`` shows (writable ones, nested serializers included), each loaded
     with one query limited to the field's ``html_cutoff``."""
@@ -251,12 +252,12 @@ async def aload_form_choices(serializer: BaseSerializer) -> dict[tuple[Any, ...]
     return choices
 
 
-def _form_related_fields(serializer: BaseSerializer) -> Iterable[tuple[Any, int | None]]:
+def _form_related_fields(serializer: Serializer[Any]) -> Iterable[tuple[Any, int | None]]:
     for field in serializer._writable_fields:
         if isinstance(field, ManyRelatedField):
             if hasattr(field.child_relation, "aget_choices"):
                 yield field.child_relation, field.html_cutoff
         elif hasattr(field, "aget_choices"):
-            yield field, field.html_cutoff
-        elif isinstance(field, BaseSerializer) and not isinstance(field, ListSerializer):
+            yield field, getattr(field, "html_cutoff", None)
+        elif isinstance(field, Serializer):
             yield from _form_related_fields(field)  # rendered as a fieldset
