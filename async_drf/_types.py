@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeAlias
 
 from django.db.models import Model as DjangoModel
@@ -22,10 +23,11 @@ __all__ = [
     "ViewQuerySet",
 ]
 
-# What a generic view reads: a Tortoise QuerySet or a Django one.
-QuerySetLike: TypeAlias = "QuerySet[Any] | DjangoQuerySet[Any]"
+# What a generic view reads: a Tortoise QuerySet or a Django one (or, as with DRF's
+# generic views, a plain sequence of rows).
+QuerySetLike: TypeAlias = "QuerySet[Any] | DjangoQuerySet[Any] | Sequence[Any]"
 # What ``queryset =`` on a view may be: those, or a Tortoise model class.
-ViewQuerySet: TypeAlias = "type[Model] | QuerySet[Any] | DjangoQuerySet[Any]"
+ViewQuerySet: TypeAlias = "type[Model] | QuerySetLike"
 # A row a view serves.
 Instance: TypeAlias = "Model | DjangoModel"
 # A DRF field of any value types (DRF's own fields are not generic at run time).

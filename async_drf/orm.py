@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, overload
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models.manager import BaseManager
+from django.db.models import QuerySet as DjangoQuerySet
 from tortoise import Model, Tortoise
 from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
@@ -363,6 +363,9 @@ def _active_context() -> Any:
     return fallback if _usable(fallback) else None
 
 
+_QUERYSETS = (QuerySet, DjangoQuerySet)
+
+
 def is_model_class(obj: object) -> TypeIs[type[Model]]:
     return isinstance(obj, type) and issubclass(obj, Model)
 
@@ -371,10 +374,13 @@ def is_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
     return isinstance(obj, QuerySet)
 
 
-def as_query(queryset_or_model: ViewQuerySet | BaseManager[Any]) -> QuerySetLike:
+def as_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
     """A fresh query per use (TRAPS 17): ``Model.all()`` for a Tortoise model class,
-    ``qs.all()`` for a QuerySet (Tortoise's or Django's) or a Django manager."""
-    return queryset_or_model.all()
+    ``qs.all()`` for a QuerySet (Tortoise's or Django's); a list (which DRF's
+    paginators also take) as it is."""
+    if is_model_class(queryset_or_model) or isinstance(queryset_or_model, _QUERYSETS):
+        return queryset_or_model.all()
+    return queryset_or_model
 
 
 @overload

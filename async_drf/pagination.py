@@ -13,7 +13,8 @@ code, as DRF does, with no query and no thread hop.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import db as django_db
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -56,7 +57,12 @@ def _is_tortoise(queryset: Any) -> bool:
     return is_model_class(queryset) or is_queryset(queryset)
 
 
-async def _drf_paginate(paginate: Any, queryset: Any, request: Request, view: Any) -> Any:
+async def _drf_paginate(
+    paginate: Callable[[Any, Request, Any], list[Any] | None],
+    queryset: object,
+    request: Request,
+    view: object,
+) -> list[Any] | None:
     """DRF's own ``paginate_queryset`` for what is not a Tortoise queryset: in one thread
     hop for a Django QuerySet (it counts and reads rows), inline for a list, a tuple or
     a range."""
@@ -117,7 +123,8 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
             return None
 
         queryset = as_model_query(queryset)
-        paginator = self.django_paginator_class(_Window(await queryset.count()), page_size)
+        window = _Window(await queryset.count())
+        paginator = self.django_paginator_class(window, page_size)  # type: ignore[arg-type]
         page_number = self.get_page_number(request, paginator)
         try:
             self.page = paginator.page(page_number)
@@ -125,7 +132,7 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
             msg = self.invalid_page_message.format(page_number=page_number, message=str(exc))
             raise NotFound(msg)
 
-        rows: slice = self.page.object_list
+        rows: slice = self.page.object_list  # type: ignore[assignment]  # _Window's slice
         self.page.object_list = await _fetch(queryset, rows.start, rows.stop - rows.start)
 
         if paginator.num_pages > 1 and self.template is not None:
@@ -218,7 +225,9 @@ class AsyncCursorPagination(pagination.CursorPagination):
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(request, queryset, view)
         self.cursor = self.decode_cursor(request)
-        offset, reverse, current_position = self.cursor or (0, False, None)
+        # DRF's stubs: an int position; it is the text of the cursor's query parameter.
+        decoded = cast("tuple[int, bool, str | None] | None", self.cursor)
+        offset, reverse, current_position = decoded or (0, False, None)
 
         ordering = pagination._reverse_ordering(self.ordering) if reverse else self.ordering
         queryset = queryset.order_by(*ordering)
@@ -237,7 +246,8 @@ class AsyncCursorPagination(pagination.CursorPagination):
         is_reversed = order.startswith("-")
         order_attr = order.lstrip("-")
         # Test for: (cursor reversed) XOR (queryset reversed)
-        lookup = "__lt" if self.cursor.reverse != is_reversed else "__gt"
+        cursor_reversed = self.cursor is not None and self.cursor.reverse
+        lookup = "__lt" if cursor_reversed != is_reversed else "__gt"
         try:
             value = self._position_value(get_model(queryset), order_attr, position)
             return queryset.filter(**{order_attr + lookup: value})

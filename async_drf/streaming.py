@@ -22,16 +22,19 @@ A client that disconnects cancels the stream and the query in flight.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import csv
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBase, StreamingHttpResponse
+from rest_framework.pagination import BasePagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -43,6 +46,12 @@ from .concurrency import call_hook
 from .db import is_django_queryset
 from .orm import ensure_orm, get_model, isolate_connections, release_connections
 from .settings import async_settings
+
+if TYPE_CHECKING:
+    # The mixin is only ever used on AsyncGenericAPIView, whose hooks it calls.
+    _GenericView = generics.AsyncGenericAPIView
+else:
+    _GenericView = object
 
 __all__ = [
     "ApplicationNDJSONRenderer",
@@ -185,11 +194,11 @@ class StreamingListResponse(StreamingHttpResponse):
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = _iterate_on_own_loop(self.stream)
-        self._resource_closers.append(chunks.close)  # a server that stops reading
+        self._resource_closers.append(chunks.close)  # type: ignore[attr-defined]  # Django's
         return chunks
 
 
-def _iterate_on_own_loop(stream: AsyncIterator[bytes]) -> Iterator[bytes]:
+def _iterate_on_own_loop(stream: AsyncIterator[bytes]) -> Generator[bytes, None, None]:
     wsgi = async_settings.WSGI_CLOSE_CONNECTIONS
     with asyncio.Runner() as runner:
         if wsgi:
@@ -238,7 +247,7 @@ class _Stream:
         """The opening bytes and the first chunk: read and rendered in the view."""
         rows = await self.keyset.fetch()
         serializer = await self.view.aget_serializer(rows, many=True)
-        head = self.renderer.stream_open(_field_names(serializer))
+        head: bytes = self.renderer.stream_open(_field_names(serializer))
         return head + await self._render(serializer, rows)
 
     async def next_chunk(self) -> bytes | None:
@@ -278,19 +287,24 @@ def _field_names(serializer: Any) -> list[str]:
     return [name for name, field in child.fields.items() if not field.write_only]
 
 
-class AsyncStreamingListModelMixin:
+class AsyncStreamingListModelMixin(_GenericView):
     """``list`` that streams the filtered, ordered queryset instead of a page of it.
 
     ``stream_chunk_size`` (default ``ASYNC_DRF["STREAM_CHUNK_SIZE"]``) rows are read
     per query.  Override ``get_stream_ordering`` to choose the order.
     """
 
-    renderer_classes = [JSONArrayRenderer, NDJSONRenderer, ApplicationNDJSONRenderer, CSVRenderer]
-    pagination_class = None
+    renderer_classes: Sequence[type[BaseRenderer]] = [
+        JSONArrayRenderer,
+        NDJSONRenderer,
+        ApplicationNDJSONRenderer,
+        CSVRenderer,
+    ]
+    pagination_class: type[BasePagination] | None = None
     stream_chunk_size: int | None = None
     error_renderer_class = JSONRenderer
 
-    async def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    async def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
         if is_django_queryset(queryset):
             raise ImproperlyConfigured(
@@ -307,7 +321,7 @@ class AsyncStreamingListModelMixin:
         body = stream.body(head) if request.method != "HEAD" else _nothing()
         return StreamingListResponse(body, content_type=content_type)
 
-    def get_stream_ordering(self, queryset: Any) -> list[str]:
+    def get_stream_ordering(self, queryset: Any) -> builtins.list[str]:
         """The order rows are streamed in (``["-created"]``); the primary key is then
         added as the tiebreaker.  The queryset's own ``order_by`` (``OrderingFilter``
         sets it), else the view's ``ordering``, else the model's ``Meta.ordering``."""
@@ -326,7 +340,7 @@ class AsyncStreamingListModelMixin:
         if isinstance(response, Response):
             request.accepted_renderer = self.error_renderer_class()
             request.accepted_media_type = request.accepted_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 async def _nothing() -> AsyncIterator[bytes]:
@@ -337,5 +351,5 @@ async def _nothing() -> AsyncIterator[bytes]:
 class AsyncStreamingListAPIView(AsyncStreamingListModelMixin, generics.AsyncGenericAPIView):
     """A list view that streams every row: ``get`` awaits ``list``."""
 
-    async def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return await self.list(request, *args, **kwargs)
