@@ -9,7 +9,7 @@ import datetime
 import decimal
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +17,7 @@ from django.utils.encoding import force_str
 from tortoise.expressions import Q, Subquery
 
 from . import _filterfields as ff
-from ._lookups import SEP, apply, label_for_filter, resolve
+from ._lookups import SEP, Target, apply, label_for_filter, lookup_q, resolve, resolve_key
 from .orm import as_model_query
 
 EMPTY_VALUES = ff.EMPTY_VALUES
@@ -62,7 +62,7 @@ class Filter:
         self.extra.setdefault("required", False)
         self.model: Any = None
         self.parent: Any = None
-        self.target: Any = None
+        self.target: Target | None = None
         self.creation_counter = Filter.creation_counter
         Filter.creation_counter += 1
 
@@ -77,7 +77,7 @@ class Filter:
         if isinstance(self.__dict__.get("filter"), FilterMethod):
             del self.filter
         if value is not None:
-            self.filter = FilterMethod(self)
+            self.filter = FilterMethod(self)  # type: ignore[method-assign]  # as django-filter
 
     @property
     def label(self) -> Any:
@@ -97,15 +97,21 @@ class Filter:
         bound.extra = dict(self.extra)
         bound.__dict__.pop("_field", None)
         if isinstance(self.__dict__.get("filter"), FilterMethod):
-            bound.filter = FilterMethod(bound)
+            bound.filter = FilterMethod(bound)  # type: ignore[method-assign]
         bound.model = model
         bound.target = bound.resolve(model)
         bound.field  # noqa: B018 - built once here, shared by every request's copy
         return bound
 
-    def resolve(self, model: Any) -> Any:
+    @property
+    def name(self) -> str:
+        """``field_name``, which the FilterSet sets (to the attribute name by default)."""
+        assert self.field_name is not None, f"{type(self).__name__} has no field_name"
+        return self.field_name
+
+    def resolve(self, model: Any) -> Target | None:
         """Where ``field_name`` + ``lookup_expr`` lands (None for an annotation)."""
-        return resolve(model, self.field_name, self.lookup_expr)
+        return resolve(model, self.name, self.lookup_expr)
 
     @property
     def column(self) -> Any:
@@ -118,7 +124,7 @@ class Filter:
     def field(self) -> forms.Field:
         if "_field" not in self.__dict__:
             kwargs = {**self.get_field_kwargs(), **self.extra}
-            self._field = self.get_field_class()(label=self.label, **kwargs)
+            self._field: forms.Field = self.get_field_class()(label=self.label, **kwargs)
         return self._field
 
     def get_field_class(self) -> Any:
@@ -136,15 +142,15 @@ class Filter:
         if self.target is not None:
             return self.target.key
         if self.lookup_expr == "exact":
-            return self.field_name
-        return SEP.join([self.field_name, self.lookup_expr])
+            return self.name
+        return SEP.join([self.name, self.lookup_expr])
 
     def apply(self, queryset: Any, condition: Q) -> Any:
         return apply(queryset, self.target, condition, exclude=self.exclude)
 
     def condition(self, value: Any) -> Q:
         """The condition a (cleaned, non-empty) value puts on a row."""
-        return Q(**{self.key: value})
+        return lookup_q(self.key, value)
 
     def filter(self, qs: Any, value: Any) -> Any:
         if value in EMPTY_VALUES:
@@ -175,14 +181,15 @@ class FilterMethod:
     def method(self) -> Callable[..., Any]:
         """The callable: the filter's own, or the parent FilterSet's method of that name."""
         instance = self.f
-        if callable(instance.method):
-            return instance.method
+        own: Callable[..., Any] | str = instance.method
+        if callable(own):
+            return own
         parent = instance.parent
         assert parent is not None, (
             f"Filter '{instance.field_name}' must have a parent FilterSet to find "
             f"'.{instance.method}()'"
         )
-        method = getattr(parent, instance.method, None)
+        method: Callable[..., Any] | None = getattr(parent, instance.method, None)
         assert callable(method), (
             f"Expected parent FilterSet '{type(parent).__module__}.{type(parent).__name__}' "
             f"to have a '.{instance.method}()' method."
@@ -215,7 +222,13 @@ class NumberFilter(Filter):
         return super().condition(ff.annotation_number(value) if self.column is None else value)
 
 
-class _NullChoiceMixin:
+if TYPE_CHECKING:
+    _Filter = Filter  # the mixin comes before Filter in its classes' bases
+else:
+    _Filter = object
+
+
+class _NullChoiceMixin(_Filter):
     """django-filter's ``null_label``/``null_value``: a choice that selects NULL rows."""
 
     def _pop_null_choice(self, kwargs: dict[str, Any]) -> None:
@@ -227,8 +240,8 @@ class _NullChoiceMixin:
 
     def condition(self, value: Any) -> Q:
         if self.null_label is not None and value == self.null_value:
-            return Q(**{resolve(self.model, self.field_name, "isnull").key: True})
-        return super().condition(ff.as_column_type(value, self.column))  # type: ignore[misc]
+            return lookup_q(resolve_key(self.model, self.name, "isnull"), True)
+        return super().condition(ff.as_column_type(value, self.column))
 
 
 class ChoiceFilter(_NullChoiceMixin, Filter):
@@ -351,8 +364,8 @@ class ModelChoiceFilter(Filter):
             return condition
         # The same join as the value's: the chosen row itself must be allowed.
         allowed = as_model_query(allowed)
-        key = resolve(self.model, self.field_name, "in").key
-        return condition & Q(**{key: Subquery(allowed.values(allowed.model._meta.pk_attr))})
+        key = resolve_key(self.model, self.name, "in")
+        return condition & lookup_q(key, Subquery(allowed.values(allowed.model._meta.pk_attr)))
 
 
 class ModelMultipleChoiceFilter(ModelChoiceFilter):
@@ -414,7 +427,7 @@ class BaseRangeFilter(BaseCSVFilter):
             return qs
         if None in value:  # an empty bound (``5,``): as in SQL, no row is in range
             pk = self.model._meta.pk_attr
-            return self.apply(qs, Q(**{f"{pk}__in": []}))
+            return self.apply(qs, lookup_q(f"{pk}__in", []))
         return self.apply(qs, self.condition(value))
 
 
@@ -425,7 +438,7 @@ class RangeFilter(Filter):
 
     def resolve(self, model: Any) -> Any:
         self.targets = {
-            lookup: resolve(model, self.field_name, lookup) for lookup in ("gte", "lte", "range")
+            lookup: resolve(model, self.name, lookup) for lookup in ("gte", "lte", "range")
         }
         return self.targets["range"]
 
@@ -440,8 +453,8 @@ class RangeFilter(Filter):
         else:
             lookup, bound = "lte", stop
         target = self.targets[lookup]
-        key = target.key if target else SEP.join([self.field_name, lookup])  # an annotation
-        return apply(qs, target, Q(**{key: bound}), exclude=self.exclude)
+        key = target.key if target else SEP.join([self.name, lookup])  # an annotation
+        return apply(qs, target, lookup_q(key, bound), exclude=self.exclude)
 
     def convert(self, value: Any) -> Any:
         return ff.annotation_number(value) if self.column is None else value

@@ -21,6 +21,7 @@ from tortoise.fields.relational import (
 )
 
 from . import compat
+from ._lookups import lookup_q
 from .orm import get_model
 
 __all__ = ["Keyset"]
@@ -72,7 +73,8 @@ class Keyset:
         """The rows that sort after ``self.last``: for each column, the rows equal on
         the columns before it and beyond it on this one, OR-ed."""
         assert self.last is not None
-        disjuncts, equal = [], []
+        disjuncts: list[Q] = []
+        equal: list[Q] = []
         for column, value in zip(self.columns, self.last, strict=True):
             beyond = self._beyond(column, value)
             if beyond is not None:
@@ -83,23 +85,23 @@ class Keyset:
         if len(self.columns) > 1 and value is not None and not first.nullable:
             # Redundant, but lets the database scan an index from the last row on.
             bound = "lte" if first.descending else "gte"
-            condition = Q(Q(**{f"{first.path}__{bound}": value}), condition)
+            condition = Q(lookup_q(f"{first.path}__{bound}", value), condition)
         return condition
 
     def _beyond(self, column: _Column, value: Any) -> Q | None:
         """The rows after ``value`` in ``column``'s direction, or None for none."""
         nulls_last = self.nulls_high != column.descending
         if value is None:
-            return None if nulls_last else Q(**{f"{column.path}__isnull": False})
+            return None if nulls_last else lookup_q(f"{column.path}__isnull", False)
         lookup = "lt" if column.descending else "gt"
-        beyond = Q(**{f"{column.path}__{lookup}": value})
+        beyond = lookup_q(f"{column.path}__{lookup}", value)
         if column.nullable and nulls_last:
-            beyond = Q(beyond, Q(**{f"{column.path}__isnull": True}), join_type="OR")
+            beyond = Q(beyond, lookup_q(f"{column.path}__isnull", True), join_type="OR")
         return beyond
 
 
 def _is(path: str, value: Any) -> Q:
-    return Q(**{f"{path}__isnull": True}) if value is None else Q(**{path: value})
+    return lookup_q(f"{path}__isnull", True) if value is None else lookup_q(path, value)
 
 
 def _value(row: Any, path: str) -> Any:
@@ -146,4 +148,4 @@ def _nullable(model: Any, path: str) -> bool:
 
 
 def _dialect(model: Any) -> str:
-    return model._meta.db.capabilities.dialect
+    return str(model._meta.db.capabilities.dialect)

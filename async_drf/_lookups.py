@@ -74,6 +74,19 @@ class Target:
     local: bool
 
 
+def lookup_q(key: str, value: object) -> Q:
+    """``Q(<key>=value)`` (Tortoise's Q also takes ``join_type`` as a keyword)."""
+    kwargs: dict[str, Any] = {key: value}
+    return Q(**kwargs)
+
+
+def resolve_key(model: Any, field_name: str, lookup_expr: str) -> str:
+    """The filter key for ``field_name`` + ``lookup_expr``: the resolved one, or for
+    an annotation the plain ``<field_name>__<lookup_expr>``."""
+    target = resolve(model, field_name, lookup_expr)
+    return target.key if target is not None else SEP.join([field_name, lookup_expr])
+
+
 def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
     """The Tortoise filter for ``field_name`` and a django-filter ``lookup_expr``.
 

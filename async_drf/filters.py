@@ -32,6 +32,7 @@ from tortoise.fields.relational import RelationalField
 from ._lookups import SEP as _SEP
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
+from ._lookups import lookup_q
 from ._lookups import walk as _walk
 from ._openapi import field_schema
 from .concurrency import (
@@ -187,7 +188,7 @@ class SearchFilter(filters.SearchFilter):
         if any(lookup.endswith("posix_regex") for lookup in orm_lookups):
             self._check_patterns(search_terms)
         conditions = [
-            Q(*(Q(**{lookup: term}) for lookup in orm_lookups), join_type="OR")
+            Q(*(lookup_q(lookup, term) for lookup in orm_lookups), join_type="OR")
             for term in search_terms
         ]
         filtered = queryset.filter(*conditions)
