@@ -5,7 +5,7 @@ their search prefixes suit their database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -179,9 +179,11 @@ def _search_messages(view_class: type) -> list[CheckMessage]:
     if not any(isinstance(b, type) and issubclass(b, async_filters.SearchFilter) for b in backends):
         return []
     fields = getattr(view_class, "search_fields", None)
-    model = view_model(view_class) if isinstance(fields, (list, tuple)) else None
+    if not isinstance(fields, (list, tuple)):
+        return []
+    model = view_model(view_class)
     sqlite = _sqlite_connection(model) if model is not None else None
-    if sqlite is None:
+    if model is None or sqlite is None:
         return []
     name, regexp = sqlite
     where = f"{model.__name__} is stored in SQLite (TORTOISE_ORM connection '{name}')"
@@ -307,7 +309,7 @@ def check_throttle_caches(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             obj=throttle,
             id="async_drf.W002",
         )
-        for throttle in throttles
+        for throttle in cast("dict[object, None]", throttles)  # classes (stubs: dotted paths)
         if isinstance(throttle, type)
         and issubclass(throttle, AsyncSimpleRateThrottle)
         and throttle.cache is not SimpleRateThrottle.cache

@@ -88,7 +88,7 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
             names = getattr(value, "_fields", ())  # a named tuple's fields look like keys
             items = [self._cleanse_item(n, v, seen, depth) for n, v in _named(names, value)]
             changed = any(new is not old for new, old in zip(items, value, strict=True))
-            cleansed = value._make(items) if names else _rebuild(value, items)
+            cleansed = value._make(items) if names else _rebuild(value, items)  # type: ignore[union-attr]
         seen[id(value)] = cleansed if changed else value
         return seen[id(value)]
 

@@ -223,7 +223,7 @@ class OrderingFilter(filters.OrderingFilter):
     _awaited_serializer_class: Any = None
 
     def get_default_valid_fields(
-        self, queryset: Any, view: Any, context: dict[str, Any] | None = None
+        self, queryset: Any, view: Any, context: Mapping[str, Any] | None = None
     ) -> list[tuple[str, Any]]:
         """The serializer's readable fields that Tortoise can order by."""
         serializer_class = self._awaited_serializer_class or _serializer_class(view)
@@ -235,7 +235,7 @@ class OrderingFilter(filters.OrderingFilter):
             )
             raise ImproperlyConfigured(msg % self.__class__.__name__)
         model = get_model(queryset)
-        fields = serializer_class(context=context or {}).fields.items()
+        fields = serializer_class(context=dict(context or {})).fields.items()
         valid = [
             (field.source.replace(".", _SEP) or name, field.label)
             for name, field in fields
@@ -247,7 +247,7 @@ class OrderingFilter(filters.OrderingFilter):
         return [(name, label) for name, label in valid if _is_orderable(model, name)]
 
     def get_valid_fields(
-        self, queryset: Any, view: Any, context: dict[str, Any] | None = None
+        self, queryset: Any, view: Any, context: Mapping[str, Any] | None = None
     ) -> list[tuple[str, Any]]:
         """As DRF's, with ``"__all__"`` read from the Tortoise model and its annotations."""
         ordering_fields = getattr(view, "ordering_fields", self.ordering_fields)
@@ -256,7 +256,9 @@ class OrderingFilter(filters.OrderingFilter):
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
         return super().get_valid_fields(queryset, view, context)
 
-    async def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+    async def filter_queryset(  # type: ignore[override]  # async, over Tortoise querysets too
+        self, request: Request, queryset: Any, view: Any
+    ) -> Any:
         """Return the queryset ordered by the requested (or default) fields."""
         needs_serializer = getattr(
             view, "ordering_fields", self.ordering_fields
@@ -356,7 +358,9 @@ class FilterBackend(filters.BaseFilterBackend):
     def get_filterset_kwargs(self, request: Request, queryset: Any, view: Any) -> dict[str, Any]:
         return {"data": request.query_params, "queryset": queryset, "request": request}
 
-    async def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+    async def filter_queryset(  # type: ignore[override]  # async, over Tortoise querysets too
+        self, request: Request, queryset: Any, view: Any
+    ) -> Any:
         """Return the queryset narrowed by the filterset's parameters."""
         if is_django_queryset(queryset):
             if not _has_filterset(view):
@@ -409,7 +413,9 @@ def _has_filterset(view: Any) -> bool:
 def _django_filter_backend(view: Any) -> Any:
     """django-filter's DjangoFilterBackend, which filters Django querysets."""
     try:
-        from django_filters.rest_framework import DjangoFilterBackend
+        from django_filters.rest_framework import (  # type: ignore[import-untyped]
+            DjangoFilterBackend,
+        )
     except ImportError:
         raise ImproperlyConfigured(
             f"{type(view).__name__} filters a Django queryset: async_drf.filters.FilterBackend "

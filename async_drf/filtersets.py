@@ -19,7 +19,7 @@ import decimal
 import functools
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -121,6 +121,13 @@ class FilterSetMetaclass(type):
     # Mirrors django_filters.filterset.FilterSetMetaclass; differs in resolving
     # Meta.fields lazily (Tortoise models are complete only after Tortoise.init).
 
+    if TYPE_CHECKING:  # what the classes it makes have (BaseFilterSet's API)
+        _meta: FilterSetOptions
+        _bound: dict[Any, dict[str, Filter]]
+        declared_filters: dict[str, Filter]
+
+        def get_bound_filters(cls, model: Any) -> dict[str, Filter]: ...
+
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
         attrs["declared_filters"] = mcs.get_declared_filters(bases, attrs)
         new_class = super().__new__(mcs, name, bases, attrs)
@@ -196,7 +203,7 @@ class BaseFilterSet:
             f = copy.copy(bound)
             f.parent = self
             if isinstance(f.__dict__.get("filter"), FilterMethod):
-                f.filter = FilterMethod(f)
+                f.filter = FilterMethod(f)  # type: ignore[method-assign]  # as django-filter
             self.filters[name] = f
 
     # -- validation -----------------------------------------------------------------
@@ -313,8 +320,8 @@ class BaseFilterSet:
             "Setting 'Meta.model' without either 'Meta.fields' or 'Meta.exclude' is not "
             f"allowed. Add an explicit 'Meta.fields' or 'Meta.exclude' to the {cls.__name__} class."
         )
-        if exclude is not None and fields is None:
-            fields = ALL_FIELDS
+        if fields is None:
+            fields = ALL_FIELDS  # only Meta.exclude given
         if fields == ALL_FIELDS:
             fields = _all_model_fields(model, cls.FILTER_DEFAULTS)
         exclude = exclude or []
@@ -366,6 +373,7 @@ class BaseFilterSet:
             raise ImproperlyConfigured(
                 f"{cls.__name__}.Meta.fields['{field_name}']: {exc}."
             ) from exc
+        assert target is not None, f"{field_name} is a model field"  # walk() found it
         filter_class, params = cls.filter_for_lookup(target.column, lookup_expr, field)
         if filter_class is None:
             raise ImproperlyConfigured(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import renderers
+from rest_framework.response import Response
 from rest_framework.schemas.views import SchemaView
 from rest_framework.settings import api_settings
 
@@ -69,12 +70,14 @@ class AsyncSchemaView(AsyncAPIView, SchemaView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if kwargs.get("renderer_classes") is None:  # SchemaView's defaults, plus plain JSON
-            position = self.renderer_classes.index(renderers.JSONOpenAPIRenderer) + 1
-            self.renderer_classes.insert(position, JSONSchemaRenderer)
+            classes = list(self.renderer_classes or ())
+            position = classes.index(renderers.JSONOpenAPIRenderer) + 1
+            classes.insert(position, JSONSchemaRenderer)
+            self.renderer_classes = classes
 
-    async def handle_exception(self, exc: Exception) -> Any:
+    async def handle_exception(self, exc: Exception) -> Response:  # type: ignore[override]
         # As SchemaView: schema renderers cannot render errors, negotiate again.
-        self.renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+        self.renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES  # type: ignore[assignment]
         neg = self.perform_content_negotiation(self.request, force=True)
         self.request.accepted_renderer, self.request.accepted_media_type = neg
         return await super().handle_exception(exc)
