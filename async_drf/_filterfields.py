@@ -13,7 +13,8 @@ import datetime
 import decimal
 import re
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from tortoise.timezone import get_default_timezone, get_use_tz
 
 # Values a filter treats as "not given" (django_filters.constants.EMPTY_VALUES).
-EMPTY_VALUES = ([], (), {}, "", None)
+EMPTY_VALUES: tuple[object, ...] = ([], (), {}, "", None)
 
 _TRUE = frozenset(("true", "1", "yes", "on"))
 _FALSE = frozenset(("false", "0", "no", "off"))
@@ -87,7 +88,7 @@ class BaseCSVField(forms.Field):
     ``max_values`` caps the list: a database binds one parameter per item.
     """
 
-    widget = CSVWidget
+    widget: type[forms.Widget] = CSVWidget
     max_values = 1000
     default_error_messages = {
         "max_values": _("Ensure this value has at most %(max)d items."),
@@ -258,14 +259,13 @@ def value_schema(field: forms.Field) -> dict[str, Any]:
     """The OpenAPI schema of one value a form field accepts."""
     if isinstance(field, forms.ChoiceField):
         return _choice_schema(field)
-    for field_class, schema in _FORMATS:
+    schema: dict[str, Any] = {"type": "string"}
+    for field_class, formats in _FORMATS:
         if isinstance(field, field_class):
-            schema = dict(schema)
+            schema = dict(formats)
             break
-    else:
-        schema = {"type": "string"}
     if schema["type"] == "integer":
-        low, high = field.min_value, field.max_value
+        low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
         if low is not None and high is not None:
             fits = _INT32[0] <= low and high <= _INT32[1]
             schema.update(format="int32" if fits else "int64", minimum=low, maximum=high)
@@ -278,7 +278,8 @@ def value_schema(field: forms.Field) -> dict[str, Any]:
 
 
 def _choice_schema(field: forms.ChoiceField) -> dict[str, Any]:
-    values = [value for value, _label in field.choices if value != ""]
+    choices = cast("Iterable[tuple[Any, Any]]", field.choices)  # normalised to a list
+    values = [value for value, _label in choices if value != ""]
     coerce = getattr(field, "coerce", None)
     if coerce is not None:
         values = [getattr(coerce(value), "value", value) for value in values]
@@ -287,18 +288,21 @@ def _choice_schema(field: forms.ChoiceField) -> dict[str, Any]:
     return {"type": value_type, "enum": values}
 
 
-def parameter_schemas(name: str, field: forms.Field, description: str, required: bool) -> list:
+def parameter_schemas(
+    name: str, field: forms.Field, description: str, required: bool
+) -> list[dict[str, Any]]:
     """The OpenAPI query parameters a filter's form field reads (two for a range)."""
     parameter = {"name": name, "required": required, "in": "query", "description": description}
     if isinstance(field, RangeField):
+        widget = cast("RangeWidget", field.widget)  # an instance once the field is built
         return [
             {
                 **parameter,
-                "name": field.widget.suffixed(name, suffix),
+                "name": widget.suffixed(name, suffix),
                 "required": False,
                 "schema": _or_empty(value_schema(sub)),
             }
-            for sub, suffix in zip(field.fields, field.widget.suffixes, strict=True)
+            for sub, suffix in zip(field.fields, widget.suffixes, strict=True)
         ]
     if isinstance(field, BaseCSVField):
         schema: dict[str, Any] = {"type": "array", "items": value_schema(field)}

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import django
@@ -46,8 +46,8 @@ from .orm import close_orm, init_orm, start_orm
 from .settings import async_settings
 from .tasks import drain
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+Scope = dict[str, Any]  # as Django's stubs type them
+Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -220,6 +220,7 @@ class ASGIHandler(django_asgi.ASGIHandler):
         await _send_signal(signals.request_started, self.__class__, scope=scope)
         request, error_response = self.create_request(scope, body_file)
         if request is None:
+            assert error_response is not None  # Django gives one or the other
             body_file.close()
             await self.send_response(error_response, send)
             await sync_to_async(error_response.close)()
@@ -281,8 +282,8 @@ class StaticFiles:
 
     def __init__(self, app: ASGIApp) -> None:
         try:
-            from servestatic.asgi import FileServerASGI
-            from servestatic.middleware import ServeStaticMiddleware
+            from servestatic.asgi import FileServerASGI  # type: ignore[import-untyped]
+            from servestatic.middleware import ServeStaticMiddleware  # type: ignore[import-untyped]
         except ImportError as exc:
             raise ImproperlyConfigured(
                 'ASYNC_DRF["SERVE_STATIC"] needs servestatic: pip install "async_drf[static]"'

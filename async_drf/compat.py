@@ -6,7 +6,7 @@ import atexit
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import exceptions as tortoise_exceptions
 
@@ -16,10 +16,13 @@ except ImportError:  # pragma: no cover - Tortoise < 1.0 is not supported
     get_current_context = None  # type: ignore[assignment]
 
 # Present in every Tortoise 1.x release, but keep the table importable if one goes.
-DBConnectionError = getattr(tortoise_exceptions, "DBConnectionError", ConnectionError)
-ObjectDoesNotExistError = getattr(
-    tortoise_exceptions, "ObjectDoesNotExistError", tortoise_exceptions.DoesNotExist
-)
+if TYPE_CHECKING:
+    from tortoise.exceptions import DBConnectionError, ObjectDoesNotExistError
+else:
+    DBConnectionError = getattr(tortoise_exceptions, "DBConnectionError", ConnectionError)
+    ObjectDoesNotExistError = getattr(
+        tortoise_exceptions, "ObjectDoesNotExistError", tortoise_exceptions.DoesNotExist
+    )
 
 
 # Tortoise's Model.save and Model.delete send their signals through these private

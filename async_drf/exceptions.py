@@ -250,7 +250,7 @@ def _field_name(column: str, model: Any) -> str:
     field = getattr(getattr(model, "_meta", None), "fields_map", {}).get(column)
     reference = getattr(field, "reference", None)
     if reference is not None:
-        return reference.model_field_name
+        return str(reference.model_field_name)
     return column
 
 
@@ -263,8 +263,9 @@ def _integrity_columns(exc: Exception) -> tuple[str, list[str]]:
         match = re.match(r"Key \(([^)]*)\)=", detail)
         columns = [c.strip().strip('"') for c in match.group(1).split(",")] if match else []
         kind = {"23505": "unique", "23503": "fk", "23502": "not_null"}.get(sqlstate, "")
-        if kind == "not_null" and getattr(cause, "column_name", None):
-            columns = [cause.column_name]
+        column_name = getattr(cause, "column_name", None)
+        if kind == "not_null" and column_name:
+            columns = [column_name]
         return kind, columns
     text = str(cause)  # sqlite: "UNIQUE constraint failed: post.author_id, post.title"
     for prefix, kind in (("UNIQUE", "unique"), ("NOT NULL", "not_null"), ("FOREIGN KEY", "fk")):
@@ -292,9 +293,9 @@ def _integrity(exc: Exception, model: Any = None) -> exceptions.APIException:
     if kind == "unique" and len(fields) == 1:
         # Worded as the ModelSerializer's UniqueValidator would have said it, when the
         # row is the view's model (a write may fail on another table).
-        message = UNIQUE_MESSAGE
+        message = str(UNIQUE_MESSAGE)
         if model is not None and _integrity_table(exc) == model._meta.db_table:
-            message = unique_error_message(model, fields[0])
+            message = str(unique_error_message(model, fields[0]))
         return exceptions.ValidationError({fields[0]: [ErrorDetail(message, code="unique")]})
     if kind == "unique" and fields:
         message = UNIQUE_SET_MESSAGE.format(field_names=", ".join(fields))
@@ -374,7 +375,7 @@ def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -
     for classes, translate in ERROR_TABLE:
         if isinstance(exc, classes):
             if translate in _MODEL_AWARE:
-                new = translate(exc, view_model((context or {}).get("view")))
+                new: Exception | None = translate(exc, view_model((context or {}).get("view")))
             else:
                 new = translate(exc)
             if new is None:

@@ -24,17 +24,21 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar, cast
 
 import pytest
 
 from .concurrency import HopCounter, count_hops
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 try:
     import pytest_asyncio
 except ImportError:  # the database fixtures say what is missing when a test uses them
-    pytest_asyncio = None
+    HAS_PYTEST_ASYNCIO = False
+else:
+    HAS_PYTEST_ASYNCIO = True
 
 TEST_DB_URL_ENV = "ASYNC_DRF_TEST_DB_URL"
 # In-memory SQLite with REGEXP/MATCH installed (SearchFilter's `$` prefix).
@@ -55,7 +59,7 @@ class QueryCounter(logging.Handler):
         return len(self.queries)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "%s: %s" and record.args:
+        if record.msg == "%s: %s" and isinstance(record.args, tuple) and record.args:
             self.queries.append(str(record.args[0]))
         elif isinstance(record.msg, str) and record.msg.lstrip()[:6].upper() in (
             "SELECT",
@@ -121,12 +125,13 @@ async def _truncate(ctx: Any) -> None:
         await truncate_all_models()
 
 
-def _async_fixture(**kwargs: Any) -> Any:
+def _async_fixture(**kwargs: Any) -> Callable[[F], F]:
     """pytest-asyncio's fixture decorator, or one giving a fixture that says it is needed."""
-    if pytest_asyncio is not None:
-        return pytest_asyncio.fixture(**kwargs)
+    if HAS_PYTEST_ASYNCIO:
+        decorator: Callable[[F], F] = pytest_asyncio.fixture(**kwargs)
+        return decorator
 
-    def needs_pytest_asyncio(func: Any) -> Any:
+    def needs_pytest_asyncio(func: F) -> F:
         def fixture() -> None:
             pytest.fail(
                 f"async_drf's {func.__name__} fixture needs pytest-asyncio: "
@@ -134,7 +139,8 @@ def _async_fixture(**kwargs: Any) -> Any:
                 pytrace=False,
             )
 
-        return pytest.fixture(scope=kwargs.get("scope", "function"), name=func.__name__)(fixture)
+        scope = kwargs.get("scope", "function")
+        return cast(F, pytest.fixture(scope=scope, name=func.__name__)(fixture))
 
     return needs_pytest_asyncio
 

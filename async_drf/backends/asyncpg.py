@@ -41,7 +41,7 @@ class BoundedPool(asyncpg.Pool):
         if timeout is None:
             timeout = self.acquire_timeout
         try:
-            return await super()._acquire(timeout)
+            return await super()._acquire(timeout)  # type: ignore[misc]  # asyncpg-stubs: private
         except TimeoutError as exc:
             raise PoolTimeout(f"no free database connection within {timeout} s") from exc
 

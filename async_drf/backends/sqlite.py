@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite import client as tortoise_sqlite
@@ -42,10 +42,11 @@ class _ConnectionLock(asyncio.Lock):
         self.slack = timeout / 10
         self.busy_timeout = timeout  # what the connection was opened with
 
-    async def acquire(self) -> bool:
+    async def acquire(self) -> Literal[True]:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        if self._locked or any(not waiter.cancelled() for waiter in self._waiters or ()):
+        waiters = self._waiters or ()
+        if self.locked() or any(not waiter.cancelled() for waiter in waiters):
             try:
                 # wait_for, not asyncio.timeout: a lock granted as the timer fires is
                 # returned, never left held by a task about to be cancelled.
@@ -65,7 +66,7 @@ class _ConnectionLock(asyncio.Lock):
         return True
 
 
-class _ConnectionWrapper(ConnectionWrapper):
+class _ConnectionWrapper(ConnectionWrapper[Any]):
     """Tortoise's ConnectionWrapper, releasing the lock when entering fails."""
 
     async def __aenter__(self) -> Any:
@@ -106,7 +107,13 @@ def _locked(why: str) -> OperationalError:
     return OperationalError(sqlite3.OperationalError(f"database is locked ({why})"))
 
 
-class _BoundedWait:
+if TYPE_CHECKING:
+    _SqliteClient = tortoise_sqlite.SqliteClient  # the mixin comes before it
+else:
+    _SqliteClient = object
+
+
+class _BoundedWait(_SqliteClient):
     """Mixin for Tortoise's SQLite clients: the bounded connection lock, the busy
     timeout as the connection's ``PRAGMA busy_timeout`` (a ``busy_timeout`` given in
     the database URL wins over the setting), and a lock that a cancelled or failed
@@ -114,14 +121,15 @@ class _BoundedWait:
 
     pragmas: dict[str, Any]
     _connection: Any
+    _lock: _ConnectionLock
 
     def __init__(self, file_path: str, **kwargs: Any) -> None:
-        super().__init__(file_path, **kwargs)  # type: ignore[call-arg]
+        super().__init__(file_path, **kwargs)
         timeout = async_settings.SQLITE_BUSY_TIMEOUT
         milliseconds = int(self.pragmas.setdefault("busy_timeout", round(timeout * 1000)))
         self._lock = _ConnectionLock(self, milliseconds / 1000)
 
-    def acquire_connection(self) -> ConnectionWrapper:
+    def acquire_connection(self) -> ConnectionWrapper[Any]:
         return _ConnectionWrapper(self._lock, self)
 
     def _in_transaction(self) -> TransactionContext:
