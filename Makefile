@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: help install demo test fuzz lint check bench bench-throttle bench-streaming clean
+.PHONY: help install demo test typecheck fuzz lint check bench bench-throttle bench-streaming clean
 
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
@@ -16,7 +16,7 @@ help:
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
 	@echo "make fuzz     schemathesis against the demo's schema, longer than in make test"
 	@echo "              (FUZZ_EXAMPLES=300 FUZZ_SEED=1)"
-	@echo "make lint     ruff check and ruff format --check"
+	@echo "make lint     ruff check, ruff format --check and mypy --strict (make typecheck)"
 	@echo "make bench    load benchmark against the peers (see bench/README.md; BENCH_ARGS=--quick)"
 	@echo "make bench-throttle  µs per throttle check, memory store and Redis (THROTTLE_ARGS=...)"
 	@echo "make bench-streaming  a streamed list of 1,000 and 100,000 rows: first byte, rows/s, memory"
@@ -60,9 +60,9 @@ demo: install
 	fi
 	cd demo && $(DEMO_ENV) exec $(DEMO_SERVER)
 
-# SQLite first; then, when ASYNC_DRF_TEST_DB_URL names a PostgreSQL database, the
-# same suite again on PostgreSQL (CI sets it).
-test: install
+# mypy --strict first (config in setup.cfg); then SQLite; then, when ASYNC_DRF_TEST_DB_URL
+# names a PostgreSQL database, the same suite again on PostgreSQL (CI sets it).
+test: install typecheck
 	ASYNC_DRF_TEST_DB_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$ASYNC_DRF_TEST_DB_URL" ]; then \
 		echo "== PostgreSQL pass: $$ASYNC_DRF_TEST_DB_URL"; \
@@ -82,9 +82,12 @@ fuzz: install
 		$(FUZZ_ENV) $(BIN)/python -m pytest tests/test_schema_fuzz.py $(PYTEST_ARGS); \
 	fi
 
-lint: install
+lint: install typecheck
 	$(BIN)/ruff check async_drf tests demo bench
 	$(BIN)/ruff format --check async_drf tests demo bench
+
+typecheck: install
+	$(BIN)/mypy
 
 check: lint test
 
@@ -114,5 +117,5 @@ bench-streaming: install
 	$(BIN)/python bench/streaming.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results
+	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

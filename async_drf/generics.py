@@ -8,13 +8,15 @@ Hooks keep DRF's names; ``get_object``, ``filter_queryset``, ``paginate_queryset
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBase
 from django.shortcuts import aget_object_or_404 as django_aget_object_or_404
 from django.utils.translation import gettext_lazy as _
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from tortoise import exceptions as orm
@@ -113,7 +115,30 @@ def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
-class AsyncGenericAPIView(AsyncAPIView, GenericAPIView[Any]):
+if TYPE_CHECKING:
+    # DRF's GenericAPIView as async_drf's views use it: over Tortoise querysets too,
+    # with async get_object/filter_queryset/paginate_queryset.  Hidden from the checker
+    # so that a view's own hooks override these, not DRF's sync, Django-only ones.
+
+    class _GenericAPIView:
+        queryset: ViewQuerySet | None
+        serializer_class: type[AnySerializer] | None
+        lookup_field: str
+        lookup_url_kwarg: str | None
+        filter_backends: Sequence[type[Any]]
+        pagination_class: type[BasePagination] | None
+
+        def get_queryset(self) -> QuerySetLike: ...
+        def get_serializer(self, *args: Any, **kwargs: Any) -> AnySerializer: ...
+        def get_serializer_class(self) -> type[AnySerializer]: ...
+        def get_serializer_context(self) -> dict[str, Any]: ...
+        @property
+        def paginator(self) -> BasePagination | None: ...
+else:
+    _GenericAPIView = GenericAPIView
+
+
+class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
     """Async twin of DRF's GenericAPIView over Tortoise querysets.
 
     ``queryset`` may be a Tortoise model class (usable at import time, before
@@ -124,9 +149,9 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView[Any]):
     """
 
     etag_class = async_settings.DEFAULT_ETAG_CLASS
-    queryset: ViewQuerySet | None = None  # type: ignore[assignment]  # DRF's stubs: Django's only
+    queryset: ViewQuerySet | None = None
 
-    def get_queryset(self) -> QuerySetLike:  # type: ignore[override]
+    def get_queryset(self) -> QuerySetLike:
         assert self.queryset is not None, (
             f"'{self.__class__.__name__}' should either include a `queryset` attribute, "
             "or override the `get_queryset()` method."
@@ -173,7 +198,7 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView[Any]):
 
         return obj
 
-    async def filter_queryset(self, queryset: QuerySetLike) -> QuerySetLike:  # type: ignore[override]
+    async def filter_queryset(self, queryset: QuerySetLike) -> QuerySetLike:
         # Backends that only build Tortoise Q objects are registered inline by their
         # authors, so they cost no thread hop; others hop or are awaited.
         for backend in list(self.filter_backends):
@@ -182,14 +207,14 @@ class AsyncGenericAPIView(AsyncAPIView, GenericAPIView[Any]):
             queryset = await maybe_await(filter_queryset, self.request, queryset, self)
         return queryset
 
-    async def paginate_queryset(self, queryset: QuerySetLike) -> list[Any] | None:  # type: ignore[override]
+    async def paginate_queryset(self, queryset: QuerySetLike) -> list[Any] | None:
         if self.paginator is None:
             return None
         # DRF's stubs type paginators over Django querysets; ours also take Tortoise's.
         paginate = cast("PaginateQueryset", self.paginator.paginate_queryset)
         return await maybe_await(paginate, queryset, self.request, view=self)
 
-    async def get_paginated_response(self, data: Any) -> Response:  # type: ignore[override]
+    async def get_paginated_response(self, data: Any) -> Response:
         assert self.paginator is not None
         return await maybe_await(self.paginator.get_paginated_response, data)
 

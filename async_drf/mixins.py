@@ -23,10 +23,25 @@ from .conditional import check_preconditions, delete_instance, guard_write
 from .orm import is_queryset
 
 if TYPE_CHECKING:
-    # The mixins are only ever used on AsyncGenericAPIView, whose hooks they call.
+    # The mixins are only ever used on AsyncGenericAPIView, whose hooks they call.  To
+    # the checker they are not DRF's sync mixins, so that a view's own `async def`
+    # hooks (perform_create...) override ours, not DRF's sync ones.
     from .generics import AsyncGenericAPIView as _GenericView
+
+    class _Create: ...
+
+    class _List: ...
+
+    class _Retrieve: ...
+
+    class _Update: ...
+
+    class _Destroy: ...
 else:
     _GenericView = object
+    _Create, _List = mixins.CreateModelMixin, mixins.ListModelMixin
+    _Retrieve, _Update = mixins.RetrieveModelMixin, mixins.UpdateModelMixin
+    _Destroy = mixins.DestroyModelMixin
 
 __all__ = [
     "AsyncCreateModelMixin",
@@ -44,23 +59,27 @@ async def _evaluate(queryset: Any) -> Any:
     return await queryset if is_queryset(queryset) else queryset
 
 
-class AsyncCreateModelMixin(mixins.CreateModelMixin, _GenericView):
+class AsyncCreateModelMixin(_Create, _GenericView):
     """Async twin of DRF's CreateModelMixin."""
 
-    async def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    if TYPE_CHECKING:  # DRF's, inherited as it is
+
+        def get_success_headers(self, data: Any) -> dict[str, str]: ...
+
+    async def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = await self.aget_serializer(data=request.data)
         data = await adapter_for(serializer).validate_and_save(serializer, self.perform_create)
         headers = await call_hook(self, "get_success_headers", data)
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
-    async def perform_create(self, serializer: Any) -> None:  # type: ignore[override]
+    async def perform_create(self, serializer: Any) -> None:
         await adapter_for(serializer).save(serializer)
 
 
-class AsyncListModelMixin(mixins.ListModelMixin, _GenericView):
+class AsyncListModelMixin(_List, _GenericView):
     """Async twin of DRF's ListModelMixin."""
 
-    async def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    async def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
 
         page = await maybe_await(self.paginate_queryset, queryset)
@@ -73,10 +92,10 @@ class AsyncListModelMixin(mixins.ListModelMixin, _GenericView):
         return Response(await adapter_for(serializer).data(serializer))
 
 
-class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin, _GenericView):
+class AsyncRetrieveModelMixin(_Retrieve, _GenericView):
     """Async twin of DRF's RetrieveModelMixin."""
 
-    async def retrieve(  # type: ignore[override]
+    async def retrieve(
         self, request: Request, *args: Any, **kwargs: Any
     ) -> Response | HttpResponseNotModified:
         instance = await maybe_await(self.get_object)
@@ -89,10 +108,10 @@ class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin, _GenericView):
         return Response(await adapter_for(serializer).data(serializer), headers=headers)
 
 
-class AsyncUpdateModelMixin(mixins.UpdateModelMixin, _GenericView):
+class AsyncUpdateModelMixin(_Update, _GenericView):
     """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
 
-    async def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    async def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance) as guard:  # If-Match: a conditional UPDATE
@@ -102,24 +121,24 @@ class AsyncUpdateModelMixin(mixins.UpdateModelMixin, _GenericView):
         # async_drf serializers fetch the relations they render when asked for data.
         return Response(data, headers=guard.headers(serializer.instance))
 
-    async def perform_update(self, serializer: Any) -> None:  # type: ignore[override]
+    async def perform_update(self, serializer: Any) -> None:
         await adapter_for(serializer).save(serializer)
 
-    async def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    async def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
         return await run_handler(self.update, request, *args, **kwargs)
 
 
-class AsyncDestroyModelMixin(mixins.DestroyModelMixin, _GenericView):
+class AsyncDestroyModelMixin(_Destroy, _GenericView):
     """Async twin of DRF's DestroyModelMixin."""
 
-    async def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+    async def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance):  # If-Match: a conditional DELETE
             await maybe_await(self.perform_destroy, instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    async def perform_destroy(self, instance: Any) -> None:  # type: ignore[override]
+    async def perform_destroy(self, instance: Any) -> None:
         if isinstance(instance, DjangoModel):
             await instance.adelete()  # DRF's instance.delete(), with Django's async ORM
         else:

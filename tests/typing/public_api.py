@@ -1,0 +1,73 @@
+"""User code over async_drf's public API, checked by mypy (``make lint``/``make test``).
+
+Never imported by pytest: ``assert_type`` fails the type check, not a test, when a
+hint of the public API is lost or widened to ``Any``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, assert_type
+
+from django.http import HttpResponseBase
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.utils.serializer_helpers import ReturnDict
+from tortoise import fields
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from async_drf import generics, serializers
+from async_drf._types import QuerySetLike
+from async_drf.concurrency import maybe_await
+
+
+class Post(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=100)
+    author_id = fields.IntField()
+
+
+class PostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Post
+        fields = ["id", "title"]
+
+
+class PostList(generics.AsyncListCreateAPIView):
+    queryset = Post
+    serializer_class = PostSerializer
+
+    def get_queryset(self) -> QuerySet[Post]:  # a sync hook
+        return Post.filter(title__startswith="a")
+
+    async def perform_create(self, serializer: Any) -> None:  # an async hook
+        await serializer.asave(author_id=1)
+
+
+async def render(serializer: PostSerializer) -> None:
+    assert_type(await serializer.ais_valid(raise_exception=True), bool)
+    data = await serializer.adata  # the async twin of .data
+    assert_type(serializer.data, ReturnDict[Any, Any])
+    await serializer.asave()
+    del data
+
+
+async def hooks(view: PostList, request: Request) -> None:
+    assert_type(await view.get(request), HttpResponseBase)
+    assert_type(await view.list(request), Response)
+    assert_type(await view.aget_serializer(), BaseSerializer[Any])
+    assert_type(await view.filter_queryset(view.get_queryset()), QuerySetLike)
+    assert_type(await view.paginate_queryset(view.get_queryset()), list[Any] | None)
+
+
+async def bridge() -> None:
+    async def fetch(pk: int) -> Post:
+        return await Post.get(pk=pk)
+
+    def title(post: Post) -> str:
+        return post.title
+
+    post = await maybe_await(fetch, 1)  # an async hook gives what it returns
+    assert_type(post, Post)
+    assert_type(await maybe_await(title, post), str)  # so does a sync one
