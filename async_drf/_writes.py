@@ -11,14 +11,18 @@ import contextlib
 from typing import Any
 
 from rest_framework import serializers as drf
+from rest_framework.exceptions import ValidationError
+from rest_framework.serializers import Serializer
 from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from .fields import get_model_info
+from .relations import PrimaryKeyRelatedField
 
 __all__ = [
     "aset_many",
+    "aset_relations",
     "atomic",
     "check_create_kwargs",
     "fk_column",
@@ -172,3 +176,30 @@ def atomic(model: Any, many: dict[str, list[Any]]) -> Any:
     if not many:
         return contextlib.nullcontext(None)
     return in_transaction(model._meta.default_connection)
+
+
+async def aset_relations(
+    serializer: Serializer[Any],
+    instance: Model,
+    many: dict[str, list[Any]],
+    conn: Any,
+    clear: bool,
+) -> None:
+    """Write ``instance``'s to-many relations; a value deleted since ``ais_valid`` rolls
+    the whole write back with the field's "does not exist" error."""
+    for name, values in many.items():
+        missing = await aset_many(instance, name, values, conn, clear)
+        if missing:
+            _fail_missing(serializer, name, missing[0])
+
+
+def _fail_missing(serializer: Serializer[Any], source: str, value: Any) -> None:
+    fields = ((n, f) for n, f in serializer.fields.items() if f.source == source)
+    name, field = next(fields, (source, None))
+    relation = getattr(field, "child_relation", field)
+    if relation is None or not hasattr(relation, "fail_missing_object"):
+        relation = PrimaryKeyRelatedField(read_only=True)  # DRF's message for a pk
+    try:
+        relation.fail_missing_object(value)
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from None

@@ -20,7 +20,6 @@ from typing import Any, ClassVar, cast
 
 from django.db.models.manager import BaseManager
 from rest_framework import serializers as drf
-from rest_framework.exceptions import ValidationError
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
 from rest_framework.fields import empty
 from rest_framework.serializers import (  # noqa: F401 - as `rest_framework.serializers` has them
@@ -45,7 +44,7 @@ from ._plans import FieldPlan, FieldStep, RowPlan, plan_cacheable, plan_key
 from ._prefetch import prefetch_paths
 from ._types import AnyField
 from ._writes import (
-    aset_many,
+    aset_relations,
     atomic,
     check_create_kwargs,
     fk_column,
@@ -426,7 +425,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
         check_create_kwargs(self, model, data)
         async with atomic(model, many) as conn:
             instance = await model.create(**data, using_db=conn)
-            await self._aset_many(instance, many, conn, clear=False)
+            await aset_relations(self, instance, many, conn, clear=False)
         return instance
 
     async def aupdate(self, instance: Any, validated_data: dict[str, Any]) -> Any:
@@ -449,7 +448,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
                 instance.__dict__.pop(f"_{reference.model_field_name}", None)
         async with atomic(model, many) as conn:
             await save_instance(instance, data, using_db=conn)
-            await self._aset_many(instance, many, conn, clear=True)
+            await aset_relations(self, instance, many, conn, clear=True)
         return instance
 
     def _own_hook(self, name: str) -> bool:
@@ -463,25 +462,6 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             return await maybe_await(hook, *args)
         finally:
             self._in_own_hook = False
-
-    async def _aset_many(
-        self, instance: Model, many: dict[str, list[Any]], conn: Any, clear: bool
-    ) -> None:
-        for name, values in many.items():
-            missing = await aset_many(instance, name, values, conn, clear)
-            if missing:  # deleted since ais_valid: roll the whole write back
-                self._fail_missing(name, missing[0])
-
-    def _fail_missing(self, source: str, value: Any) -> None:
-        fields = ((n, f) for n, f in self.fields.items() if f.source == source)
-        name, field = next(fields, (source, None))
-        relation = getattr(field, "child_relation", field)
-        if relation is None or not hasattr(relation, "fail_missing_object"):
-            relation = PrimaryKeyRelatedField(read_only=True)  # DRF's message for a pk
-        try:
-            relation.fail_missing_object(value)
-        except ValidationError as exc:
-            raise ValidationError({name: exc.detail}) from None
 
 
 class HyperlinkedModelSerializer(ModelSerializer):
