@@ -4,7 +4,7 @@ need for async_drf views."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -16,7 +16,13 @@ from .orm import view_model
 __all__ = ["GeneratorMixin"]
 
 
-class GeneratorMixin:
+if TYPE_CHECKING:
+    from rest_framework.schemas.generators import BaseSchemaGenerator as _Generator
+else:
+    _Generator = object
+
+
+class GeneratorMixin(_Generator):
     """What a schema generator (DRF's, drf-spectacular's) needs for async_drf views.
 
     DRF calls ``view.check_permissions()`` synchronously when the schema is not public:

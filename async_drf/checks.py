@@ -336,7 +336,7 @@ def check_spectacular(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     from rest_framework.settings import api_settings
 
     try:
-        schema_class = api_settings.DEFAULT_SCHEMA_CLASS
+        schema_class = cast(type, api_settings.DEFAULT_SCHEMA_CLASS)  # an imported class
     except ImportError:
         return []  # DRF's own error, on first use
     installed = apps.is_installed("drf_spectacular")

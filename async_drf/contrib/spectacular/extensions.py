@@ -56,7 +56,8 @@ class _Inspector(schemas.AutoSchema):
 
     def map_field(self, field: Any) -> dict[str, Any]:
         if _annotated(field) or _foreign_field_extension(field):
-            return self.auto_schema._map_serializer_field(field, self.direction)
+            mapped: dict[str, Any] = self.auto_schema._map_serializer_field(field, self.direction)
+            return mapped
         return super().map_field(field)
 
 
@@ -139,7 +140,10 @@ class _BackendExtension(OpenApiFilterExtension):
     def get_schema_operation_parameters(
         self, auto_schema: Any, *args: Any, **kwargs: Any
     ) -> list[dict[str, Any]]:
-        return self.target.get_schema_operation_parameters(auto_schema.view)
+        parameters: list[dict[str, Any]] = self.target.get_schema_operation_parameters(
+            auto_schema.view
+        )
+        return parameters
 
 
 class FilterBackendExtension(_BackendExtension):

@@ -15,7 +15,7 @@ It also answers DRF's generator (``manage.py generateschema``,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular import generators
 from drf_spectacular import openapi as spectacular_openapi
@@ -24,6 +24,7 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework.settings import api_settings
 
 from ... import schemas
+from ..._openapi import AutoSchema as TortoiseAutoSchema
 from ..._schema_responses import (
     ERROR,
     VALIDATION_ERROR,
@@ -67,54 +68,61 @@ class AutoSchema(spectacular_openapi.AutoSchema):
             self.component_name = component_name
         if list_view is not None:
             self.list_view = list_view
-        self._inspector: schemas.AutoSchema | None = None
 
     @property
-    def inspector(self) -> schemas.AutoSchema:
+    def inspector(self) -> TortoiseAutoSchema:
         """async_drf's DRF inspector for the same view and options."""
-        if self._inspector is None:
-            self._inspector = schemas.AutoSchema(
+        return self.get_inspector()
+
+    def get_inspector(self) -> TortoiseAutoSchema:
+        """:attr:`inspector` (a method too: the checker reads a property whose value is
+        a descriptor, such as an inspector, through that descriptor's ``__get__``)."""
+        inspector: TortoiseAutoSchema | None = self.__dict__.get("_inspector")
+        if inspector is None:
+            inspector = self.__dict__["_inspector"] = schemas.AutoSchema(
                 self._tags, self.operation_id_base, self.component_name, self.list_view
             )
-        self._inspector.view = self.view
-        return self._inspector
+        inspector.view = self.view
+        return inspector
 
     # -- DRF's generator: get_operation(path, method), get_components(path, method) ----
 
     def get_operation(self, path: str, *args: Any, **kwargs: Any) -> Any:
         if len(args) + len(kwargs) == 1:  # DRF's SchemaGenerator
-            return self.inspector.get_operation(path, *args, **kwargs)
+            return self.get_inspector().get_operation(path, *args, **kwargs)
         return super().get_operation(path, *args, **kwargs)
 
     def get_components(self, path: str, method: str) -> dict[str, Any]:
-        return self.inspector.get_components(path, method)
+        return self.get_inspector().get_components(path, method)
 
     # -- drf-spectacular's generator --------------------------------------------------
 
     def get_operation_id(self) -> str:
-        return self.inspector.get_operation_id(self.path, self.method)
+        return self.get_inspector().get_operation_id(self.path, self.method)
 
     def get_tags(self) -> list[str]:
-        return self.inspector.get_tags(self.path, self.method)
+        return self.get_inspector().get_tags(self.path, self.method)
 
     def _is_list_view(self, serializer: Any = None) -> bool:
         if serializer is None:
-            return self.inspector.is_list_view(self.path, self.method)
+            return self.get_inspector().is_list_view(self.path, self.method)
         if is_list_serializer(serializer):
             return True
         if is_basic_type(serializer) or isinstance(serializer, dict):
-            return super()._is_list_view(serializer)  # an @extend_schema override
-        return self.inspector.is_list_view(self.path, self.method)
+            return super()._is_list_view(serializer)  # type: ignore[arg-type]  # @extend_schema
+        return self.get_inspector().is_list_view(self.path, self.method)
 
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
         # The Tortoise column's type and range (drf-spectacular reads Django's _meta).
-        known = {p["name"]: p for p in self.inspector.get_path_parameters(self.path, self.method)}
+        known = {
+            p["name"]: p for p in self.get_inspector().get_path_parameters(self.path, self.method)
+        }
         return [known[name] for name in variables if name in known]
 
     def get_filter_backends(self) -> list[Any]:
         # As DRF's generator: filters also apply to the detail operations (get_object
         # filters the queryset), where drf-spectacular lists them on lists only.
-        if not self.inspector.allows_filters(self.path, self.method):
+        if not self.get_inspector().allows_filters(self.path, self.method):
             return []
         return list(getattr(self.view, "filter_backends", None) or ())
 
@@ -134,7 +142,7 @@ class AutoSchema(spectacular_openapi.AutoSchema):
     def _get_serializer(self) -> Any:
         # async_drf's: the serializer hooks may be `async def`; a view without
         # get_serializer has an unspecified body ({}), as in DRF's generator.
-        serializer = self.inspector.get_serializer(self.path, self.method)
+        serializer = self.get_inspector().get_serializer(self.path, self.method)
         return OpenApiTypes.ANY if serializer is None else serializer
 
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
@@ -143,7 +151,7 @@ class AutoSchema(spectacular_openapi.AutoSchema):
         return map_serializer(self, serializer, direction)
 
     def get_serializer_name(self, serializer: Any, direction: str) -> str:
-        return self.inspector.get_component_name(serializer)
+        return self.get_inspector().get_component_name(serializer)
 
     def get_paginated_name(self, serializer_name: str) -> str:
         # One name per envelope: a cursor page and a numbered page of the same rows
@@ -155,7 +163,9 @@ class AutoSchema(spectacular_openapi.AutoSchema):
         kind = paginator_class.__name__.removeprefix("Async").removesuffix("Pagination")
         return f"{name}{kind}"
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         serializers = self.get_response_serializers()
         if direction != "response" or isinstance(serializers, dict):
             return super()._get_response_bodies(direction)  # @extend_schema(responses={...})
@@ -163,14 +173,17 @@ class AutoSchema(spectacular_openapi.AutoSchema):
         if status == "204":
             responses = {"204": {"description": "No response body"}}
         else:
-            responses = {status: self._get_response_for_code(serializers, status)}
+            body: dict[str, Any] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                serializers, status
+            )
+            responses = {status: body}
         self._add_error_responses(responses)
         return responses
 
     def _add_error_responses(self, responses: dict[str, Any]) -> None:
         """The error responses async_drf's inspector lists, their bodies as components."""
         media_types = self.map_renderers("media_type")
-        statuses = self.inspector.get_error_statuses(self.path, self.method)
+        statuses = self.get_inspector().get_error_statuses(self.path, self.method)
         for status in statuses:
             responses.setdefault(status, error_response(status, media_types))
         bodies = error_components()
