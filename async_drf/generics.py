@@ -173,7 +173,7 @@ class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
             return await maybe_await(self.get_serializer, *args, **kwargs)  # the user's own
         # Mirrors rest_framework.generics.GenericAPIView.get_serializer; differs only in
         # awaits, so get_serializer_class/get_serializer_context may be `async def`.
-        serializer_class = await call_hook(self, "get_serializer_class")
+        serializer_class: type[AnySerializer] = await call_hook(self, "get_serializer_class")
         kwargs.setdefault("context", await call_hook(self, "get_serializer_context"))
         return serializer_class(*args, **kwargs)
 

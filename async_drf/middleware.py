@@ -261,7 +261,7 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
         super().__init__(get_response)
         if self.async_mode:
             # Django's handler awaits an async process_view as it is.
-            self.process_view = self.aprocess_view  # type: ignore[method-assign]
+            self.process_view = self.aprocess_view  # type: ignore[method-assign, assignment]
 
     def request_needs_thread(self, request: Any) -> bool:
         return settings.CSRF_USE_SESSIONS and session_read_does_io(request)
@@ -294,13 +294,13 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
         finally:
             _csrf_rejections.reset(token)
         if rejections:
-            return await run_sync(super()._reject, request, rejections[0])
+            return await run_sync(super()._reject, request, rejections[0])  # type: ignore[misc]
         return response
 
     def _reject(self, request: Any, reason: str) -> Any:
         rejections = _csrf_rejections.get()
         if rejections is None:  # sync mode, or Django's requires_csrf_token
-            return super()._reject(request, reason)
+            return super()._reject(request, reason)  # type: ignore[misc]  # Django's, unstubbed
         rejections.append(reason)
         return None  # process_view returns it; aprocess_view answers with the failure view
 

@@ -143,25 +143,28 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
     def get_next_link(self) -> str | None:
         # Mirrors rest_framework.pagination.PageNumberPagination.get_next_link; differs
         # in reading the request's URL once for both links and in the cached helper.
-        if not self.page.has_next():
+        page = self.page
+        if page is None or not page.has_next():
             return None
         url = self._absolute_uri()
-        page_number = self.page.next_page_number()
+        page_number = page.next_page_number()
         return _replace_query_param(url, self.page_query_param, page_number)
 
     def get_previous_link(self) -> str | None:
         # Mirrors rest_framework.pagination.PageNumberPagination.get_previous_link;
         # differs as get_next_link does.
-        if not self.page.has_previous():
+        page = self.page
+        if page is None or not page.has_previous():
             return None
         url = self._absolute_uri()
-        page_number = self.page.previous_page_number()
+        page_number = page.previous_page_number()
         if page_number == 1:
             return _remove_query_param(url, self.page_query_param)
         return _replace_query_param(url, self.page_query_param, page_number)
 
     def _absolute_uri(self) -> str:
         request = self.request
+        assert request is not None, "paginate_queryset() sets the request"
         cached = self.__dict__.get("_uri")
         if cached is None or cached[0] is not request:
             cached = self._uri = (request, request.build_absolute_uri())
