@@ -121,6 +121,8 @@ class AsyncCreateModelMixin(mixins.CreateModelMixin):
     """Async twin of DRF's CreateModelMixin."""
 
     async def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.CreateModelMixin.create; differs in awaiting
+        # get_serializer's hooks, validation, perform_create and the rendered data.
         serializer = await _get_serializer(self, data=request.data)
         data = await _validate_and_save(serializer, self.perform_create)
         headers = await call_hook(self, "get_success_headers", data)
@@ -134,6 +136,8 @@ class AsyncListModelMixin(mixins.ListModelMixin):
     """Async twin of DRF's ListModelMixin."""
 
     async def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.ListModelMixin.list; differs in awaiting the
+        # queryset hooks, the page, the rows and the rendered data.
         queryset = await call_hook(self, "filter_queryset", await _get_queryset(self))
 
         page = await maybe_await(self.paginate_queryset, queryset)
@@ -150,6 +154,8 @@ class AsyncRetrieveModelMixin(mixins.RetrieveModelMixin):
     """Async twin of DRF's RetrieveModelMixin."""
 
     async def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.RetrieveModelMixin.retrieve; differs in awaiting
+        # get_object and the data, and in answering If-None-Match/If-Match (etag_class).
         instance = await maybe_await(self.get_object)
         # With an etag_class: If-None-Match may answer 304, If-Match 412.
         etag, not_modified = check_preconditions(self, request, instance)
@@ -164,6 +170,8 @@ class AsyncUpdateModelMixin(mixins.UpdateModelMixin):
     """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
 
     async def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.UpdateModelMixin.update; differs in awaiting,
+        # in an If-Match guard around the write, and in no prefetch cache to clear.
         partial = kwargs.pop("partial", False)
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance) as guard:  # If-Match: a conditional UPDATE
@@ -185,6 +193,8 @@ class AsyncDestroyModelMixin(mixins.DestroyModelMixin):
     """Async twin of DRF's DestroyModelMixin."""
 
     async def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.DestroyModelMixin.destroy; differs in awaiting
+        # get_object and perform_destroy, inside an If-Match guard.
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance):  # If-Match: a conditional DELETE
             await maybe_await(self.perform_destroy, instance)

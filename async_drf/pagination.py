@@ -114,7 +114,8 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.PageNumberPagination.paginate_queryset;
-        # differs in awaiting the count and then the page's rows.
+        # differs in awaiting the count (Django's Paginator pages a _Window of that
+        # size) and then the page's rows.  Other querysets went to DRF's, above.
         self.request = request
         page_size = self.get_page_size(request)
         if not page_size:
@@ -178,7 +179,8 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.LimitOffsetPagination.paginate_queryset;
-        # differs only in awaiting count() and offset().limit().
+        # differs in handing other querysets to DRF's, in awaiting count() and
+        # offset().limit(), and in fetching no more rows than remain after the offset.
         self.request = request
         self.limit = self.get_limit(request)
         if self.limit is None:

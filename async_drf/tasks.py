@@ -126,7 +126,7 @@ class _Pending:
                 await run_sync(close_old_connections)
 
     async def run_without_loop(self) -> None:
-        # Mirrors the WSGI steps of AsyncAPIView.dispatch: this is a new event loop.
+        # The WSGI steps of AsyncAPIView.dispatch again: this is a new event loop.
         wsgi = async_settings.WSGI_CLOSE_CONNECTIONS
         try:
             if wsgi:

@@ -85,7 +85,11 @@ class AsyncAPIView(APIView):
         return True
 
     async def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # Mirrors rest_framework.views.APIView.dispatch; differs only in awaits.
+        # Mirrors rest_framework.views.APIView.dispatch; differs in awaiting initial, the
+        # handler (call_handler) and handle_exception, in the WSGI lifecycle around them
+        # (start Tortoise, isolate and then release the connections of this request's
+        # event loop), in scheduling the after-response tasks, and in awaiting the
+        # accepted renderer's ``aprepare`` (the browsable API's permission answers).
         wsgi = isinstance(request, WSGIRequest) and async_settings.WSGI_CLOSE_CONNECTIONS
         self.args = args
         self.kwargs = kwargs
@@ -326,7 +330,9 @@ def _needs_hop(authenticator: Any) -> bool:
 
 
 async def _afirst_authenticated(authenticators: list[Any], request: Request) -> Any:
-    # Mirrors rest_framework.request.Request._authenticate; differs only in awaits.
+    # Mirrors rest_framework.request.Request._authenticate; differs in awaiting each
+    # authenticator and in returning (authenticator, (user, auth)), or None without
+    # calling _not_authenticated: perform_authentication sets them on the request.
     for authenticator in authenticators:
         try:
             user_auth = await maybe_await(authenticator.authenticate, request)
@@ -339,7 +345,8 @@ async def _afirst_authenticated(authenticators: list[Any], request: Request) -> 
 
 
 def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
-    # The same loop for a run of sync authenticators, inside one thread hop.
+    # Mirrors rest_framework.request.Request._authenticate as _afirst_authenticated
+    # does, for a run of sync authenticators inside one thread hop.
     for authenticator in authenticators:
         try:
             user_auth = authenticator.authenticate(request)
