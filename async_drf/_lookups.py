@@ -20,6 +20,7 @@ from tortoise.fields.relational import (
 )
 from tortoise.queryset import QuerySet
 
+from . import compat
 from .orm import is_model_class
 
 SEP = "__"
@@ -61,7 +62,7 @@ def dialect(model: Any) -> tuple[str, Any]:
         client = model._meta.db
     except Exception:  # no Tortoise context: the query would fail anyway, and clearly
         return "", None
-    client = getattr(client, "_parent", client)
+    client = compat.outer_client(client)
     return client.capabilities.dialect, client
 
 

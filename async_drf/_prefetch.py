@@ -25,6 +25,8 @@ from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from . import compat
+
 __all__ = [
     "aload_form_choices",
     "alookup_input",
@@ -50,7 +52,7 @@ def is_fetched(instance: Model, name: str) -> bool:
     if name in meta.backward_o2o_fields:
         # An unfetched reverse O2O caches the QuerySet it would run.
         return cached is not _MISSING and not isinstance(cached, QuerySet)
-    return cached is not _MISSING and cached is not None and getattr(cached, "_fetched", False)
+    return cached is not _MISSING and cached is not None and compat.relation_fetched(cached)
 
 
 def reads_fk_column(relation: Any) -> bool:
@@ -129,7 +131,7 @@ async def prefetch_instances(instances: list[Model], paths: Iterable[str]) -> No
 def prefetch_paths(serializer: BaseSerializer, model: Any) -> list[str]:
     """Relation paths read by the readable fields of ``serializer`` over ``model``."""
     paths: list[str] = []
-    for field in serializer._readable_fields:
+    for field in compat.readable_fields(serializer):
         paths += _field_paths(field, model)
     return list(dict.fromkeys(paths))
 
@@ -199,7 +201,7 @@ def _collect(node: BaseSerializer, data: Any, wanted: dict[Any, list[Any]]) -> N
         return
     if not isinstance(data, Mapping) or not hasattr(node, "_writable_fields"):
         return
-    for field in node._writable_fields:
+    for field in compat.writable_fields(node):
         value = field.get_value(data)
         if value is empty:
             continue
@@ -249,7 +251,7 @@ async def aload_form_choices(serializer: BaseSerializer) -> dict[tuple[Any, ...]
 
 
 def _form_related_fields(serializer: BaseSerializer) -> Iterable[tuple[Any, int | None]]:
-    for field in serializer._writable_fields:
+    for field in compat.writable_fields(serializer):
         if isinstance(field, ManyRelatedField):
             if hasattr(field.child_relation, "aget_choices"):
                 yield field.child_relation, field.html_cutoff

@@ -41,6 +41,7 @@ from django.db import close_old_connections, reset_queries
 from django.http import HttpResponse
 from django.urls import set_script_prefix
 
+from . import compat
 from .concurrency import is_inline, request_thread_started, run_sync
 from .orm import close_orm, init_orm, start_orm
 from .settings import async_settings
@@ -150,7 +151,7 @@ def _caches_close_quietly() -> bool:
 
 def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
     """The signal's async receivers when its sync ones are all bookkeeping, else None."""
-    sync_receivers, async_receivers = signal._live_receivers(sender)
+    sync_receivers, async_receivers = compat.live_receivers(signal, sender)
     if any(receiver not in _BOOKKEEPING for receiver in sync_receivers):
         return None
     if close_caches in sync_receivers and not _caches_close_quietly():
@@ -182,12 +183,12 @@ async def _send_signal(signal: Any, sender: Any, **named: Any) -> None:
 def _closes_only(response: Any, request: Any) -> bool:
     # Django adds request.close to every response; it closes the in-memory body and
     # any uploaded files.  Uploaded files may sit on disk: those take Django's path.
-    closers = response._resource_closers
+    closers = compat.resource_closers(response)
     return (
         bool(closers)
         and closers[-1] == request.close
         and all(map(is_inline, closers[:-1]))
-        and not getattr(request, "_files", None)
+        and not compat.uploaded_files(request)
     )
 
 
@@ -198,7 +199,7 @@ async def _close_response(response: Any, request: Any) -> None:
         and _closes_only(response, request)
         and not request_thread_started()
     ):
-        receivers = _inline_receivers(signals.request_finished, response._handler_class)
+        receivers = _inline_receivers(signals.request_finished, compat.handler_class(response))
         if receivers is not None and not receivers[1]:
             response.close()  # closes nothing, sends request_finished to bookkeeping
             return

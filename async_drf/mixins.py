@@ -16,6 +16,7 @@ from django.db.models import Model as DjangoModel
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
+from . import compat
 from .concurrency import (
     call_hook,
     is_async_callable,
@@ -88,8 +89,7 @@ def _validate_perform_render(serializer: Any, perform: Any) -> Any:
 def _forget_prefetched(instance: Any) -> None:
     # As DRF's UpdateModelMixin.update: a Django instance read with prefetch_related
     # would otherwise render its relations as they were before the write.
-    if getattr(instance, "_prefetched_objects_cache", None):
-        instance._prefetched_objects_cache = {}
+    compat.forget_prefetched(instance)
 
 
 async def _validate_and_save(serializer: Any, perform: Any) -> Any:

@@ -25,6 +25,7 @@ from rest_framework.utils import urls
 from tortoise import exceptions as tortoise_exceptions
 from tortoise.queryset import QuerySet
 
+from . import compat
 from .concurrency import mark_inline, run_sync
 from .db import is_django_queryset
 from .orm import get_model, is_model_class, is_queryset
@@ -226,7 +227,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
         self.cursor = self.decode_cursor(request)
         offset, reverse, current_position = self.cursor or (0, False, None)
 
-        ordering = pagination._reverse_ordering(self.ordering) if reverse else self.ordering
+        ordering = compat.reverse_ordering(self.ordering) if reverse else self.ordering
         queryset = queryset.order_by(*ordering)
         if current_position is not None:
             queryset = self._filter_by_position(queryset, current_position)

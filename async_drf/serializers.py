@@ -38,6 +38,7 @@ from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 from tortoise.transactions import in_transaction
 
+from . import compat
 from ._plans import PLAN_HOOKS, FieldPlan, RowPlan, plan_key, render_awaiting
 from ._prefetch import alookup_input, prefetch_instances, prefetch_paths
 from ._writes import aset_many, fk_column, split_many
@@ -755,7 +756,7 @@ def raise_errors_on_nested_writes(
         and field.source in validated_data
         and field.source in relations
         and isinstance(validated_data[field.source], (list, dict))
-        for field in serializer._writable_fields
+        for field in compat.writable_fields(serializer)
     ):
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable nested fields by "
@@ -767,7 +768,7 @@ def raise_errors_on_nested_writes(
         and field.source_attrs[0] in validated_data
         and field.source_attrs[0] in relations
         and isinstance(validated_data[field.source_attrs[0]], (list, dict))
-        for field in serializer._writable_fields
+        for field in compat.writable_fields(serializer)
     ):
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable dotted-source fields "

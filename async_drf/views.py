@@ -27,8 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import compat, tasks
 from . import permissions as _permissions
-from . import tasks
 from ._plans import release_cycles
 from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_handler, run_sync
 from .exceptions import translate_exception
@@ -165,9 +165,10 @@ class AsyncAPIView(APIView):
             else:
                 result = await _afirst_authenticated(run, request)
             if result is not None:
-                request._authenticator, (request.user, request.auth) = result
+                authenticator, (user, auth) = result
+                compat.set_authenticated(request, authenticator, user, auth)
                 return
-        request._not_authenticated()
+        compat.set_not_authenticated(request)
 
     async def check_permissions(self, request: Request) -> None:
         for permission in self.get_permissions():
@@ -279,7 +280,7 @@ class AsyncAPIView(APIView):
             response.__class__ = _InlineRenderedResponse
         if isinstance(response, HttpResponseBase):
             # Django's handlers (ASGI, WSGI, test client) call it in response.close().
-            response._resource_closers.append(self.release_cycles)
+            compat.resource_closers(response).append(self.release_cycles)
         return response
 
     def release_cycles(self) -> None:
@@ -337,7 +338,7 @@ async def _afirst_authenticated(authenticators: list[Any], request: Request) -> 
         try:
             user_auth = await maybe_await(authenticator.authenticate, request)
         except exceptions.APIException:
-            request._not_authenticated()
+            compat.set_not_authenticated(request)
             raise
         if user_auth is not None:
             return authenticator, user_auth
@@ -351,7 +352,7 @@ def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
         try:
             user_auth = authenticator.authenticate(request)
         except exceptions.APIException:
-            request._not_authenticated()
+            compat.set_not_authenticated(request)
             raise
         if user_auth is not None:
             return authenticator, user_auth
