@@ -162,7 +162,8 @@ def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
 async def _send_inline(signal: Any, receivers: list[Any], sender: Any, **named: Any) -> None:
     # Mirrors django.dispatch.Signal.asend; differs in calling the sync receivers inline
     # (only bookkeeping ones get here) instead of in one sync_to_async hop, in taking the
-    # receivers already looked up, and in returning nothing.
+    # receivers already looked up, and in returning nothing.  Django 6.1's asend runs the
+    # async receivers in a TaskGroup after the sync ones; here asyncio.gather, also after.
     sync_receivers, async_receivers = receivers
     for receiver in sync_receivers:
         receiver(signal=signal, sender=sender, **named)
