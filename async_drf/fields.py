@@ -27,7 +27,6 @@ import base64
 import binascii
 import datetime
 import enum
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,17 +111,6 @@ class EnumChoiceField(drf_fields.ChoiceField):
         return value.value if isinstance(value, enum.Enum) else super().to_representation(value)
 
 
-class FloatField(drf_fields.FloatField):
-    """DRF's FloatField refusing ``inf`` and ``nan`` on every supported DRF (3.18.0
-    accepts them; 3.18.1 and later refuse them with the same message)."""
-
-    def to_internal_value(self, data: Any) -> float:
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
-
-
 class TimeField(drf_fields.TimeField):
     """DRF's TimeField, made aware under Tortoise's ``use_tz`` (Tortoise warns on naive
     times; PostgreSQL stores TIMETZ).  Note: Tortoise 1.1.9 cannot bind a time on SQLite."""
@@ -185,7 +173,7 @@ FIELD_MAPPING: tuple[tuple[type, type[drf_fields.Field]], ...] = (
     (tf.CharField, drf_fields.CharField),
     (tf.TextField, drf_fields.CharField),
     (tf.DecimalField, drf_fields.DecimalField),
-    (tf.FloatField, FloatField),
+    (tf.FloatField, drf_fields.FloatField),
     (tf.DatetimeField, drf_fields.DateTimeField),
     (tf.DateField, drf_fields.DateField),
     (tf.TimeField, TimeField),
