@@ -159,8 +159,8 @@ def sort_indexes(errors: Any) -> Any:
 
 
 def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> None:
-    # Mirrors rest_framework.validators._check_single_instance (DRF 3.18.1 and later;
-    # 3.18.0 lacks it); the same check and message, here for 3.18.0 too.
+    # Mirrors rest_framework.validators._check_single_instance; the same check and
+    # message (DRF keeps it private).
     if (
         instance is not None
         and getattr(serializer.parent, "many", False)
