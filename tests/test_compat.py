@@ -106,7 +106,14 @@ def _resolve(dotted: str) -> Any:
 
 def _upstream_sources(target: Any) -> list[str]:
     owners = target.__mro__ if isinstance(target, type) else (target,)
-    return [inspect.getsource(o) for o in owners if getattr(o, "__module__", None) != "builtins"]
+    return [_source(o) for o in owners if getattr(o, "__module__", None) != "builtins"]
+
+
+def _source(owner: Any) -> str:
+    try:
+        return inspect.getsource(owner)
+    except (OSError, TypeError):  # Python 3.12 cannot always locate a generic class
+        return inspect.getsource(inspect.getmodule(owner))
 
 
 @pytest.mark.parametrize(
