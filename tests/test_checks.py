@@ -247,7 +247,8 @@ VIEWSETS = "tests.checks_viewset_urls"
 def _ids_by_view(messages: list[Any]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for message in messages:
-        found.setdefault(message.obj.__name__, []).append(message.id)
+        if isinstance(message.obj, type):  # a view's message, not a settings one
+            found.setdefault(message.obj.__name__, []).append(message.id)
     return found
 
 

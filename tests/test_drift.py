@@ -53,6 +53,8 @@ async_drf.filtersets.FilterSetMetaclass                                     djan
 async_drf.generics.AsyncGenericAPIView.get_object                           rest_framework.generics.GenericAPIView.get_object
 async_drf.generics._django_object_or_404                                    rest_framework.generics.get_object_or_404
 async_drf.metadata.AsyncSimpleMetadata.adetermine_actions                   rest_framework.metadata.SimpleMetadata.determine_actions
+async_drf.middleware.AsyncMiddlewareMixin.__acall__                         django.utils.deprecation.MiddlewareMixin.__acall__
+async_drf.middleware.SessionMiddleware.asave_response                       django.contrib.sessions.middleware.SessionMiddleware.process_response
 async_drf.mixins.AsyncCreateModelMixin.create                               rest_framework.mixins.CreateModelMixin.create
 async_drf.mixins.AsyncDestroyModelMixin.destroy                             rest_framework.mixins.DestroyModelMixin.destroy
 async_drf.mixins.AsyncListModelMixin.list                                   rest_framework.mixins.ListModelMixin.list
@@ -62,6 +64,8 @@ async_drf.mixins._get_serializer                                            rest
 async_drf.orm._CommandContext.connections                                   tortoise.context.TortoiseContext.connections
 async_drf.pagination.AsyncCursorPagination._set_page                        rest_framework.pagination.CursorPagination.paginate_queryset
 async_drf.pagination.AsyncLimitOffsetPagination.paginate_queryset           rest_framework.pagination.LimitOffsetPagination.paginate_queryset
+async_drf.pagination.AsyncPageNumberPagination.get_next_link                rest_framework.pagination.PageNumberPagination.get_next_link
+async_drf.pagination.AsyncPageNumberPagination.get_previous_link            rest_framework.pagination.PageNumberPagination.get_previous_link
 async_drf.pagination.AsyncPageNumberPagination.paginate_queryset            rest_framework.pagination.PageNumberPagination.paginate_queryset
 async_drf.parsers.JSONParser.parse                                          rest_framework.parsers.JSONParser.parse
 async_drf.relations.HyperlinkedRelatedField._match                          rest_framework.relations.HyperlinkedRelatedField.to_internal_value
