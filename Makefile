@@ -7,13 +7,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: help install demo test typecheck fuzz lint check bench bench-throttle bench-streaming clean
+.PHONY: help install demo test typecheck matrix drift-record fuzz lint check bench bench-throttle bench-streaming clean
 
 help:
 	@echo "make install  create $(VENV) and install async_drf with its test and dev extras"
 	@echo "make demo     install, prepare the demo databases and serve it on http://$(HOST):$(PORT)/"
 	@echo "              (DEBUG off; make demo DEBUG=1 turns it on)"
 	@echo "make test     install and run the test suite (SQLite; PostgreSQL/Redis when reachable)"
+	@echo "make matrix   the suite (SQLite) on the lowest and highest supported Django, DRF and"
+	@echo "              Tortoise ORM, one virtualenv each under .venv-matrix/ (MATRIX=lowest)"
+	@echo "make drift-record  record the upstream sources the mirrors follow (tests/test_drift.py)"
 	@echo "make fuzz     schemathesis against the demo's schema, longer than in make test"
 	@echo "              (FUZZ_EXAMPLES=300 FUZZ_SEED=1)"
 	@echo "make lint     ruff check, ruff format --check and mypy --strict (make typecheck)"
@@ -69,6 +72,16 @@ test: install typecheck
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
+# .ci/matrix/<entry>.txt pins one combination and names its Python; every entry by default.
+matrix:
+	.ci/run-matrix $(MATRIX)
+
+# After reviewing the mirrors a drift test named: record the upstream sources for the
+# releases in .venv and in every matrix entry.
+drift-record: install
+	ASYNC_DRF_DRIFT_RECORD=1 $(BIN)/python -m pytest tests/test_drift.py -q
+	ASYNC_DRF_DRIFT_RECORD=1 PYTEST_ARGS="tests/test_drift.py -q" .ci/run-matrix $(MATRIX)
+
 # The schemathesis run of the test suite, longer: FUZZ_EXAMPLES cases per operation and
 # phase (the suite runs 20), FUZZ_SEED; on PostgreSQL too when ASYNC_DRF_TEST_DB_URL is set.
 FUZZ_EXAMPLES ?= 300
@@ -117,5 +130,5 @@ bench-streaming: install
 	$(BIN)/python bench/streaming.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info demo/var bench/results .mypy_cache
+	rm -rf $(VENV) .venv-matrix $(BENCH_VENV) build dist *.egg-info demo/var bench/results .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -120,8 +120,10 @@ class AsyncSerializerMixin(_BaseSerializer):
 
     async def asave(self, **kwargs: Any) -> Any:
         """Async twin of DRF's save: calls ``aupdate`` or ``acreate``."""
-        # Mirrors rest_framework.serializers.BaseSerializer.save; differs only in awaits
-        # and in requiring ais_valid (which ran the uniqueness/existence checks).
+        # Mirrors rest_framework.serializers.BaseSerializer.save; differs in awaiting
+        # aupdate/acreate, in requiring ais_valid (which ran the uniqueness/existence
+        # checks), in serving a ListSerializer (kwargs merged into each item) and in
+        # turning an IntegrityError or Tortoise ValidationError into a 400.
         assert self._async_validated, (
             "You must call `await .ais_valid()` before calling `.asave()`."
         )
@@ -194,8 +196,8 @@ class AsyncValidateHooksMixin(_Serializer):
         _validated_data: Any
 
     def run_validation(self, data: Any = empty) -> Any:
-        # Mirrors rest_framework.serializers.Serializer.run_validation; differs only in
-        # leaving an `async def validate` to ais_valid.
+        # Mirrors rest_framework.serializers.Serializer.run_validation; differs in
+        # leaving an `async def validate` to ais_valid (a TypeError on a nested one).
         (is_empty_value, data) = self.validate_empty_values(data)
         if is_empty_value:
             return data

@@ -19,6 +19,8 @@ from tortoise.fields.relational import (
     RelationalField,
 )
 
+from . import compat
+
 SEP = "__"
 
 # django-filter's lookups that Tortoise implements under the same name.
@@ -54,7 +56,7 @@ def dialect(model: Any) -> tuple[str, Any]:
         client = model._meta.db
     except Exception:  # no Tortoise context: the query would fail anyway, and clearly
         return "", None
-    client = getattr(client, "_parent", client)
+    client = compat.outer_client(client)
     return client.capabilities.dialect, client
 
 

@@ -25,6 +25,8 @@ from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from . import compat
+
 if TYPE_CHECKING:
     from ._types import AnyField
 
@@ -53,7 +55,7 @@ def is_fetched(instance: Model, name: str) -> bool:
     if name in meta.backward_o2o_fields:
         # An unfetched reverse O2O caches the QuerySet it would run.
         return cached is not _MISSING and not isinstance(cached, QuerySet)
-    return cached is not _MISSING and cached is not None and getattr(cached, "_fetched", False)
+    return cached is not _MISSING and cached is not None and compat.relation_fetched(cached)
 
 
 def reads_fk_column(relation: Any) -> bool:
@@ -133,7 +135,7 @@ async def prefetch_instances(instances: list[Model], paths: Iterable[str]) -> No
 def prefetch_paths(serializer: Serializer[Any], model: type[Model]) -> list[str]:
     """Relation paths read by the readable fields of ``serializer`` over ``model``."""
     paths: list[str] = []
-    for field in serializer._readable_fields:
+    for field in compat.readable_fields(serializer):
         paths += _field_paths(field, model)
     return list(dict.fromkeys(paths))
 
@@ -203,7 +205,7 @@ def _collect(node: AnyField | None, data: Any, wanted: dict[Any, list[Any]]) -> 
         return
     if not isinstance(data, Mapping) or not isinstance(node, Serializer):
         return
-    for field in node._writable_fields:
+    for field in compat.writable_fields(node):
         value = field.get_value(data)
         if value is empty:
             continue
@@ -253,7 +255,7 @@ async def aload_form_choices(serializer: Serializer[Any]) -> dict[tuple[Any, ...
 
 
 def _form_related_fields(serializer: Serializer[Any]) -> Iterable[tuple[Any, int | None]]:
-    for field in serializer._writable_fields:
+    for field in compat.writable_fields(serializer):
         if isinstance(field, ManyRelatedField):
             if hasattr(field.child_relation, "aget_choices"):
                 yield field.child_relation, field.html_cutoff

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from . import compat
 from .concurrency import is_async_callable, maybe_await, run_sync
 
 __all__ = ["SerializerAdapter", "adapter_for", "aview_serializer", "mark_default_save"]
@@ -115,5 +116,4 @@ def _validate_perform_render(serializer: Any, perform: Perform) -> Any:
 def _forget_prefetched(instance: Any) -> None:
     # As DRF's UpdateModelMixin.update: a Django instance read with prefetch_related
     # would otherwise render its relations as they were before the write.
-    if getattr(instance, "_prefetched_objects_cache", None):
-        instance._prefetched_objects_cache = {}
+    compat.forget_prefetched(instance)

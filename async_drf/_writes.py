@@ -17,6 +17,7 @@ from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from . import compat
 from .fields import get_model_info
 from .relations import PrimaryKeyRelatedField
 
@@ -131,7 +132,7 @@ def raise_errors_on_nested_writes(
         and field.source in validated_data
         and field.source in relations
         and isinstance(validated_data[field.source], (list, dict))
-        for field in serializer._writable_fields
+        for field in compat.writable_fields(serializer)
     ):
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable nested fields by "
@@ -143,7 +144,7 @@ def raise_errors_on_nested_writes(
         and field.source_attrs[0] in validated_data
         and field.source_attrs[0] in relations
         and isinstance(validated_data[field.source_attrs[0]], (list, dict))
-        for field in serializer._writable_fields
+        for field in compat.writable_fields(serializer)
     ):
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable dotted-source fields "

@@ -41,6 +41,7 @@ from django.db import close_old_connections, reset_queries
 from django.http import HttpResponse
 from django.urls import set_script_prefix
 
+from . import compat
 from .concurrency import is_inline, request_thread_started, run_sync
 from .orm import close_orm, init_orm, start_orm
 from .settings import async_settings
@@ -150,7 +151,7 @@ def _caches_close_quietly() -> bool:
 
 def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
     """The signal's async receivers when its sync ones are all bookkeeping, else None."""
-    sync_receivers, async_receivers = signal._live_receivers(sender)
+    sync_receivers, async_receivers = compat.live_receivers(signal, sender)
     if any(receiver not in _BOOKKEEPING for receiver in sync_receivers):
         return None
     if close_caches in sync_receivers and not _caches_close_quietly():
@@ -159,6 +160,10 @@ def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
 
 
 async def _send_inline(signal: Any, receivers: list[Any], sender: Any, **named: Any) -> None:
+    # Mirrors django.dispatch.Signal.asend; differs in calling the sync receivers inline
+    # (only bookkeeping ones get here) instead of in one sync_to_async hop, in taking the
+    # receivers already looked up, and in returning nothing.  Django 6.1's asend runs the
+    # async receivers in a TaskGroup after the sync ones; here asyncio.gather, also after.
     sync_receivers, async_receivers = receivers
     for receiver in sync_receivers:
         receiver(signal=signal, sender=sender, **named)
@@ -179,12 +184,12 @@ async def _send_signal(signal: Any, sender: Any, **named: Any) -> None:
 def _closes_only(response: Any, request: Any) -> bool:
     # Django adds request.close to every response; it closes the in-memory body and
     # any uploaded files.  Uploaded files may sit on disk: those take Django's path.
-    closers = response._resource_closers
+    closers = compat.resource_closers(response)
     return (
         bool(closers)
         and closers[-1] == request.close
         and all(map(is_inline, closers[:-1]))
-        and not getattr(request, "_files", None)
+        and not compat.uploaded_files(request)
     )
 
 
@@ -195,7 +200,7 @@ async def _close_response(response: Any, request: Any) -> None:
         and _closes_only(response, request)
         and not request_thread_started()
     ):
-        receivers = _inline_receivers(signals.request_finished, response._handler_class)
+        receivers = _inline_receivers(signals.request_finished, compat.handler_class(response))
         if receivers is not None and not receivers[1]:
             response.close()  # closes nothing, sends request_finished to bookkeeping
             return

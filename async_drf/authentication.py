@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from . import compat
 from .concurrency import run_sync
 from .db import call_released, pooled
 from .orm import is_model_class
@@ -55,7 +56,7 @@ async def _session_user(request: Request) -> Any:
     With a pooled database and a session cookie, the session and the user are read in
     one hop that also returns the connection to the pool, before the view runs.
     """
-    django_request = request._request
+    django_request = compat.django_request(request)
     if _releases(get_user_model()) and settings.SESSION_COOKIE_NAME in django_request.COOKIES:
         return await run_sync(call_released, _sync_session_user, django_request)
     auser = getattr(django_request, "auser", None)

@@ -80,9 +80,21 @@ def _callbacks(patterns: Any) -> Iterator[Any]:
 
 def _has_tortoise_queryset(view_class: type) -> bool:
     from .orm import is_model_class, is_queryset
+    from .viewsets import declared_queryset
 
-    queryset = getattr(view_class, "queryset", None)
+    # Not getattr: an async viewset's class attribute is the overlay routers read.
+    queryset = declared_queryset(view_class)
     return is_model_class(queryset) or is_queryset(queryset)
+
+
+def _view_model(view_class: type) -> Any:
+    from .orm import get_model, view_model
+
+    if _has_tortoise_queryset(view_class):
+        from .viewsets import declared_queryset
+
+        return get_model(declared_queryset(view_class))
+    return view_model(view_class)
 
 
 def _view_name(view_class: type) -> str:
@@ -173,7 +185,6 @@ def check_search_prefixes(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
 def _search_messages(view_class: type) -> list[CheckMessage]:
     from . import filters as async_filters
-    from .orm import view_model
 
     backends = getattr(view_class, "filter_backends", None) or ()
     if not any(isinstance(b, type) and issubclass(b, async_filters.SearchFilter) for b in backends):
@@ -181,7 +192,7 @@ def _search_messages(view_class: type) -> list[CheckMessage]:
     fields = getattr(view_class, "search_fields", None)
     if not isinstance(fields, (list, tuple)):
         return []
-    model = view_model(view_class)
+    model = _view_model(view_class)
     sqlite = _sqlite_connection(model) if model is not None else None
     if model is None or sqlite is None:
         return []

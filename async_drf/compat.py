@@ -1,4 +1,5 @@
-"""Version shims for Django 5.2/6.x, DRF 3.15+ and Tortoise ORM 1.x; nothing else."""
+"""Version shims for Django 5.2/6.x, DRF 3.18 and Tortoise ORM 1.x, and every read of a
+private attribute of theirs (PRIVATE_ATTRIBUTES; tests/test_compat.py checks each)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,171 @@ def register_exit_hook(func: Callable[[], None]) -> None:
         atexit.register(func)
     else:
         register(func)
+
+
+# Every private attribute of Django, DRF, Tortoise, asyncpg and the standard library
+# that async_drf reads or sets: (where upstream defines it, name).  Reads on upstream
+# objects go through the functions below; a subclass uses its base's state directly
+# (``self._errors`` in a DRF serializer).  Each still exists: tests/test_compat.py.
+PRIVATE_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    # read through this module
+    ("django.http.response.HttpResponseBase", "_resource_closers"),
+    ("django.http.response.HttpResponseBase", "_handler_class"),
+    ("django.http.request.HttpRequest", "_files"),
+    ("django.dispatch.dispatcher.Signal", "_live_receivers"),
+    ("rest_framework.request.Request", "_request"),
+    ("rest_framework.request.Request", "_authenticator"),
+    ("rest_framework.request.Request", "_not_authenticated"),
+    ("rest_framework.pagination", "_reverse_ordering"),
+    ("rest_framework.serializers.Serializer", "_readable_fields"),
+    ("rest_framework.serializers.Serializer", "_writable_fields"),
+    ("django.db.models.query", "_prefetched_objects_cache"),
+    ("tortoise.context", "_current_context"),
+    ("tortoise.context", "_global_context"),
+    ("tortoise.context.TortoiseContext", "_connections"),
+    ("tortoise.connection.ConnectionHandler", "_clear_storage"),
+    ("tortoise.models.MetaInfo", "_inited"),
+    ("tortoise.fields.relational.ManyToManyFieldInstance", "_generated"),
+    ("tortoise.fields.relational.ReverseRelation", "_fetched"),
+    ("tortoise.queryset.QuerySet", "_annotations"),
+    ("tortoise.queryset.QuerySet", "_orderings"),
+    ("tortoise.queryset.AwaitableQuery", "_db"),
+    ("tortoise.backends.sqlite.client.SqliteTransactionWrapper", "_parent"),
+    ("tortoise.models.Model", "_choose_db"),
+    ("tortoise.models.Model", "_pre_save"),
+    ("tortoise.models.Model", "_post_save"),
+    ("tortoise.models.Model", "_pre_delete"),
+    ("tortoise.models.Model", "_post_delete"),
+    ("django.contrib.sessions.backends.base.SessionBase", "_session_cache"),
+    ("django.contrib.sessions.backends.cache.SessionStore", "_cache"),
+    ("django.http.request.HttpRequest", "_post"),
+    ("django.contrib.messages.middleware.MessageMiddleware", "_messages"),
+    ("django.core.checks.security.base", "_security_middleware"),
+    ("django.core.checks.security.base", "_xframe_middleware"),
+    ("django.core.checks.security.csrf", "_csrf_middleware"),
+    ("django.core.checks.security.sessions", "_session_middleware"),
+    ("threading", "_register_atexit"),
+    ("asyncpg.exceptions", "_base"),
+    # state of an upstream base class, used by async_drf's subclass
+    ("rest_framework.serializers.BaseSerializer", "_errors"),
+    ("rest_framework.serializers.BaseSerializer", "_validated_data"),
+    ("rest_framework.serializers.BaseSerializer", "_data"),
+    ("rest_framework.serializers.Serializer", "_declared_fields"),
+    ("rest_framework.settings.APISettings", "_user_settings"),
+    ("rest_framework.schemas.openapi.AutoSchema", "_to_camel_case"),
+    ("rest_framework.pagination.CursorPagination", "_get_position_from_instance"),
+    ("django.http.response.StreamingHttpResponse", "_resource_closers"),
+    ("tortoise.backends.sqlite.client.SqliteClient", "_lock"),
+    ("tortoise.backends.sqlite.client.SqliteClient", "_connection"),
+    ("tortoise.backends.sqlite.client.SqliteTransactionContext", "_trxlock"),
+    ("tortoise.migrations.schema_editor.sqlite.SqliteSchemaEditor", "_remake_table"),
+    ("tortoise.migrations.executor.MigrationExecutor", "_schema_editor"),
+    ("asyncpg.pool.Pool", "_acquire"),
+    ("asyncio.locks.Lock", "_locked"),
+    ("asyncio.locks.Lock", "_waiters"),
+)
+
+
+def resource_closers(response: Any) -> list[Callable[[], Any]]:
+    """What ``response.close()`` calls (Django appends ``request.close`` to it)."""
+    return response._resource_closers  # type: ignore[no-any-return]
+
+
+def handler_class(response: Any) -> Any:
+    """The handler class Django's handler set on ``response``: request_finished's sender."""
+    return response._handler_class
+
+
+def uploaded_files(request: Any) -> Any:
+    """The request's parsed files, or None before Django parsed the body."""
+    return getattr(request, "_files", None)
+
+
+def live_receivers(signal: Any, sender: Any) -> tuple[list[Any], list[Any]]:
+    """``(sync receivers, async receivers)`` of ``signal`` for ``sender``."""
+    return signal._live_receivers(sender)  # type: ignore[no-any-return]
+
+
+def django_request(request: Any) -> Any:
+    """The Django HttpRequest a DRF Request wraps."""
+    return request._request
+
+
+def set_authenticated(request: Any, authenticator: Any, user: Any, auth: Any) -> None:
+    """What DRF's ``Request._authenticate`` sets when ``authenticator`` succeeded."""
+    request._authenticator, request.user, request.auth = authenticator, user, auth
+
+
+def set_not_authenticated(request: Any) -> None:
+    """What DRF's ``Request._authenticate`` sets when no authenticator succeeded."""
+    request._not_authenticated()
+
+
+def reverse_ordering(ordering: Any) -> tuple[str, ...]:
+    """DRF's cursor pagination ordering, reversed."""
+    from rest_framework import pagination
+
+    return pagination._reverse_ordering(ordering)
+
+
+def readable_fields(serializer: Any) -> Any:
+    return serializer._readable_fields
+
+
+def writable_fields(serializer: Any) -> Any:
+    return serializer._writable_fields
+
+
+def forget_prefetched(instance: Any) -> None:
+    """Drop a Django instance's prefetch_related cache, as DRF's update does."""
+    if getattr(instance, "_prefetched_objects_cache", None):
+        instance._prefetched_objects_cache = {}
+
+
+def set_current_context(ctx: Any) -> None:
+    from tortoise import context
+
+    context._current_context.set(ctx)
+
+
+def global_context() -> Any:
+    from tortoise import context
+
+    return context._global_context
+
+
+def has_connections(ctx: Any) -> bool:
+    """Whether a Tortoise context has opened its connection handler."""
+    return ctx._connections is not None
+
+
+def clear_connections(connections: Any) -> None:
+    """Forget a Tortoise connection handler's clients without closing them."""
+    connections._clear_storage()
+
+
+def meta_inited(meta: Any) -> bool | None:
+    """Whether Tortoise initialised a model's ``_meta``; None for a non-Tortoise meta."""
+    return getattr(meta, "_inited", None)
+
+
+def generated_relation(field: Any) -> bool:
+    """Whether Tortoise generated this m2m field from the other side's related_name."""
+    return bool(getattr(field, "_generated", False))
+
+
+def relation_fetched(relation: Any) -> bool:
+    """Whether a Tortoise reverse or m2m relation holds fetched rows."""
+    return bool(getattr(relation, "_fetched", False))
+
+
+def queryset_annotations(queryset: Any) -> dict[str, Any]:
+    return getattr(queryset, "_annotations", None) or {}
+
+
+def outer_client(client: Any) -> Any:
+    """The connection a transaction client runs inside, or the client itself."""
+    return getattr(client, "_parent", client)
 
 
 _NO_CLASSES: tuple[type[BaseException], ...] = ()

@@ -43,6 +43,7 @@ from tortoise.validators import (
     MinValueValidator,
 )
 
+from . import compat
 from .validators import ModelFieldValidator
 
 if TYPE_CHECKING:
@@ -145,18 +146,19 @@ class ModelInfo:
 def get_model_info(model: Any) -> ModelInfo:
     """Sort ``model._meta.fields_map`` into DRF's buckets (call after Tortoise.init)."""
     meta = model._meta
-    if not hasattr(meta, "_inited"):
+    inited = compat.meta_inited(meta)
+    if inited is None:
         raise ImproperlyConfigured(
             f"{model.__name__} is not a Tortoise model: serialize a Django model with DRF's "
             "rest_framework.serializers.ModelSerializer."
         )
-    assert meta._inited, (
+    assert inited, (
         f"{model.__name__} is not initialised: call Tortoise.init (or init_models) before "
         "building its serializer fields."
     )
     info = ModelInfo(pk=meta.pk)
     for name, f in meta.fields_map.items():
-        if isinstance(f, rel.BackwardFKRelation) or getattr(f, "_generated", False):
+        if isinstance(f, rel.BackwardFKRelation) or compat.generated_relation(f):
             # backward FK/O2O, and the m2m side Tortoise generated from a related_name
             info.reverse_relations[name] = f
         elif isinstance(f, (rel.ForeignKeyFieldInstance, rel.ManyToManyFieldInstance)):

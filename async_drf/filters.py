@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from tortoise.expressions import Q, Subquery
 from tortoise.fields.relational import RelationalField
 
+from . import compat
 from ._lookups import SEP as _SEP
 from ._lookups import dialect as _dialect
 from ._lookups import is_to_many as _is_to_many
@@ -252,7 +253,7 @@ class OrderingFilter(filters.OrderingFilter):
         """As DRF's, with ``"__all__"`` read from the Tortoise model and its annotations."""
         ordering_fields = getattr(view, "ordering_fields", self.ordering_fields)
         if ordering_fields == "__all__" and not is_django_queryset(queryset):
-            annotations = getattr(queryset, "_annotations", None) or {}
+            annotations = compat.queryset_annotations(queryset)
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
         return super().get_valid_fields(queryset, view, context)
 

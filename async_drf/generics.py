@@ -178,7 +178,9 @@ class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
         return serializer_class(*args, **kwargs)
 
     async def get_object(self) -> Any:
-        # Mirrors rest_framework.generics.GenericAPIView.get_object; differs only in awaits.
+        # Mirrors rest_framework.generics.GenericAPIView.get_object; differs in awaiting
+        # get_queryset, filter_queryset, the lookup (aget_object_or_404, which answers
+        # 404 for a value the column cannot hold) and check_object_permissions.
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
 
         # Perform the lookup filtering.

@@ -67,6 +67,8 @@ class AsyncCreateModelMixin(_Create, _GenericView):
         def get_success_headers(self, data: Any) -> dict[str, str]: ...
 
     async def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.CreateModelMixin.create; differs in awaiting
+        # get_serializer's hooks, validation, perform_create and the rendered data.
         serializer = await self.aget_serializer(data=request.data)
         data = await adapter_for(serializer).validate_and_save(serializer, self.perform_create)
         headers = await call_hook(self, "get_success_headers", data)
@@ -80,6 +82,8 @@ class AsyncListModelMixin(_List, _GenericView):
     """Async twin of DRF's ListModelMixin."""
 
     async def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.ListModelMixin.list; differs in awaiting the
+        # queryset hooks, the page, the rows and the rendered data.
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
 
         page = await maybe_await(self.paginate_queryset, queryset)
@@ -98,6 +102,8 @@ class AsyncRetrieveModelMixin(_Retrieve, _GenericView):
     async def retrieve(
         self, request: Request, *args: Any, **kwargs: Any
     ) -> Response | HttpResponseNotModified:
+        # Mirrors rest_framework.mixins.RetrieveModelMixin.retrieve; differs in awaiting
+        # get_object and the data, and in answering If-None-Match/If-Match (etag_class).
         instance = await maybe_await(self.get_object)
         # With an etag_class: If-None-Match may answer 304, If-Match 412.
         etag, not_modified = check_preconditions(self, request, instance)
@@ -112,6 +118,8 @@ class AsyncUpdateModelMixin(_Update, _GenericView):
     """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
 
     async def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.UpdateModelMixin.update; differs in awaiting,
+        # in an If-Match guard around the write, and in no prefetch cache to clear.
         partial = kwargs.pop("partial", False)
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance) as guard:  # If-Match: a conditional UPDATE
@@ -133,6 +141,8 @@ class AsyncDestroyModelMixin(_Destroy, _GenericView):
     """Async twin of DRF's DestroyModelMixin."""
 
     async def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Mirrors rest_framework.mixins.DestroyModelMixin.destroy; differs in awaiting
+        # get_object and perform_destroy, inside an If-Match guard.
         instance = await maybe_await(self.get_object)
         with guard_write(self, request, instance):  # If-Match: a conditional DELETE
             await maybe_await(self.perform_destroy, instance)

@@ -22,12 +22,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet as DjangoQuerySet
 from tortoise import Model, Tortoise
-from tortoise import context as tortoise_context
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import ConnectionHandler
 from tortoise.context import TortoiseContext, get_current_context
 from tortoise.queryset import QuerySet
 
+from . import compat
 from ._types import QuerySetLike, ViewQuerySet
 from .compat import register_exit_hook
 from .concurrency import in_event_loop
@@ -330,8 +330,8 @@ def isolate_connections() -> None:
     # Private API of Tortoise 1.x: setting the contextvar per task is safe (the
     # request's task context is thrown away), unlike `with ctx:` on a shared object.
     if get_current_context() is not ctx:
-        tortoise_context._current_context.set(ctx)
-    ctx.connections._clear_storage()
+        compat.set_current_context(ctx)
+    compat.clear_connections(ctx.connections)
 
 
 async def release_connections() -> None:
@@ -342,12 +342,12 @@ async def release_connections() -> None:
     opened it, and the next request reconnects lazily on its own loop.
     """
     ctx = get_current_context()
-    if ctx is not None and ctx.inited and ctx._connections is not None:
+    if ctx is not None and ctx.inited and compat.has_connections(ctx):
         await ctx.connections.close_all(discard=True)
 
 
 def _usable(ctx: Any) -> bool:
-    return ctx is not None and ctx.inited and ctx._connections is not None
+    return ctx is not None and ctx.inited and compat.has_connections(ctx)
 
 
 def _active_context() -> Any:
@@ -359,7 +359,7 @@ def _active_context() -> Any:
     ctx = get_current_context()
     if _usable(ctx):
         return ctx
-    fallback = tortoise_context._global_context
+    fallback = compat.global_context()
     return fallback if _usable(fallback) else None
 
 

@@ -26,6 +26,7 @@ from rest_framework.utils import urls
 from tortoise import exceptions as tortoise_exceptions
 from tortoise.queryset import QuerySet
 
+from . import compat
 from .concurrency import mark_inline, run_sync
 from .db import is_django_queryset
 from .orm import as_model_query, get_model, is_model_class, is_queryset
@@ -116,7 +117,8 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.PageNumberPagination.paginate_queryset;
-        # differs in awaiting the count and then the page's rows.
+        # differs in awaiting the count (Django's Paginator pages a _Window of that
+        # size) and then the page's rows.  Other querysets went to DRF's, above.
         self.request = request
         page_size = self.get_page_size(request)
         if not page_size:
@@ -184,7 +186,8 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
         # Mirrors rest_framework.pagination.LimitOffsetPagination.paginate_queryset;
-        # differs only in awaiting count() and offset().limit().
+        # differs in handing other querysets to DRF's, in awaiting count() and
+        # offset().limit(), and in fetching no more rows than remain after the offset.
         self.request = request
         self.limit = self.get_limit(request)
         if self.limit is None:
@@ -232,7 +235,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
         decoded = cast("tuple[int, bool, str | None] | None", self.cursor)
         offset, reverse, current_position = decoded or (0, False, None)
 
-        ordering = pagination._reverse_ordering(self.ordering) if reverse else self.ordering
+        ordering = compat.reverse_ordering(self.ordering) if reverse else self.ordering
         queryset = queryset.order_by(*ordering)
         if current_position is not None:
             queryset = self._filter_by_position(queryset, current_position)

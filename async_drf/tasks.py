@@ -34,6 +34,7 @@ from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync
 from django.db import close_old_connections
 from rest_framework.request import Request
 
+from . import compat
 from .concurrency import mark_inline, maybe_await, request_thread_started, run_sync
 from .orm import ensure_orm, isolate_connections, release_connections
 from .settings import async_settings
@@ -82,7 +83,7 @@ def schedule(view: Any, request: Any, response: Any) -> None:
         return
     if not 200 <= response.status_code < 400:
         return
-    response._resource_closers.append(_Pending(calls, asyncio.get_running_loop()).start)
+    compat.resource_closers(response).append(_Pending(calls, asyncio.get_running_loop()).start)
 
 
 class _Pending:
@@ -126,7 +127,7 @@ class _Pending:
                 await run_sync(close_old_connections)
 
     async def run_without_loop(self) -> None:
-        # Mirrors the WSGI steps of AsyncAPIView.dispatch: this is a new event loop.
+        # The WSGI steps of AsyncAPIView.dispatch again: this is a new event loop.
         wsgi = async_settings.WSGI_CLOSE_CONNECTIONS
         try:
             if wsgi:

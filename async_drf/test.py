@@ -47,7 +47,9 @@ def _environ_to_headers(extra: dict[str, Any], has_body: bool) -> dict[str, str]
 def _apply_remote_addr(scope: dict[str, Any]) -> None:
     headers = scope.get("headers", [])
     for index, (name, value) in enumerate(headers):
-        if name == _REMOTE_ADDR_HEADER:
+        # Django 5.2.0 sends the name with underscores (x_async_drf_...); later 5.2
+        # releases (the fix for CVE-2026-3902) with dashes.
+        if name.replace(b"_", b"-") == _REMOTE_ADDR_HEADER:
             del headers[index]
             scope["client"] = [value.decode("latin1"), 0]
             return

@@ -163,8 +163,8 @@ def sort_indexes(errors: Any) -> Any:
 
 
 def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> None:
-    # Mirrors rest_framework.validators._check_single_instance (DRF 3.18.3; older
-    # versions lack it).
+    # Mirrors rest_framework.validators._check_single_instance; the same check and
+    # message (DRF keeps it private).
     if (
         instance is not None
         and getattr(serializer.parent, "many", False)

@@ -27,8 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import compat, tasks
 from . import permissions as _permissions
-from . import tasks
 from ._openapi import AsyncDefaultSchema
 from ._plans import release_cycles
 from .concurrency import call_or_await, mark_inline, maybe_await, needs_hop, run_handler, run_sync
@@ -87,7 +87,11 @@ class AsyncAPIView(APIView):
     async def dispatch(  # type: ignore[override]  # a coroutine, as Django expects of async views
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        # Mirrors rest_framework.views.APIView.dispatch; differs only in awaits.
+        # Mirrors rest_framework.views.APIView.dispatch; differs in awaiting initial, the
+        # handler (call_handler) and handle_exception, in the WSGI lifecycle around them
+        # (start Tortoise, isolate and then release the connections of this request's
+        # event loop), in scheduling the after-response tasks, and in awaiting the
+        # accepted renderer's ``aprepare`` (the browsable API's permission answers).
         wsgi = isinstance(request, WSGIRequest) and async_settings.WSGI_CLOSE_CONNECTIONS
         self.args = args
         self.kwargs = kwargs
@@ -163,9 +167,10 @@ class AsyncAPIView(APIView):
             else:
                 result = await _afirst_authenticated(run, request)
             if result is not None:
-                request._authenticator, (request.user, request.auth) = result  # type: ignore[attr-defined]
+                authenticator, (user, auth) = result
+                compat.set_authenticated(request, authenticator, user, auth)
                 return
-        request._not_authenticated()  # type: ignore[attr-defined]
+        compat.set_not_authenticated(request)
 
     async def check_permissions(self, request: Request) -> None:  # type: ignore[override]
         for permission in self.get_permissions():
@@ -282,7 +287,7 @@ class AsyncAPIView(APIView):
             response.__class__ = _InlineRenderedResponse
         if isinstance(response, HttpResponseBase):
             # Django's handlers (ASGI, WSGI, test client) call it in response.close().
-            response._resource_closers.append(self.release_cycles)  # type: ignore[attr-defined]
+            compat.resource_closers(response).append(self.release_cycles)
         return response
 
     def release_cycles(self) -> None:
@@ -333,12 +338,14 @@ def _needs_hop(authenticator: Any) -> bool:
 
 
 async def _afirst_authenticated(authenticators: list[Any], request: Request) -> Any:
-    # Mirrors rest_framework.request.Request._authenticate; differs only in awaits.
+    # Mirrors rest_framework.request.Request._authenticate; differs in awaiting each
+    # authenticator and in returning (authenticator, (user, auth)), or None without
+    # calling _not_authenticated: perform_authentication sets them on the request.
     for authenticator in authenticators:
         try:
             user_auth = await maybe_await(authenticator.authenticate, request)
         except exceptions.APIException:
-            request._not_authenticated()  # type: ignore[attr-defined]
+            compat.set_not_authenticated(request)
             raise
         if user_auth is not None:
             return authenticator, user_auth
@@ -346,12 +353,13 @@ async def _afirst_authenticated(authenticators: list[Any], request: Request) -> 
 
 
 def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
-    # The same loop for a run of sync authenticators, inside one thread hop.
+    # Mirrors rest_framework.request.Request._authenticate as _afirst_authenticated
+    # does, for a run of sync authenticators inside one thread hop.
     for authenticator in authenticators:
         try:
             user_auth = authenticator.authenticate(request)
         except exceptions.APIException:
-            request._not_authenticated()  # type: ignore[attr-defined]
+            compat.set_not_authenticated(request)
             raise
         if user_auth is not None:
             return authenticator, user_auth

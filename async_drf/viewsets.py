@@ -7,6 +7,7 @@ included: see :class:`AsyncViewSetMixin`.
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import markcoroutinefunction
@@ -65,6 +66,15 @@ class _TortoiseQueryset:
         model = get_model(self.value)
         meta = _Overlay(model._meta, object_name=model.__name__)
         return _Overlay(self.value, model=_Overlay(model, _meta=meta))
+
+
+def declared_queryset(view_class: type) -> Any:
+    """The ``queryset`` a view class declares: on a viewset, the model class or QuerySet
+    itself, not the overlay DRF's routers read from the class."""
+    declared = inspect.getattr_static(view_class, "queryset", None)
+    if isinstance(declared, _TortoiseQueryset):
+        return declared.value
+    return getattr(view_class, "queryset", None)
 
 
 class AsyncViewSetMixin(ViewSetMixin):

@@ -11,9 +11,12 @@ from async_drf.views import AsyncAPIView
 
 # name -> times (time.time()) at which its task finished, in this server process.
 finished: dict[str, list[float]] = {}
+# The names whose task has started.
+started: list[str] = []
 
 
 async def sleep_then_record(name: str, seconds: float) -> None:
+    started.append(name)
     await asyncio.sleep(seconds)
     finished.setdefault(name, []).append(time.time())
     print(f"task finished: {name}", flush=True)
@@ -44,8 +47,14 @@ class Finished(AsyncAPIView):
         return Response(finished)
 
 
+class Started(AsyncAPIView):
+    async def get(self, request):
+        return Response(started)
+
+
 urlpatterns = [
     path("sleep/", Sleep.as_view()),
     path("fail/", Fail.as_view()),
     path("finished/", Finished.as_view()),
+    path("started/", Started.as_view()),
 ]

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
+import django
 import pytest
 from django.test import override_settings
 
@@ -43,7 +44,9 @@ def _create_once() -> None:
     directory = tempfile.mkdtemp(prefix="async_drf_django_db_")
     connection.settings_dict["TEST"]["NAME"] = os.path.join(directory, "db.sqlite3")
     # Sets NAME for every connection (all threads) and runs the migrations.
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # Django 6.1 deprecates the serialize argument (no serialization is its default).
+    serialize = {"serialize": False} if django.VERSION < (6, 1) else {}
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, **serialize)
     _created.append(directory)
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
 

@@ -237,3 +237,51 @@ def test_twins_or_no_async_views_are_clean(urlconf, middleware):
 
     with override_settings(ROOT_URLCONF=urlconf, MIDDLEWARE=middleware):
         assert check_mixin_middleware() == []
+
+
+# Async viewsets: their class attribute ``queryset`` is what DRF's router reads (an
+# overlay that derives the basename); the checks see the declared Tortoise queryset.
+VIEWSETS = "tests.checks_viewset_urls"
+
+
+def _ids_by_view(messages: list[Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for message in messages:
+        if isinstance(message.obj, type):  # a view's message, not a settings one
+            found.setdefault(message.obj.__name__, []).append(message.id)
+    return found
+
+
+@override_settings(ROOT_URLCONF=VIEWSETS)
+def test_e003_flags_async_viewsets_like_generic_views():
+    errors = [m for m in check_view_backends() if m.id == "async_drf.E003"]
+    assert _ids_by_view(errors) == {
+        "DRFPagedViewSet": ["async_drf.E003"],
+        "DRFFilteredViewSet": ["async_drf.E003"],
+    }
+    assert all(isinstance(m, Error) for m in errors)
+    paged, filtered = errors
+    assert paged.hint == "Use async_drf.pagination.AsyncPageNumberPagination."
+    assert filtered.hint == "Use async_drf.filters.SearchFilter."
+
+
+@override_settings(ROOT_URLCONF=VIEWSETS)
+def test_w001_flags_async_viewsets_like_generic_views():
+    warnings = [m for m in check_view_backends() if m.id == "async_drf.W001"]
+    assert _ids_by_view(warnings) == {"DRFFilteredViewSet": ["async_drf.W001"]}
+    assert isinstance(warnings[0], Warning)
+    assert warnings[0].hint == "Use async_drf.filters.OrderingFilter."
+
+
+@override_settings(ROOT_URLCONF=VIEWSETS, TORTOISE_ORM=_tortoise("sqlite://:memory:"))
+def test_w003_w004_flag_async_viewsets_like_generic_views():
+    assert _ids_by_view(check_search_prefixes()) == {
+        "PrefixedSearchViewSet": ["async_drf.W003", "async_drf.W004"]
+    }
+
+
+@override_settings(ROOT_URLCONF=VIEWSETS, TORTOISE_ORM=_tortoise("sqlite://:memory:"))
+def test_async_viewsets_with_async_backends_are_clean():
+    ids = _ids_by_view(run_checks())
+    assert "AsyncBackendsViewSet" not in ids
+    assert ids["DRFPagedViewSet"] == ["async_drf.E003"]

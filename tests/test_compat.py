@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -85,3 +89,52 @@ def test_deploy_checks_with_the_twins_are_djangos():
         ids = {message.id for message in run_checks(include_deployment_checks=True)}
     assert not ids & {"security.W001", "security.W002", "security.W003"}
     assert "security.W012" in ids  # SESSION_COOKIE_SECURE, checked once SessionMiddleware is seen
+
+
+def _resolve(dotted: str) -> Any:
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:end]))
+        except ImportError:
+            continue
+        for name in parts[end:]:
+            target = getattr(target, name)
+        return target
+    raise LookupError(dotted)
+
+
+def _upstream_sources(target: Any) -> list[str]:
+    owners = target.__mro__ if isinstance(target, type) else (target,)
+    return [_source(o) for o in owners if getattr(o, "__module__", None) != "builtins"]
+
+
+def _source(owner: Any) -> str:
+    try:
+        return inspect.getsource(owner)
+    except (OSError, TypeError):  # Python 3.12 cannot always locate a generic class
+        return inspect.getsource(inspect.getmodule(owner))
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    compat.PRIVATE_ATTRIBUTES,
+    ids=[f"{o}.{n}" for o, n in compat.PRIVATE_ATTRIBUTES],
+)
+def test_private_upstream_attribute_still_exists(owner, name):
+    """A class or module attribute is there; an instance attribute is still set by the
+    upstream class (or, for a module, somewhere in it)."""
+    target = _resolve(owner)
+    if hasattr(target, name):
+        return
+    pattern = re.compile(rf"\.{name}\b")
+    assert any(pattern.search(source) for source in _upstream_sources(target)), (
+        f"{owner} no longer has {name}: update async_drf.compat and its callers"
+    )
+
+
+def test_private_attribute_check_fails_for_a_missing_attribute():
+    with pytest.raises(AssertionError, match="no longer has _no_such_attribute"):
+        test_private_upstream_attribute_still_exists(
+            "rest_framework.request.Request", "_no_such_attribute"
+        )

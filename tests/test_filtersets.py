@@ -1225,10 +1225,20 @@ async def _blog(posts: int) -> None:
         await post.tags.add(py, web)  # two matching tags: a join would repeat the row
 
 
+async def _m2m_prefetch_queries(queries: Any) -> int:
+    """The queries Tortoise spends fetching one m2m relation for a page of rows: two on
+    Tortoise 1.1.9 (the links, then the tags), one JOIN on 1.1.0."""
+    page = await Post.all().limit(2)
+    queries.reset()
+    await Post.fetch_for_list(page, "tags")
+    return queries.count
+
+
 @pytest.mark.parametrize("posts", [3, 8])
 @pytest.mark.parametrize("view", [PostList, PostListByFields])
 async def test_list_view_filters_with_no_hop_and_a_fixed_query_count(posts, view, hops, queries):
     await _blog(posts)
+    m2m = await _m2m_prefetch_queries(queries)
     params = (
         {"tag": "py", "author__in": "1,2", "id__gte": "2", "editor_name": "ann"}
         if view is PostList
@@ -1241,7 +1251,7 @@ async def test_list_view_filters_with_no_hop_and_a_fixed_query_count(posts, view
     assert response.data["count"] == expected
     assert len({post["id"] for post in response.data["results"]}) == expected
     assert hops.count == 0, hops.calls
-    assert queries.count == 4  # count, rows, then the page's tags (links, tags)
+    assert queries.count == 2 + m2m  # count, rows, then the page's tags
 
 
 async def test_list_view_bad_values_are_a_400_before_any_query(hops, queries):

@@ -190,6 +190,14 @@ async def test_daphnes_exit_waits_for_after_response_tasks_before_closing_tortoi
         async with httpx.AsyncClient(base_url=server.base, timeout=20) as client:
             response = await client.get("/tasks/sleep/", params={"name": "b", "seconds": 1})
             assert (response.status_code, response.json()) == (200, {"name": "b"})
+            # Ctrl-C once the task runs: daphne kills an application instance still
+            # pending at shutdown (here: one whose response is not closed yet).
+            for _ in range(100):
+                if "b" in (await client.get("/tasks/started/")).json():
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the after-response task never started")
         output = await asyncio.to_thread(server.stop, signal.SIGINT)
     assert server.process.returncode == 0, output
     assert "task finished: b" in output, output
