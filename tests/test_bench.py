@@ -8,6 +8,7 @@ and runs the harness's correctness check against them.
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -59,11 +60,18 @@ def test_stack_answers_correctly(bench, master_db, tmp_path, name):
 
 @pytest.fixture(scope="module")
 def pg_url(bench):
-    """The benchmark's PostgreSQL database (created when missing), or a skip."""
+    """A PostgreSQL database of this run's own, made as the benchmark makes its own, or
+    a skip.  (Two test runs at once would otherwise reseed each other's tables.)"""
+    name = f"async_drf_bench_test_{os.getpid()}"
     try:
-        return bench.pg_database()
+        url = bench.pg_database(name=name)
     except RuntimeError as exc:
         pytest.skip(str(exc))
+    yield url
+    import psycopg
+
+    with psycopg.connect(bench.PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.parametrize("name", ["asyncdrf", "bare-orjson", "drf-uvicorn"])
