@@ -7,9 +7,7 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
-import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Self, TypeAlias, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +17,20 @@ from tortoise.expressions import Q, Subquery
 from . import _filterfields as ff
 from ._lookups import SEP, Target, apply, label_for_filter, lookup_q, resolve, resolve_key
 from .orm import as_model_query
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from django_stubs_ext import StrOrPromise
+    from rest_framework.request import Request
+    from tortoise.models import Model
+
+    from ._types import Column, FilterFunc, FilterResult, ModelOrQuerySet, ModelQuerySet
+    from .filtersets import BaseFilterSet
+
+    _Filter: TypeAlias = "Filter"  # the mixin comes before Filter in its classes' bases
+else:
+    _Filter = object
 
 EMPTY_VALUES = ff.EMPTY_VALUES
 
@@ -39,18 +51,18 @@ class Filter:
     # taking form-field arguments from the column (get_field_kwargs).
 
     creation_counter = 0
-    field_class: Any = forms.Field
+    field_class: type[forms.Field] = forms.Field
 
     def __init__(
         self,
         field_name: str | None = None,
         lookup_expr: str | None = None,
         *,
-        label: Any = None,
-        method: Any = None,
+        label: StrOrPromise | None = None,
+        method: FilterFunc | str | None = None,
         distinct: bool = False,
         exclude: bool = False,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         self.field_name = field_name
         self.lookup_expr = lookup_expr or "exact"
@@ -60,44 +72,44 @@ class Filter:
         self.exclude = exclude
         self.extra = kwargs
         self.extra.setdefault("required", False)
-        self.model: Any = None
-        self.parent: Any = None
+        self.model: type[Model] | None = None
+        self.parent: BaseFilterSet | None = None
         self.target: Target | None = None
         self.creation_counter = Filter.creation_counter
         Filter.creation_counter += 1
 
     @property
-    def method(self) -> Any:
+    def method(self) -> FilterFunc | str | None:
         return self._method
 
     @method.setter
-    def method(self, value: Any) -> None:
+    def method(self, value: FilterFunc | str | None) -> None:
         # As django-filter: a method filter's `filter` is a FilterMethod.
         self._method = value
         if isinstance(self.__dict__.get("filter"), FilterMethod):
             del self.filter
         if value is not None:
-            self.filter = FilterMethod(self)  # type: ignore[method-assign]  # as django-filter
+            self.filter = FilterMethod(self)  # type: ignore[method-assign, assignment]  # as django-filter
 
     @property
-    def label(self) -> Any:
+    def label(self) -> StrOrPromise | None:
         if self._label is None and self.field_name is not None:
             self._label = label_for_filter(self.field_name, self.lookup_expr, self.exclude)
         return self._label
 
     @label.setter
-    def label(self, value: Any) -> None:
+    def label(self, value: StrOrPromise | None) -> None:
         self._label = value
 
     # -- binding to a model ---------------------------------------------------------
 
-    def bind(self, model: Any) -> Filter:
+    def bind(self, model: type[Model]) -> Self:
         """A copy of this filter for ``model``, its lookup path resolved (cached per class)."""
         bound = copy.copy(self)
         bound.extra = dict(self.extra)
         bound.__dict__.pop("_field", None)
         if isinstance(self.__dict__.get("filter"), FilterMethod):
-            bound.filter = FilterMethod(bound)  # type: ignore[method-assign]
+            bound.filter = FilterMethod(bound)  # type: ignore[method-assign, assignment]
         bound.model = model
         bound.target = bound.resolve(model)
         bound.field  # noqa: B018 - built once here, shared by every request's copy
@@ -109,14 +121,14 @@ class Filter:
         assert self.field_name is not None, f"{type(self).__name__} has no field_name"
         return self.field_name
 
-    def resolve(self, model: Any) -> Target | None:
+    def resolve(self, model: type[Model] | None) -> Target | None:
         """Where ``field_name`` + ``lookup_expr`` lands (None for an annotation)."""
         return resolve(model, self.name, self.lookup_expr)
 
     @property
-    def column(self) -> Any:
+    def column(self) -> Column | None:
         """The Tortoise field whose type values take, or None."""
-        return getattr(self.target, "column", None)
+        return cast("Column | None", getattr(self.target, "column", None))
 
     # -- validation -----------------------------------------------------------------
 
@@ -124,13 +136,14 @@ class Filter:
     def field(self) -> forms.Field:
         if "_field" not in self.__dict__:
             kwargs = {**self.get_field_kwargs(), **self.extra}
-            self._field: forms.Field = self.get_field_class()(label=self.label, **kwargs)
+            field_class: Callable[..., forms.Field] = self.get_field_class()  # Django checks kwargs
+            self._field: forms.Field = field_class(label=self.label, **kwargs)
         return self._field
 
-    def get_field_class(self) -> Any:
+    def get_field_class(self) -> type[forms.Field]:
         return self.field_class
 
-    def get_field_kwargs(self) -> dict[str, Any]:
+    def get_field_kwargs(self) -> dict[str, object]:
         """Form field arguments derived from the model column (explicit ones win)."""
         return {}
 
@@ -145,19 +158,19 @@ class Filter:
             return self.name
         return SEP.join([self.name, self.lookup_expr])
 
-    def apply(self, queryset: Any, condition: Q) -> Any:
+    def apply(self, queryset: ModelQuerySet, condition: Q) -> ModelQuerySet:
         return apply(queryset, self.target, condition, exclude=self.exclude)
 
-    def condition(self, value: Any) -> Q:
+    def condition(self, value: object) -> Q:
         """The condition a (cleaned, non-empty) value puts on a row."""
         return lookup_q(self.key, value)
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         if value in EMPTY_VALUES:
             return qs
         return self.apply(qs, self.condition(value))
 
-    def get_schema_parameters(self, name: str) -> list[dict[str, Any]]:
+    def get_schema_parameters(self, name: str) -> list[ff.Schema]:
         """The OpenAPI query parameters this filter reads (one, except for ranges)."""
         field = self.field
         words = [force_str(text) for text in (self.label, field.help_text) if text]
@@ -172,16 +185,16 @@ class FilterMethod:
     def __init__(self, filter_instance: Filter) -> None:
         self.f = filter_instance
 
-    def __call__(self, qs: Any, value: Any) -> Any:
+    def __call__(self, qs: ModelQuerySet, value: object) -> FilterResult:
         if value in EMPTY_VALUES:
             return qs
         return self.method(qs, self.f.field_name, value)
 
     @property
-    def method(self) -> Callable[..., Any]:
+    def method(self) -> FilterFunc:
         """The callable: the filter's own, or the parent FilterSet's method of that name."""
         instance = self.f
-        own: Callable[..., Any] | str = instance.method
+        own = instance.method
         if callable(own):
             return own
         parent = instance.parent
@@ -189,7 +202,7 @@ class FilterMethod:
             f"Filter '{instance.field_name}' must have a parent FilterSet to find "
             f"'.{instance.method}()'"
         )
-        method: Callable[..., Any] | None = getattr(parent, instance.method, None)
+        method: FilterFunc | None = getattr(parent, cast("str", own), None)
         assert callable(method), (
             f"Expected parent FilterSet '{type(parent).__module__}.{type(parent).__name__}' "
             f"to have a '.{instance.method}()' method."
@@ -210,35 +223,30 @@ class NumberFilter(Filter):
 
     field_class = forms.DecimalField
 
-    def get_field_class(self) -> Any:
+    def get_field_class(self) -> type[forms.Field]:
         return forms.IntegerField if ff.is_integer(self.column) else self.field_class
 
-    def get_field_kwargs(self) -> dict[str, Any]:
+    def get_field_kwargs(self) -> dict[str, object]:
         if ff.is_integer(self.column):
             return ff.column_bounds(self.column)
         return {"max_value": decimal.Decimal("1e50")}  # django-filter's cap
 
-    def condition(self, value: Any) -> Q:
+    def condition(self, value: object) -> Q:
         return super().condition(ff.annotation_number(value) if self.column is None else value)
-
-
-if TYPE_CHECKING:
-    _Filter = Filter  # the mixin comes before Filter in its classes' bases
-else:
-    _Filter = object
 
 
 class _NullChoiceMixin(_Filter):
     """django-filter's ``null_label``/``null_value``: a choice that selects NULL rows."""
 
-    def _pop_null_choice(self, kwargs: dict[str, Any]) -> None:
+    def _pop_null_choice(self, kwargs: dict[str, object]) -> None:
         kwargs.pop("empty_label", None)
         self.null_label = kwargs.pop("null_label", None)
         self.null_value = kwargs.pop("null_value", "null")
         if self.null_label is not None and "choices" in kwargs:
-            kwargs["choices"] = [*kwargs["choices"], (self.null_value, self.null_label)]
+            choices = cast("Iterable[object]", kwargs["choices"])
+            kwargs["choices"] = [*choices, (self.null_value, self.null_label)]
 
-    def condition(self, value: Any) -> Q:
+    def condition(self, value: object) -> Q:
         if self.null_label is not None and value == self.null_value:
             return lookup_q(resolve_key(self.model, self.name, "isnull"), True)
         return super().condition(ff.as_column_type(value, self.column))
@@ -247,9 +255,9 @@ class _NullChoiceMixin(_Filter):
 class ChoiceFilter(_NullChoiceMixin, Filter):
     field_class = forms.ChoiceField
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, **kwargs: object) -> None:
         self._pop_null_choice(kwargs)
-        super().__init__(*args, **kwargs)
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)  # see Filter.field
 
 
 class TypedChoiceFilter(ChoiceFilter):
@@ -261,20 +269,22 @@ class MultipleChoiceFilter(_NullChoiceMixin, Filter):
 
     field_class = forms.MultipleChoiceField
 
-    def __init__(self, *args: Any, conjoined: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, conjoined: bool = False, **kwargs: object) -> None:
         self.conjoined = conjoined
         self._pop_null_choice(kwargs)
-        super().__init__(*args, **kwargs)
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         return _filter_any(self, qs, value)
 
 
-def _filter_any(f: Any, qs: Any, values: Any) -> Any:
+def _filter_any(
+    f: MultipleChoiceFilter | ModelMultipleChoiceFilter, qs: ModelQuerySet, values: object
+) -> ModelQuerySet:
     """Rows matching any of ``values`` (each at most once), or all when conjoined."""
     if not values:
         return qs
-    conditions = [f.condition(value) for value in dict.fromkeys(values)]
+    conditions = [f.condition(value) for value in dict.fromkeys(cast("list[object]", values))]
     if f.conjoined:
         for condition in conditions:
             qs = f.apply(qs, condition)
@@ -302,7 +312,7 @@ IsoDateTimeFilter = DateTimeFilter
 class TimeFilter(Filter):
     field_class = forms.TimeField
 
-    def condition(self, value: Any) -> Q:
+    def condition(self, value: object) -> Q:
         return super().condition(ff.aware_time(value))
 
 
@@ -313,7 +323,7 @@ _MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
 class DurationFilter(Filter):
     field_class = forms.DurationField
 
-    def get_field_kwargs(self) -> dict[str, Any]:
+    def get_field_kwargs(self) -> dict[str, object]:
         return {"validators": [MinValueValidator(-_MAX_DURATION), MaxValueValidator(_MAX_DURATION)]}
 
 
@@ -331,102 +341,101 @@ class ModelChoiceFilter(Filter):
     """
 
     def __init__(
-        self, *args: Any, queryset: Any = None, to_field_name: str | None = None, **kwargs: Any
+        self,
+        *args: str | None,
+        queryset: ModelOrQuerySet | Callable[[Request | None], ModelOrQuerySet] | None = None,
+        to_field_name: str | None = None,
+        **kwargs: object,
     ) -> None:
         self.queryset = queryset
         self.to_field_name = to_field_name
         for name in ("empty_label", "null_label", "null_value"):
             kwargs.pop(name, None)
-        super().__init__(*args, **kwargs)
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)
 
     def _path(self) -> str:
         return SEP.join(filter(None, [self.field_name, self.to_field_name]))
 
-    def resolve(self, model: Any) -> Any:
+    def resolve(self, model: type[Model] | None) -> Target | None:
         return resolve(model, self._path(), self.lookup_expr)
 
-    def get_field_class(self) -> Any:
+    def get_field_class(self) -> type[forms.Field]:
         return ff.column_field(self.column)[0]
 
-    def get_field_kwargs(self) -> dict[str, Any]:
+    def get_field_kwargs(self) -> dict[str, object]:
         return ff.column_field(self.column)[1]
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: Request | None) -> ModelOrQuerySet | None:
         queryset = self.queryset
         if callable(queryset) and not isinstance(queryset, type):
             return queryset(request)
         return queryset
 
-    def condition(self, value: Any) -> Q:
+    def condition(self, value: object) -> Q:
         condition = super().condition(value)
         allowed = self.get_queryset(getattr(self.parent, "request", None))
         if allowed is None:
             return condition
         # The same join as the value's: the chosen row itself must be allowed.
-        allowed = as_model_query(allowed)
+        rows = cast("ModelQuerySet", as_model_query(allowed))
         key = resolve_key(self.model, self.name, "in")
-        return condition & lookup_q(key, Subquery(allowed.values(allowed.model._meta.pk_attr)))
+        return condition & lookup_q(key, Subquery(rows.values(rows.model._meta.pk_attr)))
 
 
 class ModelMultipleChoiceFilter(ModelChoiceFilter):
     """Several related keys (``?tags=1&tags=2``): rows related to any (or, ``conjoined``, all)."""
 
-    def __init__(self, *args: Any, conjoined: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, conjoined: bool = False, **kwargs: object) -> None:
         self.conjoined = conjoined
-        super().__init__(*args, **kwargs)
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)
 
-    def get_field_class(self) -> Any:
-        return _mixed(ff.BaseMultipleValueField, super().get_field_class())
+    def get_field_class(self) -> type[forms.Field]:
+        return ff.mixed(ff.BaseMultipleValueField, super().get_field_class())
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         return _filter_any(self, qs, value)
-
-
-@functools.cache
-def _mixed(base: type, field_class: type) -> type:
-    """``base`` mixed into a form field class (django-filter's ConcreteCSVField)."""
-    name = field_class.__name__.removesuffix("Field") + base.__name__.removeprefix("Base")
-    return type(name, (base, field_class), {})
 
 
 class BaseCSVFilter(Filter):
     """Comma-separated values, each cleaned by the filter's field class."""
 
-    base_field_class: Any = ff.BaseCSVField
+    base_field_class: type[forms.Field] = ff.BaseCSVField
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, **kwargs: object) -> None:
         kwargs.setdefault("help_text", "Multiple values may be separated by commas.")
-        super().__init__(*args, **kwargs)
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)
 
-    def get_field_class(self) -> Any:
-        return _mixed(self.base_field_class, super().get_field_class())
+    def get_field_class(self) -> type[forms.Field]:
+        return ff.mixed(self.base_field_class, super().get_field_class())
 
 
 class BaseInFilter(BaseCSVFilter):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, **kwargs: object) -> None:
         kwargs.setdefault("lookup_expr", "in")
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         if value in EMPTY_VALUES:
             return qs
         # An empty item (``1,,2``) is None, which no row is IN: leave it out (Tortoise
         # rejects None for a non-null column); ``?id__in=,`` then matches nothing.
-        return self.apply(qs, self.condition([item for item in value if item is not None]))
+        items = cast("list[object]", value)  # the field cleans a list
+        return self.apply(qs, self.condition([item for item in items if item is not None]))
 
 
 class BaseRangeFilter(BaseCSVFilter):
     base_field_class = ff.BaseRangeField
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: str | None, **kwargs: object) -> None:
         kwargs.setdefault("lookup_expr", "range")
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         if value in EMPTY_VALUES:
             return qs
-        if None in value:  # an empty bound (``5,``): as in SQL, no row is in range
-            pk = self.model._meta.pk_attr
+        # An empty bound (``5,``): as in SQL, no row is in range.
+        if None in cast("list[object]", value):
+            pk = cast("type[Model]", self.model)._meta.pk_attr
             return self.apply(qs, lookup_q(f"{pk}__in", []))
         return self.apply(qs, self.condition(value))
 
@@ -436,16 +445,18 @@ class RangeFilter(Filter):
 
     field_class = ff.RangeField
 
-    def resolve(self, model: Any) -> Any:
+    def resolve(self, model: type[Model] | None) -> Target | None:
         self.targets = {
             lookup: resolve(model, self.name, lookup) for lookup in ("gte", "lte", "range")
         }
         return self.targets["range"]
 
-    def filter(self, qs: Any, value: Any) -> Any:
+    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
         if not value:
             return qs
-        start, stop = self.convert(value.start), self.convert(value.stop)
+        bounds = cast("slice", value)  # RangeField's
+        start, stop = self.convert(bounds.start), self.convert(bounds.stop)
+        bound: object
         if start is not None and stop is not None:
             lookup, bound = "range", (start, stop)
         elif start is not None:
@@ -456,7 +467,7 @@ class RangeFilter(Filter):
         key = target.key if target else SEP.join([self.name, lookup])  # an annotation
         return apply(qs, target, lookup_q(key, bound), exclude=self.exclude)
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         return ff.annotation_number(value) if self.column is None else value
 
 
@@ -465,9 +476,9 @@ class DateFromToRangeFilter(RangeFilter):
 
     field_class = ff.DateRangeField
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         if value is not None and getattr(self.column, "field_type", None) is datetime.date:
-            return value.date()
+            return cast("datetime.datetime", value).date()
         return value
 
 
@@ -481,5 +492,5 @@ IsoDateTimeFromToRangeFilter = DateTimeFromToRangeFilter
 class TimeRangeFilter(RangeFilter):
     field_class = ff.TimeRangeField
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         return ff.aware_time(value)

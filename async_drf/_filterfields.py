@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import re
 import uuid
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django import forms
 from django.conf import settings
@@ -22,6 +23,21 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from tortoise.timezone import get_default_timezone, get_use_tz
+
+if TYPE_CHECKING:
+    import enum
+    from collections.abc import Callable, Mapping, Sequence
+
+    from django.core.files.uploadedfile import UploadedFile
+    from django.utils.datastructures import MultiValueDict
+
+    from ._types import Column
+
+# What a widget reads values from: the query parameters, and no files.
+_Data: TypeAlias = "Mapping[str, object]"
+_Files: TypeAlias = "MultiValueDict[str, UploadedFile[bytes]]"
+# An OpenAPI schema or parameter object.
+Schema: TypeAlias = "dict[str, object]"
 
 # Values a filter treats as "not given" (django_filters.constants.EMPTY_VALUES).
 EMPTY_VALUES: tuple[object, ...] = ([], (), {}, "", None)
@@ -33,12 +49,13 @@ _FALSE = frozenset(("false", "0", "no", "off"))
 class BooleanWidget(forms.Select):
     """django-filter's BooleanWidget: a yes/no select that hands the field the raw text."""
 
-    def __init__(self, attrs: Any = None) -> None:
+    def __init__(self, attrs: dict[str, object] | None = None) -> None:
         choices = (("", _("Unknown")), ("true", _("Yes")), ("false", _("No")))
         super().__init__(attrs, choices)
 
-    def format_value(self, value: Any) -> list[str]:
-        return [{True: "true", False: "false"}.get(value, str(value or "").lower())]
+    def format_value(self, value: object) -> list[str]:
+        texts: dict[object, str] = {True: "true", False: "false"}
+        return [texts.get(value, str(value or "").lower())]
 
 
 class BooleanField(forms.Field):
@@ -47,7 +64,7 @@ class BooleanField(forms.Field):
     widget = BooleanWidget
     default_error_messages = {"invalid": _("Must be a valid boolean.")}
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: object) -> bool | None:
         if value in self.empty_values:
             return None
         if isinstance(value, bool):
@@ -66,16 +83,17 @@ class BaseCSVWidget(forms.Widget):
     # Mirrors django_filters.widgets.BaseCSVWidget; differs in rendering through
     # format_value instead of a surrogate widget.
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        value = super().value_from_datadict(data, files, name)
+    def value_from_datadict(self, data: _Data, files: _Files, name: str) -> Sequence[object] | None:
+        value: str | list[str] | None = super().value_from_datadict(data, files, name)
         if value is None or isinstance(value, list):
             return value
         return [] if value == "" else value.split(",")
 
-    def format_value(self, value: Any) -> Any:
+    def format_value(self, value: object) -> str | None:
         if isinstance(value, (list, tuple)):
             return ",".join(str(v) for v in value)
-        return super().format_value(value)
+        text: str | None = super().format_value(value)
+        return text
 
 
 class CSVWidget(BaseCSVWidget, forms.TextInput):
@@ -94,7 +112,7 @@ class BaseCSVField(forms.Field):
         "max_values": _("Ensure this value has at most %(max)d items."),
     }
 
-    def clean(self, value: Any) -> Any:
+    def clean(self, value: Sequence[object] | None) -> list[object] | None:
         if value in self.empty_values and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         if value is None:
@@ -112,8 +130,8 @@ class BaseCSVField(forms.Field):
 class MultipleValueWidget(forms.TextInput):
     """Reads every value of a repeated parameter: ``?tags=1&tags=2``."""
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        getlist = getattr(data, "getlist", None)
+    def value_from_datadict(self, data: _Data, files: _Files, name: str) -> Sequence[object] | None:
+        getlist: Callable[[str], list[str]] | None = getattr(data, "getlist", None)
         if getlist is not None:
             return getlist(name) or None
         value = data.get(name)
@@ -131,7 +149,7 @@ class BaseRangeField(BaseCSVField):
 
     default_error_messages = {"invalid_values": _("Range query expects two values.")}
 
-    def clean(self, value: Any) -> Any:
+    def clean(self, value: Sequence[object] | None) -> list[object] | None:
         value = super().clean(value)
         if value and len(value) != 2:
             raise forms.ValidationError(
@@ -151,32 +169,34 @@ class SuffixedMultiWidget(forms.MultiWidget):
     def suffixed(self, name: str, suffix: str) -> str:
         return f"{name}_{suffix}" if suffix else name
 
-    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+    def get_context(
+        self, name: str, value: object, attrs: dict[str, object] | None
+    ) -> dict[str, object]:
         context = super().get_context(name, value, attrs)
         for subcontext, suffix in zip(context["widget"]["subwidgets"], self.suffixes, strict=True):
             subcontext["name"] = self.suffixed(name, suffix)
         return context
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[Any]:
+    def value_from_datadict(self, data: _Data, files: _Files, name: str) -> list[object]:
         return [
             widget.value_from_datadict(data, files, self.suffixed(name, suffix))
             for widget, suffix in zip(self.widgets, self.suffixes, strict=True)
         ]
 
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+    def value_omitted_from_data(self, data: _Data, files: _Files, name: str) -> bool:
         return all(
             widget.value_omitted_from_data(data, files, self.suffixed(name, suffix))
             for widget, suffix in zip(self.widgets, self.suffixes, strict=True)
         )
 
-    def decompress(self, value: Any) -> list[Any]:
+    def decompress(self, value: slice | None) -> list[object]:
         return [value.start, value.stop] if value else [None, None]
 
 
 class RangeWidget(SuffixedMultiWidget):
     suffixes = ("min", "max")
 
-    def __init__(self, attrs: Any = None) -> None:
+    def __init__(self, attrs: dict[str, object] | None = None) -> None:
         super().__init__((forms.TextInput, forms.TextInput), attrs)
 
 
@@ -189,15 +209,18 @@ class RangeField(forms.MultiValueField):
 
     widget = RangeWidget
 
-    def __init__(self, fields: Any = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, fields: Sequence[forms.Field] | None = None, *args: object, **kwargs: object
+    ) -> None:
         if fields is None:
             fields = (forms.DecimalField(), forms.DecimalField())
         kwargs.setdefault("require_all_fields", False)
-        super().__init__(fields, *args, **kwargs)
+        # The form field's own arguments (a filter's extra ones): Django checks them.
+        cast("Callable[..., None]", super().__init__)(fields, *args, **kwargs)
         for field in self.fields:
             field.required = False
 
-    def compress(self, data_list: list[Any]) -> slice | None:
+    def compress(self, data_list: list[object]) -> slice | None:
         if data_list and any(value not in EMPTY_VALUES for value in data_list):
             return slice(*data_list)
         return None
@@ -208,10 +231,10 @@ class DateRangeField(RangeField):
 
     widget = DateRangeWidget
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__((forms.DateField(), forms.DateField()), *args, **kwargs)
 
-    def compress(self, data_list: list[Any]) -> slice | None:
+    def compress(self, data_list: list[object]) -> slice | None:
         value = super().compress(data_list)
         if value is None:
             return None
@@ -223,15 +246,25 @@ class DateRangeField(RangeField):
 class DateTimeRangeField(RangeField):
     widget = DateRangeWidget
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__((forms.DateTimeField(), forms.DateTimeField()), *args, **kwargs)
 
 
 class TimeRangeField(RangeField):
     widget = DateRangeWidget
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__((forms.TimeField(), forms.TimeField()), *args, **kwargs)
+
+
+def mixed(base: type[forms.Field], field_class: type[forms.Field]) -> type[forms.Field]:
+    """``base`` mixed into a form field class (django-filter's ConcreteCSVField)."""
+    name = field_class.__name__.removesuffix("Field") + base.__name__.removeprefix("Base")
+    return type(name, (base, field_class), {})
+
+
+if not TYPE_CHECKING:  # cached; mypy does not hold a type[...] Hashable, as the cache asks
+    mixed = functools.cache(mixed)
 
 
 def _aware(value: datetime.datetime) -> datetime.datetime:
@@ -255,11 +288,11 @@ _FORMATS: tuple[tuple[type[forms.Field], dict[str, str]], ...] = (
 _INT32 = (-(2**31), 2**31 - 1)
 
 
-def value_schema(field: forms.Field) -> dict[str, Any]:
+def value_schema(field: forms.Field) -> Schema:
     """The OpenAPI schema of one value a form field accepts."""
     if isinstance(field, forms.ChoiceField):
         return _choice_schema(field)
-    schema: dict[str, Any] = {"type": "string"}
+    schema: Schema = {"type": "string"}
     for field_class, formats in _FORMATS:
         if isinstance(field, field_class):
             schema = dict(formats)
@@ -277,10 +310,10 @@ def value_schema(field: forms.Field) -> dict[str, Any]:
     return schema
 
 
-def _choice_schema(field: forms.ChoiceField) -> dict[str, Any]:
-    choices = cast("Iterable[tuple[Any, Any]]", field.choices)  # normalised to a list
+def _choice_schema(field: forms.ChoiceField) -> Schema:
+    choices = cast("Iterable[tuple[object, object]]", field.choices)  # normalised to a list
     values = [value for value, _label in choices if value != ""]
-    coerce = getattr(field, "coerce", None)
+    coerce: Callable[[object], object] | None = getattr(field, "coerce", None)
     if coerce is not None:
         values = [getattr(coerce(value), "value", value) for value in values]
     kinds = {type(value) for value in values}
@@ -290,7 +323,7 @@ def _choice_schema(field: forms.ChoiceField) -> dict[str, Any]:
 
 def parameter_schemas(
     name: str, field: forms.Field, description: str, required: bool
-) -> list[dict[str, Any]]:
+) -> list[Schema]:
     """The OpenAPI query parameters a filter's form field reads (two for a range)."""
     parameter = {"name": name, "required": required, "in": "query", "description": description}
     if isinstance(field, RangeField):
@@ -305,7 +338,7 @@ def parameter_schemas(
             for sub, suffix in zip(field.fields, widget.suffixes, strict=True)
         ]
     if isinstance(field, BaseCSVField):
-        schema: dict[str, Any] = {"type": "array", "items": value_schema(field)}
+        schema: Schema = {"type": "array", "items": value_schema(field)}
         if isinstance(field, BaseRangeField):
             schema.update(minItems=2, maxItems=2)
         else:
@@ -319,12 +352,12 @@ def parameter_schemas(
     return [{**parameter, "schema": schema if required else _or_empty(schema)}]
 
 
-def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+def _or_empty(schema: Schema) -> Schema:
     """``schema``, or an empty value: a filter ignores one (django-filter's EMPTY_VALUES)."""
     if (
         schema.get("type") == "string"
         and not {"format", "enum", "minLength"} & set(schema)
-        and re.search(schema.get("pattern", ""), "") is not None
+        and re.search(cast("str", schema.get("pattern", "")), "") is not None
     ):
         return schema  # "" fits already
     return {"anyOf": [schema, {"enum": [""]}]}
@@ -333,22 +366,22 @@ def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
 # -- values by column type -------------------------------------------------------------
 
 
-def is_integer(column: Any) -> bool:
+def is_integer(column: Column | None) -> bool:
     return getattr(column, "field_type", None) is int and getattr(column, "enum_type", None) is None
 
 
-def column_bounds(column: Any) -> dict[str, Any]:
+def column_bounds(column: Column | None) -> dict[str, object]:
     """min/max of an integer column: a value outside it is a 400, not a driver error."""
-    constraints = getattr(column, "constraints", None) or {}
+    constraints: Mapping[str, object] = getattr(column, "constraints", None) or {}
     bounds = {"min_value": constraints.get("ge"), "max_value": constraints.get("le")}
     return {key: value for key, value in bounds.items() if value is not None}
 
 
-def as_column_type(value: Any, column: Any) -> Any:
+def as_column_type(value: object, column: Column | None) -> object:
     """A choice's text as the column's Python type (asyncpg binds parameters by type)."""
     if not isinstance(value, str) or column is None:
         return value
-    enum_type = getattr(column, "enum_type", None)
+    enum_type: type[enum.Enum] | None = getattr(column, "enum_type", None)
     if enum_type is not None:
         return next((m for m in enum_type if str(m.value) == value), value)
     if column.field_type is int and value.lstrip("-").isdigit():
@@ -356,7 +389,7 @@ def as_column_type(value: Any, column: Any) -> Any:
     return value
 
 
-def annotation_number(value: Any) -> Any:
+def annotation_number(value: object) -> object:
     """A number compared with an annotation (a count, a sum), which has no column:
     SQLite would compare a Decimal as text."""
     if isinstance(value, decimal.Decimal):
@@ -364,14 +397,14 @@ def annotation_number(value: Any) -> Any:
     return value
 
 
-def aware_time(value: Any) -> Any:
+def aware_time(value: object) -> object:
     if isinstance(value, datetime.time) and value.tzinfo is None and get_use_tz():
         # Tortoise reads a naive time as the default time zone's, with a warning.
         return value.replace(tzinfo=get_default_timezone())
     return value
 
 
-def column_field(column: Any) -> tuple[Any, dict[str, Any]]:
+def column_field(column: Column | None) -> tuple[type[forms.Field], dict[str, object]]:
     """A form field class and arguments for values of a key column."""
     field_type = getattr(column, "field_type", None)
     if field_type is int:

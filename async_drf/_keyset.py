@@ -9,7 +9,7 @@ them on SQLite, MySQL and SQL Server.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from tortoise.expressions import Q
@@ -24,6 +24,12 @@ from . import compat
 from ._lookups import lookup_q
 from .orm import get_model
 
+if TYPE_CHECKING:
+    from tortoise.models import Model
+    from tortoise.queryset import QuerySet
+
+M = TypeVar("M", bound="Model")
+
 __all__ = ["Keyset"]
 
 _SEP = "__"
@@ -37,11 +43,11 @@ class _Column(NamedTuple):
     nullable: bool
 
 
-class Keyset:
+class Keyset(Generic[M]):
     """Reads ``queryset`` ``size`` rows at a time in ``ordering`` (``["-created"]``),
     with the primary key appended when it is not there yet."""
 
-    def __init__(self, queryset: Any, ordering: list[str], size: int) -> None:
+    def __init__(self, queryset: QuerySet[M], ordering: list[str], size: int) -> None:
         model = get_model(queryset)
         self.columns = _columns(model, ordering)
         self.size = size
@@ -52,15 +58,15 @@ class Keyset:
         if relations:  # the last row's values are read from the instances
             queryset = queryset.select_related(*sorted(relations))
         self.queryset = queryset
-        self.last: tuple[Any, ...] | None = None
+        self.last: tuple[object, ...] | None = None
         self.exhausted = False
 
-    async def fetch(self) -> list[Any]:
+    async def fetch(self) -> list[M]:
         """The next chunk of rows; an empty list once every row was read."""
         if self.exhausted:
             return []
         # Bound each time: under WSGI, chunks after the first run on a loop of their own.
-        queryset = compat.on_current_client(self.queryset)
+        queryset: QuerySet[M] = compat.on_current_client(self.queryset)
         if self.last is not None:
             queryset = queryset.filter(self.after())
         rows = list(await queryset.limit(self.size))
@@ -88,7 +94,7 @@ class Keyset:
             condition = Q(lookup_q(f"{first.path}__{bound}", value), condition)
         return condition
 
-    def _beyond(self, column: _Column, value: Any) -> Q | None:
+    def _beyond(self, column: _Column, value: object) -> Q | None:
         """The rows after ``value`` in ``column``'s direction, or None for none."""
         nulls_last = self.nulls_high != column.descending
         if value is None:
@@ -100,11 +106,11 @@ class Keyset:
         return beyond
 
 
-def _is(path: str, value: Any) -> Q:
+def _is(path: str, value: object) -> Q:
     return lookup_q(f"{path}__isnull", True) if value is None else lookup_q(path, value)
 
 
-def _value(row: Any, path: str) -> Any:
+def _value(row: object, path: str) -> object:
     for part in path.split(_SEP):
         if row is None:
             return None
@@ -112,7 +118,7 @@ def _value(row: Any, path: str) -> Any:
     return row
 
 
-def _columns(model: Any, ordering: list[str]) -> list[_Column]:
+def _columns(model: type[Model], ordering: list[str]) -> list[_Column]:
     pk = model._meta.pk_attr
     columns = []
     for name in ordering:
@@ -125,12 +131,11 @@ def _columns(model: Any, ordering: list[str]) -> list[_Column]:
     return columns
 
 
-def _nullable(model: Any, path: str) -> bool:
+def _nullable(model: type[Model] | None, path: str) -> bool:
     """Whether ``path`` may be NULL; it must not cross a to-many relation."""
     nullable = False
     for part in path.split(_SEP):
-        field = model._meta.fields_map.get(part) if model is not None else None
-        if field is None:
+        if model is None or (field := model._meta.fields_map.get(part)) is None:
             return True  # an annotation: assume the worst
         if isinstance(field, ManyToManyFieldInstance) or (
             isinstance(field, BackwardFKRelation)
@@ -147,5 +152,5 @@ def _nullable(model: Any, path: str) -> bool:
     return nullable
 
 
-def _dialect(model: Any) -> str:
+def _dialect(model: type[Model]) -> str:
     return str(model._meta.db.capabilities.dialect)

@@ -19,7 +19,7 @@ import decimal
 import functools
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +59,15 @@ from ._lookups import LOOKUPS, SEP, is_to_many, resolve, walk
 from .concurrency import is_async_callable
 from .orm import as_model_query
 
+if TYPE_CHECKING:
+    import enum
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from rest_framework.request import Request
+    from tortoise.models import Model
+
+    from ._types import FilterFields, ModelField, ModelOrQuerySet, ModelQuerySet
+
 __all__ = [
     "BaseCSVFilter",
     "BaseInFilter",
@@ -95,7 +104,7 @@ _ENUM_LOOKUPS = frozenset(("exact", "in", "range", "gt", "gte", "lt", "lte"))
 
 
 # The filter a model column gets by default, by the column's Python type.
-FILTER_FOR_FIELD: dict[Any, type[Filter]] = {
+FILTER_FOR_FIELD: dict[type[object], type[Filter]] = {
     bool: BooleanFilter,
     int: NumberFilter,
     float: NumberFilter,
@@ -110,11 +119,11 @@ FILTER_FOR_FIELD: dict[Any, type[Filter]] = {
 
 
 class FilterSetOptions:
-    def __init__(self, options: Any = None) -> None:
-        self.model = getattr(options, "model", None)
-        self.fields = getattr(options, "fields", None)
-        self.exclude = getattr(options, "exclude", None)
-        self.form = getattr(options, "form", forms.Form)
+    def __init__(self, options: object = None) -> None:
+        self.model: type[Model] | None = getattr(options, "model", None)
+        self.fields: FilterFields | None = getattr(options, "fields", None)
+        self.exclude: Sequence[str] | None = getattr(options, "exclude", None)
+        self.form: type[forms.Form] = getattr(options, "form", forms.Form)
 
 
 class FilterSetMetaclass(type):
@@ -123,12 +132,14 @@ class FilterSetMetaclass(type):
 
     if TYPE_CHECKING:  # what the classes it makes have (BaseFilterSet's API)
         _meta: FilterSetOptions
-        _bound: dict[Any, dict[str, Filter]]
+        _bound: dict[type[Model], dict[str, Filter]]
         declared_filters: dict[str, Filter]
 
-        def get_bound_filters(cls, model: Any) -> dict[str, Filter]: ...
+        def get_bound_filters(cls, model: type[Model]) -> dict[str, Filter]: ...
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], attrs: dict[str, object]
+    ) -> FilterSetMetaclass:
         attrs["declared_filters"] = mcs.get_declared_filters(bases, attrs)
         new_class = super().__new__(mcs, name, bases, attrs)
         new_class._meta = FilterSetOptions(getattr(new_class, "Meta", None))
@@ -137,10 +148,12 @@ class FilterSetMetaclass(type):
 
     @classmethod
     def get_declared_filters(
-        mcs, bases: tuple[type, ...], attrs: dict[str, Any]
+        mcs, bases: tuple[type, ...], attrs: dict[str, object]
     ) -> dict[str, Filter]:
         filters = [
-            (name, attrs.pop(name)) for name, obj in list(attrs.items()) if isinstance(obj, Filter)
+            (name, cast("Filter", attrs.pop(name)))
+            for name, obj in list(attrs.items())
+            if isinstance(obj, Filter)
         ]
         # Default the `filter.field_name` to the attribute name on the filterset
         for name, f in filters:
@@ -150,7 +163,7 @@ class FilterSetMetaclass(type):
         # A base class's filter never overrides an attribute of this class; with
         # several bases the first one that declares a name wins.
         known = set(attrs)
-        inherited = []
+        inherited: list[tuple[str, Filter]] = []
         for base in bases:
             for name, f in getattr(base, "declared_filters", {}).items():
                 if name not in known:
@@ -182,28 +195,33 @@ class BaseFilterSet:
     FILTER_DEFAULTS = FILTER_FOR_FIELD
     declared_filters: dict[str, Filter]
     _meta: FilterSetOptions
-    _bound: dict[Any, dict[str, Filter]]
+    _bound: dict[type[Model], dict[str, Filter]]
 
     def __init__(
-        self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None
+        self,
+        data: Mapping[str, object] | None = None,
+        queryset: ModelOrQuerySet | None = None,
+        *,
+        request: Request | None = None,
+        prefix: str | None = None,
     ) -> None:
         if queryset is None:
             assert self._meta.model is not None, (
                 f"{type(self).__name__} needs a `queryset` or a `Meta.model`."
             )
             queryset = self._meta.model
-        queryset = as_model_query(queryset)
+        query = cast("ModelQuerySet", as_model_query(queryset))
         self.is_bound = data is not None
-        self.data = data if data is not None else QueryDict()
-        self.queryset = queryset
+        self.data: Mapping[str, object] = data if data is not None else QueryDict()
+        self.queryset = query
         self.request = request
         self.form_prefix = prefix
         self.filters: dict[str, Filter] = {}
-        for name, bound in type(self).get_bound_filters(queryset.model).items():
+        for name, bound in type(self).get_bound_filters(query.model).items():
             f = copy.copy(bound)
             f.parent = self
             if isinstance(f.__dict__.get("filter"), FilterMethod):
-                f.filter = FilterMethod(f)  # type: ignore[method-assign]  # as django-filter
+                f.filter = FilterMethod(f)  # type: ignore[method-assign, assignment]
             self.filters[name] = f
 
     # -- validation -----------------------------------------------------------------
@@ -239,7 +257,7 @@ class BaseFilterSet:
 
     # -- filtering ------------------------------------------------------------------
 
-    def filter_queryset(self, queryset: Any) -> Any:
+    def filter_queryset(self, queryset: ModelQuerySet) -> ModelQuerySet:
         """Filter ``queryset`` with the cleaned values; ``is_valid()`` must have run."""
         for name, value in self.cleaned_data.items():
             f = self.filters[name]
@@ -251,18 +269,18 @@ class BaseFilterSet:
             queryset = f.filter(queryset, value)
         return queryset
 
-    async def afilter_queryset(self, queryset: Any) -> Any:
+    async def afilter_queryset(self, queryset: ModelQuerySet) -> ModelQuerySet:
         """``filter_queryset``, awaiting ``async def`` method filters."""
         for name, value in self.cleaned_data.items():
             f = self.filters[name]
             if not _is_async(f):
                 queryset = f.filter(queryset, value)
             elif value not in EMPTY_VALUES:
-                queryset = await f.filter(queryset, value)
+                queryset = await cast("Awaitable[ModelQuerySet]", f.filter(queryset, value))
         return queryset
 
     @property
-    def qs(self) -> Any:
+    def qs(self) -> ModelQuerySet:
         if not hasattr(self, "_qs"):
             qs = self.queryset.all()
             if self.is_bound:
@@ -274,8 +292,8 @@ class BaseFilterSet:
     # -- the form (browsable API) ---------------------------------------------------
 
     @classmethod
-    def get_form_class(cls, model: Any = None) -> type[forms.Form]:
-        filters = cls.get_bound_filters(model or cls._meta.model)
+    def get_form_class(cls, model: type[Model] | None = None) -> type[forms.Form]:
+        filters = cls.get_bound_filters(cast("type[Model]", model or cls._meta.model))
         fields = {name: f.field for name, f in filters.items()}
         return type(f"{cls.__name__}Form", (cls._meta.form,), fields)
 
@@ -293,7 +311,7 @@ class BaseFilterSet:
     # -- filters from Meta.fields ---------------------------------------------------
 
     @classmethod
-    def get_bound_filters(cls, model: Any) -> dict[str, Filter]:
+    def get_bound_filters(cls, model: type[Model]) -> dict[str, Filter]:
         """Every filter, bound to ``model`` (once per model: paths are resolved here)."""
         bound = cls._bound.get(model)
         if bound is None:
@@ -323,7 +341,7 @@ class BaseFilterSet:
         if fields is None:
             fields = ALL_FIELDS  # only Meta.exclude given
         if fields == ALL_FIELDS:
-            fields = _all_model_fields(model, cls.FILTER_DEFAULTS)
+            fields = _all_model_fields(cast("type[Model]", model), cls.FILTER_DEFAULTS)
         exclude = exclude or []
         if not isinstance(fields, Mapping):
             return {f: ["exact"] for f in fields if f not in exclude}
@@ -363,7 +381,9 @@ class BaseFilterSet:
         return filters
 
     @classmethod
-    def filter_for_field(cls, model: Any, field_name: str, lookup_expr: str = "exact") -> Filter:
+    def filter_for_field(
+        cls, model: type[Model], field_name: str, lookup_expr: str = "exact"
+    ) -> Filter:
         *_, (_, field, _) = walk(model, field_name.split(SEP))
         try:
             if lookup_expr not in LOOKUPS:
@@ -374,29 +394,31 @@ class BaseFilterSet:
                 f"{cls.__name__}.Meta.fields['{field_name}']: {exc}."
             ) from exc
         assert target is not None, f"{field_name} is a model field"  # walk() found it
-        filter_class, params = cls.filter_for_lookup(target.column, lookup_expr, field)
+        column = cast("ModelField", target.column)  # a model field's: never None
+        filter_class, params = cls.filter_for_lookup(column, lookup_expr, field)
         if filter_class is None:
             raise ImproperlyConfigured(
                 f"{cls.__name__} resolved field '{field_name}' with '{lookup_expr}' lookup "
                 f"to an unrecognized field type {type(target.column).__name__}. Declare the "
                 "filter explicitly."
             )
-        return filter_class(field_name=field_name, lookup_expr=lookup_expr, **params)
+        make: Callable[..., Filter] = filter_class  # params are its form field's arguments
+        return make(field_name=field_name, lookup_expr=lookup_expr, **params)
 
     @classmethod
     def filter_for_lookup(
-        cls, column: Any, lookup_type: str, field: Any = None
-    ) -> tuple[type[Filter] | None, dict[str, Any]]:
+        cls, column: ModelField, lookup_type: str, field: ModelField | None = None
+    ) -> tuple[type[Filter] | None, dict[str, object]]:
         """The filter class (and its arguments) for a column and a lookup."""
         if lookup_type == "isnull":
             return BooleanFilter, {}
         if lookup_type == "exact" and _is_relation(field):
             return (ModelMultipleChoiceFilter if is_to_many(field) else ModelChoiceFilter), {}
-        enum_type = getattr(column, "enum_type", None)
+        enum_type: type[enum.Enum] | None = getattr(column, "enum_type", None)
         if enum_type is not None and lookup_type in _ENUM_LOOKUPS:
             # Tortoise converts an enum column's value to a member: only members fit.
-            filter_class: Any = TypedChoiceFilter
-            params: dict[str, Any] = _enum_choices(enum_type)
+            filter_class: type[Filter] | None = TypedChoiceFilter
+            params: dict[str, object] = _enum_choices(enum_type)
         elif enum_type is not None:
             filter_class, params = CharFilter, {}  # contains, startswith, ...: text
         else:
@@ -413,9 +435,11 @@ class FilterSet(BaseFilterSet, metaclass=FilterSetMetaclass):
     pass
 
 
-def filterset_factory(model: Any, filterset: type = FilterSet, fields: Any = None) -> Any:
+def filterset_factory(
+    model: type[Model], filterset: type[FilterSet] = FilterSet, fields: FilterFields | None = None
+) -> type[FilterSet]:
     """A FilterSet class for ``model`` (``fields`` defaults to ``"__all__"``)."""
-    attrs: dict[str, Any] = {"model": model}
+    attrs: dict[str, object] = {"model": model}
     if fields is None:
         if getattr(getattr(filterset, "Meta", None), "fields", None) is None:
             attrs["fields"] = ALL_FIELDS
@@ -423,7 +447,9 @@ def filterset_factory(model: Any, filterset: type = FilterSet, fields: Any = Non
         attrs["fields"] = fields
     bases = (filterset.Meta,) if hasattr(filterset, "Meta") else ()
     meta = type("Meta", bases, attrs)
-    return type(filterset)(f"{model.__name__}FilterSet", (filterset,), {"Meta": meta})
+    metaclass = cast("type[FilterSetMetaclass]", type(filterset))
+    new_class = metaclass(f"{model.__name__}FilterSet", (filterset,), {"Meta": meta})
+    return cast("type[FilterSet]", new_class)
 
 
 def _is_async(f: Filter) -> bool:
@@ -431,24 +457,27 @@ def _is_async(f: Filter) -> bool:
     return is_async_callable(func.method if isinstance(func, FilterMethod) else func)
 
 
-def _is_relation(field: Any) -> bool:
+def _is_relation(field: object) -> bool:
     return isinstance(field, RelationalField)
 
 
-def _enum_choices(enum_type: Any) -> dict[str, Any]:
+def _enum_choices(enum_type: type[enum.Enum]) -> dict[str, object]:
     members = {str(member.value): member for member in enum_type}
     choices = [(value, member.name) for value, member in members.items()]
     return {"choices": choices, "coerce": members.__getitem__, "empty_value": None}
 
 
-@functools.cache
-def _concrete_filter(base: type, filter_class: type) -> type:
+def _concrete_filter(base: type[Filter], filter_class: type[Filter]) -> type[Filter]:
     """django-filter's ConcreteInFilter/ConcreteRangeFilter, e.g. ``NumberInFilter``."""
     name = filter_class.__name__.removesuffix("Filter") + base.__name__.removeprefix("Base")
-    return type(name, (base, filter_class), {"__module__": __name__})
+    return cast("type[Filter]", type(name, (base, filter_class), {"__module__": __name__}))
 
 
-def _all_model_fields(model: Any, defaults: Mapping[Any, Any]) -> list[str]:
+if not TYPE_CHECKING:  # cached; mypy does not hold a type[...] Hashable, as the cache asks
+    _concrete_filter = functools.cache(_concrete_filter)
+
+
+def _all_model_fields(model: type[Model], defaults: Mapping[type[object], object]) -> list[str]:
     """The model's filterable fields, for ``"__all__"`` (django-filter leaves out auto pks)."""
     meta = model._meta
     names = []

@@ -28,7 +28,7 @@ import io
 import json
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBase, StreamingHttpResponse
@@ -48,10 +48,22 @@ from .orm import ensure_orm, get_model, isolate_connections, release_connections
 from .settings import async_settings
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Mapping
+
+    from rest_framework.serializers import Serializer
+    from tortoise.models import Model
+
+    from ._types import AnySerializer, ModelQuerySet
+
     # The mixin is only ever used on AsyncGenericAPIView, whose hooks it calls.
     _GenericView = generics.AsyncGenericAPIView
 else:
     _GenericView = object
+
+# The rows a stream renders, a chunk at a time (a list serializer's data), and the
+# view's renderer context.
+_Rows: TypeAlias = "Sequence[Mapping[str, object]]"
+_Context: TypeAlias = "Mapping[str, object] | None"
 
 __all__ = [
     "ApplicationNDJSONRenderer",
@@ -78,7 +90,7 @@ class StreamRenderer(BaseRenderer):
         return b""
 
     def render_chunk(
-        self, rows: list[Any], first: bool, accepted_media_type: str | None, context: Any
+        self, rows: _Rows, first: bool, accepted_media_type: str | None, context: _Context
     ) -> bytes:
         raise NotImplementedError(".render_chunk() must be overridden")
 
@@ -93,7 +105,7 @@ class JSONArrayRenderer(StreamRenderer, JSONRenderer):
         return b"["
 
     def render_chunk(
-        self, rows: list[Any], first: bool, accepted_media_type: str | None, context: Any
+        self, rows: _Rows, first: bool, accepted_media_type: str | None, context: _Context
     ) -> bytes:
         items = self.render(rows, accepted_media_type, context)[1:-1]  # drop "[" and "]"
         return items if first else b"," + items
@@ -109,14 +121,18 @@ class NDJSONRenderer(StreamRenderer, JSONRenderer):
     format = "ndjson"
 
     def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+        self,
+        data: object,
+        accepted_media_type: str | None = None,
+        renderer_context: _Context = None,
     ) -> bytes:
         if data is None:
             return b""
-        return self.render_chunk(data if isinstance(data, list) else [data], True, None, None)
+        rows = cast("_Rows", data if isinstance(data, list) else [data])  # JSON values
+        return self.render_chunk(rows, True, None, None)
 
     def render_chunk(
-        self, rows: list[Any], first: bool, accepted_media_type: str | None, context: Any
+        self, rows: _Rows, first: bool, accepted_media_type: str | None, context: _Context
     ) -> bytes:
         # Never indented: a newline inside a row would split it.
         encode = self.encoder_class(
@@ -145,9 +161,12 @@ class CSVRenderer(StreamRenderer):
     charset = "utf-8"
 
     def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+        self,
+        data: object,
+        accepted_media_type: str | None = None,
+        renderer_context: _Context = None,
     ) -> bytes:
-        rows = [] if data is None else data if isinstance(data, list) else [data]
+        rows = cast("_Rows", [] if data is None else data if isinstance(data, list) else [data])
         fields = list(rows[0]) if rows else []
         return self.stream_open(fields) + self.render_chunk(rows, True, None, None)
 
@@ -156,17 +175,17 @@ class CSVRenderer(StreamRenderer):
         return self._lines([fields])
 
     def render_chunk(
-        self, rows: list[Any], first: bool, accepted_media_type: str | None, context: Any
+        self, rows: _Rows, first: bool, accepted_media_type: str | None, context: _Context
     ) -> bytes:
         return self._lines([[_cell(row.get(name)) for name in self.fields] for row in rows])
 
-    def _lines(self, lines: list[list[Any]]) -> bytes:
+    def _lines(self, lines: Sequence[Sequence[object]]) -> bytes:
         buffer = io.StringIO()
         csv.writer(buffer).writerows(lines)
         return buffer.getvalue().encode(self.charset)
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -188,7 +207,7 @@ class StreamingListResponse(StreamingHttpResponse):
     reads the whole stream into a list first.
     """
 
-    def __init__(self, stream: AsyncIterator[bytes], **kwargs: Any) -> None:
+    def __init__(self, stream: AsyncIterator[bytes], **kwargs: object) -> None:
         super().__init__(stream, **kwargs)
         self.stream = stream
 
@@ -225,8 +244,8 @@ async def _next(stream: AsyncIterator[bytes]) -> bytes:
     return await anext(stream)
 
 
-async def _close(stream: Any) -> None:
-    await stream.aclose()
+async def _close(stream: AsyncIterator[bytes]) -> None:
+    await cast("AsyncGenerator[bytes, None]", stream).aclose()  # _Stream.body or _nothing
 
 
 # -- the view -------------------------------------------------------------------------
@@ -235,10 +254,11 @@ async def _close(stream: Any) -> None:
 class _Stream:
     """One streamed list: reads, renders and counts the chunks."""
 
-    def __init__(self, view: Any, keyset: Keyset) -> None:
+    def __init__(self, view: AsyncStreamingListModelMixin, keyset: Keyset[Model]) -> None:
         self.view = view
         self.keyset = keyset
-        self.renderer = view.request.accepted_renderer
+        # Negotiated among the view's renderer_classes: stream renderers.
+        self.renderer = cast("StreamRenderer", view.request.accepted_renderer)
         self.media_type = view.request.accepted_media_type
         self.context = view.get_renderer_context()
         self.rows = 0
@@ -257,7 +277,7 @@ class _Stream:
             return None
         return await self._render(await self.view.aget_serializer(rows, many=True), rows)
 
-    async def _render(self, serializer: Any, rows: list[Any]) -> bytes:
+    async def _render(self, serializer: AnySerializer, rows: list[Model]) -> bytes:
         data = await adapter_for(serializer).data(serializer)
         chunk = b""
         if data:
@@ -282,8 +302,8 @@ class _Stream:
             raise
 
 
-def _field_names(serializer: Any) -> list[str]:
-    child = getattr(serializer, "child", serializer)
+def _field_names(serializer: AnySerializer) -> list[str]:
+    child = cast("Serializer[object]", getattr(serializer, "child", serializer))
     return [name for name, field in child.fields.items() if not field.write_only]
 
 
@@ -304,7 +324,7 @@ class AsyncStreamingListModelMixin(_GenericView):
     stream_chunk_size: int | None = None
     error_renderer_class = JSONRenderer
 
-    async def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def list(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
         if is_django_queryset(queryset):
             raise ImproperlyConfigured(
@@ -321,7 +341,7 @@ class AsyncStreamingListModelMixin(_GenericView):
         body = stream.body(head) if request.method != "HEAD" else _nothing()
         return StreamingListResponse(body, content_type=content_type)
 
-    def get_stream_ordering(self, queryset: Any) -> builtins.list[str]:
+    def get_stream_ordering(self, queryset: ModelQuerySet) -> builtins.list[str]:
         """The order rows are streamed in (``["-created"]``); the primary key is then
         added as the tiebreaker.  The queryset's own ``order_by`` (``OrderingFilter``
         sets it), else the view's ``ordering``, else the model's ``Meta.ordering``."""
@@ -334,7 +354,9 @@ class AsyncStreamingListModelMixin(_GenericView):
     def get_stream_chunk_size(self) -> int:
         return self.stream_chunk_size or async_settings.STREAM_CHUNK_SIZE
 
-    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+    def finalize_response(  # DRF's stub says Response: a streamed list's response is not one
+        self, request: Request, response: HttpResponseBase, *args: object, **kwargs: object
+    ) -> Any:
         # Anything but the stream (an error, OPTIONS) is rendered as JSON: a CSV or
         # NDJSON renderer has no shape for {"detail": ...}.
         if isinstance(response, Response):
@@ -351,5 +373,5 @@ async def _nothing() -> AsyncIterator[bytes]:
 class AsyncStreamingListAPIView(AsyncStreamingListModelMixin, generics.AsyncGenericAPIView):
     """A list view that streams every row: ``get`` awaits ``list``."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await self.list(request, *args, **kwargs)
