@@ -257,7 +257,7 @@ class ChoiceFilter(_NullChoiceMixin, Filter):
 
     def __init__(self, *args: str | None, **kwargs: object) -> None:
         self._pop_null_choice(kwargs)
-        cast("Callable[..., None]", super().__init__)(*args, **kwargs)  # see Filter.field
+        cast("Callable[..., None]", super().__init__)(*args, **kwargs)  # Filter's and the field's
 
 
 class TypedChoiceFilter(ChoiceFilter):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.utils.text import capfirst
 from tortoise.expressions import Q, Subquery
@@ -21,6 +21,15 @@ from tortoise.fields.relational import (
 
 from . import compat
 
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.models import Model
+    from tortoise.queryset import QuerySet
+
+    from ._types import ModelField
+
+M = TypeVar("M", bound="Model")
+
 SEP = "__"
 
 # django-filter's lookups that Tortoise implements under the same name.
@@ -30,12 +39,14 @@ LOOKUPS = frozenset(
 )
 
 
-def model_field(model: Any, name: str) -> Any:
+def model_field(model: type[Model], name: str) -> ModelField | None:
     meta = model._meta
     return meta.fields_map.get(meta.pk_attr if name == "pk" else name)
 
 
-def walk(model: Any, parts: list[str]) -> Iterator[tuple[str, Any, Any]]:
+def walk(
+    model: type[Model] | None, parts: list[str]
+) -> Iterator[tuple[str, ModelField | None, type[Model] | None]]:
     """Yield ``(part, field or None, model the part belongs to)`` along a lookup path."""
     for part in parts:
         field = model_field(model, part) if model is not None else None
@@ -43,14 +54,14 @@ def walk(model: Any, parts: list[str]) -> Iterator[tuple[str, Any, Any]]:
         model = field.related_model if isinstance(field, RelationalField) else None
 
 
-def is_to_many(field: Any) -> bool:
+def is_to_many(field: object) -> bool:
     # A backward one-to-one relation subclasses BackwardFKRelation but is to-one.
     return isinstance(field, ManyToManyFieldInstance) or (
         isinstance(field, BackwardFKRelation) and not isinstance(field, BackwardOneToOneRelation)
     )
 
 
-def dialect(model: Any) -> tuple[str, Any]:
+def dialect(model: type[Model]) -> tuple[str, BaseDBAsyncClient | None]:
     """The model's database dialect and client (the connection behind a transaction)."""
     try:
         client = model._meta.db
@@ -71,7 +82,7 @@ class Target:
     """
 
     key: str
-    column: Any
+    column: ModelField | None
     to_many: bool
     local: bool
 
@@ -82,14 +93,14 @@ def lookup_q(key: str, value: object) -> Q:
     return Q(**kwargs)
 
 
-def resolve_key(model: Any, field_name: str, lookup_expr: str) -> str:
+def resolve_key(model: type[Model] | None, field_name: str, lookup_expr: str) -> str:
     """The filter key for ``field_name`` + ``lookup_expr``: the resolved one, or for
     an annotation the plain ``<field_name>__<lookup_expr>``."""
     target = resolve(model, field_name, lookup_expr)
     return target.key if target is not None else SEP.join([field_name, lookup_expr])
 
 
-def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
+def resolve(model: type[Model] | None, field_name: str, lookup_expr: str) -> Target | None:
     """The Tortoise filter for ``field_name`` and a django-filter ``lookup_expr``.
 
     None when the path does not name model fields (an annotation, a method filter).
@@ -99,8 +110,9 @@ def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
     for part, field, owner in walk(model, field_name.split(SEP)):
         if field is None:
             return None
-        parts.append(owner._meta.pk_attr if part == "pk" else part)
+        parts.append(cast("type[Model]", owner)._meta.pk_attr if part == "pk" else part)
         to_many = to_many or is_to_many(field)
+    owner = cast("type[Model]", owner)  # a field's: not None
     if isinstance(field, ForeignKeyFieldInstance):  # also one-to-one: compare the id column
         source = field.source_field or part
         parts[-1] = source
@@ -116,7 +128,9 @@ def resolve(model: Any, field_name: str, lookup_expr: str) -> Target | None:
     return Target(key=key, column=field, to_many=to_many, local=len(parts) == 1)
 
 
-def apply(queryset: Any, target: Target | None, condition: Q, *, exclude: bool = False) -> Any:
+def apply(
+    queryset: QuerySet[M], target: Target | None, condition: Q, *, exclude: bool = False
+) -> QuerySet[M]:
     """``queryset`` narrowed (or, with ``exclude``, reduced) by ``condition`` on ``target``.
 
     Across a to-many relation, and for an exclusion that may meet NULLs, the rows are

@@ -17,7 +17,7 @@ import functools
 import re
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.html import format_html
@@ -49,10 +49,27 @@ from .filtersets import FilterSet
 from .orm import as_model_query, get_model, view_model
 from .settings import async_settings
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from django.forms.utils import ErrorDict
+    from rest_framework.serializers import Serializer
+    from rest_framework.views import APIView
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.models import Model
+
+    from . import _types
+    from ._types import AnySerializer, FilterFields, FilterQueryset, ModelQuerySet, QuerySetLike
+    from .filtersets import BaseFilterSet, FilterSetMetaclass
+
+    _Q = TypeVar("_Q", bound="QuerySetLike")  # a search gives the queryset type it is given
+    # ``filterset_fields`` made hashable: the paths, or (path, lookups) pairs.
+    _Frozen: TypeAlias = "tuple[str, ...] | tuple[tuple[str, tuple[str, ...]], ...]"
+
 __all__ = ["EqualityFilter", "FilterBackend", "OrderingFilter", "SearchFilter"]
 
 
-def _is_orderable(model: Any, path: str) -> bool:
+def _is_orderable(model: type[Model], path: str) -> bool:
     """True for a column of the model, or of a model reached through to-one relations."""
     *relations, (last, _field_, owner) = _walk(model, path.split(_SEP))
     to_one = all(isinstance(f, RelationalField) and not _is_to_many(f) for _, f, _ in relations)
@@ -104,7 +121,7 @@ class SearchFilter(filters.SearchFilter):
             raise ValidationError({self.search_param: [message]})
         return terms
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, object]]:
         # DRF validates the search text with this CharField: a null character is a 400;
         # so are too many or too long terms (get_search_terms).
         text = field_schema(drf_fields.CharField(trim_whitespace=False, allow_blank=True))
@@ -118,7 +135,7 @@ class SearchFilter(filters.SearchFilter):
             for parameter in super().get_schema_operation_parameters(view)
         ]
 
-    def construct_search(self, field_name: str, queryset: Any) -> str:
+    def construct_search(self, field_name: str, queryset: QuerySetLike) -> str:
         """DRF's lookup for one ``search_fields`` entry (``$title`` -> ``title__iregex``)."""
         if is_django_queryset(queryset):
             return super().construct_search(field_name, queryset)
@@ -132,7 +149,7 @@ class SearchFilter(filters.SearchFilter):
             lookup = self.default_lookup
         return _SEP.join([field_name, lookup])
 
-    def _has_lookup(self, model: Any, field_name: str) -> bool:
+    def _has_lookup(self, model: type[Model], field_name: str) -> bool:
         """True if the path already ends in a lookup (``title__iexact``, ``title__iregex``)."""
         parts = field_name.split(_SEP)
         if len(parts) < 2:
@@ -141,7 +158,7 @@ class SearchFilter(filters.SearchFilter):
         last = self.orm_lookups.get(parts[-1], parts[-1])
         return owner is not None and _SEP.join([parts[-2], last]) in owner._meta.filters
 
-    def get_orm_lookup(self, search: str, model: Any) -> str:
+    def get_orm_lookup(self, search: str, model: type[Model]) -> str:
         """The Tortoise filter key for a lookup ``construct_search`` returned."""
         path, _sep, lookup = search.rpartition(_SEP)
         lookup = self.orm_lookups.get(lookup, lookup)
@@ -150,14 +167,14 @@ class SearchFilter(filters.SearchFilter):
             # Tortoise's 'search' matches every row on SQLite: the closest honest match.
             lookup = "icontains"
         if lookup.endswith("posix_regex") and dialect == "sqlite":
-            if not client.capabilities.support_for_posix_regex_queries:
+            if not cast("BaseDBAsyncClient", client).capabilities.support_for_posix_regex_queries:
                 raise ImproperlyConfigured(
                     "SearchFilter's '$' (regex) prefix needs Tortoise's regexp functions on "
                     "SQLite: add '?install_regexp_functions=True' to the database URL."
                 )
         return _SEP.join([path, lookup])
 
-    def must_call_distinct(self, queryset: Any, search_fields: Any) -> bool:
+    def must_call_distinct(self, queryset: QuerySetLike, search_fields: Iterable[str]) -> bool:
         """True if a search field crosses a to-many relation (rows would repeat)."""
         if is_django_queryset(queryset):
             return super().must_call_distinct(queryset, search_fields)
@@ -170,21 +187,22 @@ class SearchFilter(filters.SearchFilter):
                 return True
         return False
 
-    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+    def filter_queryset(self, request: Request, queryset: _Q, view: APIView) -> _Q:
         """Return the queryset narrowed to rows matching every search term."""
         search_fields = self.get_search_fields(view, request)
         search_terms = self.get_search_terms(request)
         if not search_fields or not search_terms:
             return queryset
 
-        queryset = as_model_query(queryset)
+        queryset = cast("_Q", as_model_query(queryset))  # a model class: its query
         lookups = [self.construct_search(str(field), queryset) for field in search_fields]
         if is_django_queryset(queryset):
             # DRF's own search: it builds Django Q objects.
             if any(lookup.endswith("regex") for lookup in lookups):
                 self._check_patterns(search_terms)
-            return super().filter_queryset(request, queryset, view)
-        model = get_model(queryset)
+            return cast("_Q", super().filter_queryset(request, queryset, view))
+        rows = cast("ModelQuerySet", queryset)  # a Tortoise queryset
+        model = get_model(rows)
         orm_lookups = [self.get_orm_lookup(lookup, model) for lookup in lookups]
         if any(lookup.endswith("posix_regex") for lookup in orm_lookups):
             self._check_patterns(search_terms)
@@ -192,14 +210,14 @@ class SearchFilter(filters.SearchFilter):
             Q(*(lookup_q(lookup, term) for lookup in orm_lookups), join_type="OR")
             for term in search_terms
         ]
-        filtered = queryset.filter(*conditions)
-        if not self.must_call_distinct(queryset, search_fields):
-            return filtered
+        filtered = rows.filter(*conditions)
+        if not self.must_call_distinct(rows, search_fields):
+            return cast("_Q", filtered)
         # As DRF, keep the base queryset and select its rows by key instead of
         # .distinct(): no duplicate rows, a correct count(), and a later ordering by a
         # related column still works on PostgreSQL (SELECT DISTINCT forbids it).
         pk = model._meta.pk_attr
-        return queryset.filter(**{f"{pk}__in": Subquery(filtered.values(pk))})
+        return cast("_Q", rows.filter(**{f"{pk}__in": Subquery(filtered.values(pk))}))
 
     def _check_patterns(self, terms: list[str]) -> None:
         # A pattern the database cannot compile would fail the query (a 500 or 503).
@@ -221,11 +239,11 @@ class OrderingFilter(filters.OrderingFilter):
     """
 
     # The serializer class filter_queryset awaited for this call, if it needed one.
-    _awaited_serializer_class: Any = None
+    _awaited_serializer_class: type[AnySerializer] | None = None
 
     def get_default_valid_fields(
-        self, queryset: Any, view: Any, context: Mapping[str, Any] | None = None
-    ) -> list[tuple[str, Any]]:
+        self, queryset: QuerySetLike, view: APIView, context: Mapping[str, object] | None = None
+    ) -> list[tuple[str, Any]]:  # DRF's stub says str: a label may be lazy text or None
         """The serializer's readable fields that Tortoise can order by."""
         serializer_class = self._awaited_serializer_class or _serializer_class(view)
         if serializer_class is None:
@@ -236,10 +254,10 @@ class OrderingFilter(filters.OrderingFilter):
             )
             raise ImproperlyConfigured(msg % self.__class__.__name__)
         model = get_model(queryset)
-        fields = serializer_class(context=dict(context or {})).fields.items()
+        serializer = cast("Serializer[object]", serializer_class(context=dict(context or {})))
         valid = [
-            (field.source.replace(".", _SEP) or name, field.label)
-            for name, field in fields
+            (cast("str", field.source).replace(".", _SEP) or name, field.label)  # bound: a str
+            for name, field in serializer.fields.items()
             if not getattr(field, "write_only", False) and field.source != "*"
         ]
         if is_django_queryset(queryset):
@@ -248,33 +266,35 @@ class OrderingFilter(filters.OrderingFilter):
         return [(name, label) for name, label in valid if _is_orderable(model, name)]
 
     def get_valid_fields(
-        self, queryset: Any, view: Any, context: Mapping[str, Any] | None = None
-    ) -> list[tuple[str, Any]]:
+        self, queryset: QuerySetLike, view: APIView, context: Mapping[str, object] | None = None
+    ) -> list[tuple[str, str]]:
         """As DRF's, with ``"__all__"`` read from the Tortoise model and its annotations."""
         ordering_fields = getattr(view, "ordering_fields", self.ordering_fields)
         if ordering_fields == "__all__" and not is_django_queryset(queryset):
             annotations = compat.queryset_annotations(queryset)
             return _model_columns(get_model(queryset)) + [(key, key) for key in annotations]
-        return super().get_valid_fields(queryset, view, context)
+        rows = cast("_types.DjangoModelQuerySet", queryset)  # DRF duck-types it
+        return super().get_valid_fields(rows, view, context)
 
     async def filter_queryset(  # type: ignore[override]  # async, over Tortoise querysets too
-        self, request: Request, queryset: Any, view: Any
-    ) -> Any:
+        self, request: Request, queryset: QuerySetLike, view: APIView
+    ) -> QuerySetLike:
         """Return the queryset ordered by the requested (or default) fields."""
+        order = cast("FilterQueryset", super().filter_queryset)  # calls order_by: Tortoise's too
         needs_serializer = getattr(
             view, "ordering_fields", self.ordering_fields
         ) is None and request.query_params.get(self.ordering_param)
         if not needs_serializer:
-            return super().filter_queryset(request, as_model_query(queryset), view)
+            return order(request, as_model_query(queryset), view)
         # DRF's code below is sync: await the view's serializer class first.
         self._awaited_serializer_class = await _aserializer_class(view)
         try:
-            return super().filter_queryset(request, as_model_query(queryset), view)
+            return order(request, as_model_query(queryset), view)
         finally:
             del self._awaited_serializer_class
 
 
-def _serializer_class(view: Any) -> Any:
+def _serializer_class(view: APIView) -> type[AnySerializer] | None:
     """The view's serializer class, as DRF's get_default_valid_fields finds it.
 
     On the event loop an ``async def get_serializer_class`` cannot run from this sync
@@ -282,24 +302,24 @@ def _serializer_class(view: Any) -> Any:
     """
     getter = getattr(view, "get_serializer_class", None)
     if getter is None or (is_async_callable(getter) and in_event_loop()):
-        return getattr(view, "serializer_class", None)
+        return cast("type[AnySerializer] | None", getattr(view, "serializer_class", None))
     try:
-        return call_sync(getter)
+        return cast("type[AnySerializer]", call_sync(getter))
     except AssertionError:  # DRF's "should either include a serializer_class"
         return None
 
 
-async def _aserializer_class(view: Any) -> Any:
+async def _aserializer_class(view: APIView) -> type[AnySerializer] | None:
     getter = getattr(view, "get_serializer_class", None)
     if getter is None:
-        return getattr(view, "serializer_class", None)
-    try:
-        return await call_hook(view, "get_serializer_class")  # a sync one runs inline
+        return cast("type[AnySerializer] | None", getattr(view, "serializer_class", None))
+    try:  # a sync one runs inline
+        return cast("type[AnySerializer]", await call_hook(view, "get_serializer_class"))
     except AssertionError:
         return None
 
 
-def _properties(model: Any) -> set[str]:
+def _properties(model: type) -> set[str]:
     # Mirrors the model_property_names of rest_framework.filters.OrderingFilter.
     # get_default_valid_fields ('pk' is a property Django adds, valid for ordering).
     return {
@@ -307,7 +327,7 @@ def _properties(model: Any) -> set[str]:
     }
 
 
-def _model_columns(model: Any) -> list[tuple[str, str]]:
+def _model_columns(model: type[Model]) -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in model._meta.fields_db_projection]
 
 
@@ -330,17 +350,21 @@ class FilterBackend(filters.BaseFilterBackend):
     filterset_base = FilterSet
     raise_exception = True
 
-    def get_filterset(self, request: Request, queryset: Any, view: Any) -> Any:
+    def get_filterset(
+        self, request: Request, queryset: ModelQuerySet, view: APIView
+    ) -> BaseFilterSet | None:
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return None
         kwargs = self.get_filterset_kwargs(request, queryset, view)
-        return filterset_class(**kwargs)
+        return cast("Callable[..., BaseFilterSet]", filterset_class)(**kwargs)
 
-    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+    def get_filterset_class(
+        self, view: APIView, queryset: _types.ModelOrQuerySet | None = None
+    ) -> type[BaseFilterSet] | None:
         """Return the ``FilterSet`` class used to filter the queryset (or model)."""
-        filterset_class = getattr(view, "filterset_class", None)
-        filterset_fields = getattr(view, "filterset_fields", None)
+        filterset_class: type[BaseFilterSet] | None = getattr(view, "filterset_class", None)
+        filterset_fields: FilterFields | None = getattr(view, "filterset_fields", None)
         if filterset_class:
             filterset_model = filterset_class._meta.model
             # FilterSets do not need to specify a Meta class
@@ -356,12 +380,14 @@ class FilterBackend(filters.BaseFilterBackend):
             )
         return None
 
-    def get_filterset_kwargs(self, request: Request, queryset: Any, view: Any) -> dict[str, Any]:
+    def get_filterset_kwargs(
+        self, request: Request, queryset: ModelQuerySet, view: APIView
+    ) -> dict[str, object]:
         return {"data": request.query_params, "queryset": queryset, "request": request}
 
     async def filter_queryset(  # type: ignore[override]  # async, over Tortoise querysets too
-        self, request: Request, queryset: Any, view: Any
-    ) -> Any:
+        self, request: Request, queryset: QuerySetLike, view: APIView
+    ) -> QuerySetLike:
         """Return the queryset narrowed by the filterset's parameters."""
         if is_django_queryset(queryset):
             if not _has_filterset(view):
@@ -369,7 +395,7 @@ class FilterBackend(filters.BaseFilterBackend):
             # django-filter's own backend: its validation may query (one thread hop).
             backend = _django_filter_backend(view)
             return await run_sync(backend.filter_queryset, request, queryset, view)
-        filterset = self.get_filterset(request, queryset, view)
+        filterset = self.get_filterset(request, cast("ModelQuerySet", queryset), view)
         if filterset is None:
             return queryset
         if not filterset.is_valid() and self.raise_exception:
@@ -378,12 +404,12 @@ class FilterBackend(filters.BaseFilterBackend):
             return filterset.qs  # django-filter's "filtering the primary .qs" override
         return await filterset.afilter_queryset(filterset.queryset.all())
 
-    def to_html(self, request: Request, queryset: Any, view: Any) -> Any:
+    def to_html(self, request: Request, queryset: QuerySetLike, view: APIView) -> str | None:
         if is_django_queryset(queryset):
             if not _has_filterset(view):
                 return None
             return _django_filter_backend(view).to_html(request, queryset, view)
-        filterset = self.get_filterset(request, queryset, view)
+        filterset = self.get_filterset(request, cast("ModelQuerySet", queryset), view)
         if filterset is None:
             return None
         return format_html(
@@ -394,7 +420,7 @@ class FilterBackend(filters.BaseFilterBackend):
             _("Submit"),
         )
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, object]]:
         """One query parameter per filter, typed by its column (two for a range)."""
         model = view_model(view)
         filterset_class = self.get_filterset_class(view, model) if model is not None else None
@@ -402,16 +428,16 @@ class FilterBackend(filters.BaseFilterBackend):
             return []
         return [
             parameter
-            for name, f in filterset_class.get_bound_filters(model).items()
+            for name, f in filterset_class.get_bound_filters(cast("type[Model]", model)).items()
             for parameter in f.get_schema_parameters(name)
         ]
 
 
-def _has_filterset(view: Any) -> bool:
+def _has_filterset(view: APIView) -> bool:
     return bool(getattr(view, "filterset_class", None) or getattr(view, "filterset_fields", None))
 
 
-def _django_filter_backend(view: Any) -> Any:
+def _django_filter_backend(view: APIView) -> _types.DjangoFilterBackendLike:
     """django-filter's DjangoFilterBackend, which filters Django querysets."""
     try:
         from django_filters.rest_framework import (  # type: ignore[import-untyped]
@@ -423,7 +449,7 @@ def _django_filter_backend(view: Any) -> Any:
             "hands Django querysets to django-filter, which is not installed "
             "(pip install django-filter)."
         ) from None
-    return DjangoFilterBackend()
+    return cast("_types.DjangoFilterBackendLike", DjangoFilterBackend())
 
 
 class EqualityFilter(FilterBackend):
@@ -437,7 +463,7 @@ class EqualityFilter(FilterBackend):
         )
 
 
-def translate_validation(errors: Any) -> ValidationError:
+def translate_validation(errors: ErrorDict) -> ValidationError:
     """A Django ``ErrorDict`` as DRF's ValidationError."""
     # Mirrors django_filters.utils.translate_validation; differs in returning a plain dict.
     return ValidationError(
@@ -448,20 +474,25 @@ def translate_validation(errors: Any) -> ValidationError:
     )
 
 
-def _freeze(fields: Any) -> Any:
+def _freeze(fields: FilterFields) -> _Frozen:
     if isinstance(fields, Mapping):
         return tuple((name, tuple(lookups)) for name, lookups in fields.items())
     return tuple(fields)
 
 
 @functools.lru_cache(maxsize=512)
-def _auto_filterset(base: type, model: Any, fields: Any) -> type:
+def _auto_filterset(
+    base: type[BaseFilterSet], model: type[Model], fields: _Frozen
+) -> type[BaseFilterSet]:
     """The FilterSet django-filter builds for ``filterset_fields`` (one class per view)."""
+    meta_fields: object = fields
     if fields and isinstance(fields[0], tuple):
-        fields = {name: list(lookups) for name, lookups in fields}
+        meta_fields = {name: list(lookups) for name, lookups in fields}
     meta_base = getattr(base, "Meta", object)
-    meta = type("Meta", (meta_base,), {"model": model, "fields": fields})
-    return type(base)("AutoFilterSet", (base,), {"Meta": meta, "__module__": __name__})
+    meta = type("Meta", (meta_base,), {"model": model, "fields": meta_fields})
+    metaclass = cast("type[FilterSetMetaclass]", type(base))
+    new_class = metaclass("AutoFilterSet", (base,), {"Meta": meta, "__module__": __name__})
+    return cast("type[BaseFilterSet]", new_class)
 
 
 # SearchFilter only builds a query: the generic view calls it inline, with no thread hop.
