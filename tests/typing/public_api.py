@@ -20,6 +20,8 @@ from tortoise.queryset import QuerySet
 from async_drf import generics, serializers
 from async_drf._types import QuerySetLike
 from async_drf.concurrency import maybe_await
+from async_drf.filters import FilterBackend, SearchFilter
+from async_drf.filtersets import BaseFilterSet, CharFilter, FilterSet, filterset_factory
 
 
 class Post(Model):
@@ -71,3 +73,22 @@ async def bridge() -> None:
     post = await maybe_await(fetch, 1)  # an async hook gives what it returns
     assert_type(post, Post)
     assert_type(await maybe_await(title, post), str)  # so does a sync one
+
+
+class PostFilterSet(FilterSet):
+    title = CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Post
+        fields = ["author_id"]
+
+
+async def filtering(view: PostList, request: Request) -> None:
+    filterset = PostFilterSet(request.query_params, Post.all(), request=request)
+    assert_type(filterset.qs, QuerySet[Any])
+    assert_type(await filterset.afilter_queryset(Post.all()), QuerySet[Any])
+    assert_type(CharFilter(lookup_expr="iexact").bind(Post), CharFilter)
+    assert_type(filterset_factory(Post), type[FilterSet])
+    # A search gives back the queryset type it was given.
+    assert_type(SearchFilter().filter_queryset(request, Post.all(), view), QuerySet[Post])
+    assert_type(FilterBackend().get_filterset_class(view, Post), type[BaseFilterSet] | None)
