@@ -18,6 +18,7 @@ __all__ = [
     "AnySerializer",
     "FilterQueryset",
     "Instance",
+    "OpenAPIObject",
     "PaginateQueryset",
     "QuerySetLike",
     "ViewQuerySet",
@@ -48,3 +49,9 @@ class PaginateQueryset(Protocol):
     def __call__(
         self, queryset: QuerySetLike, request: Request, view: Any = None
     ) -> list[Any] | None: ...
+
+
+# -- schemas (OpenAPI) ---------------------------------------------------------------------
+# An OpenAPI object as the schema code builds it (a schema, parameter, response,
+# operation): JSON keys, the values built or passed on.
+OpenAPIObject: TypeAlias = "dict[str, object]"
