@@ -22,8 +22,8 @@ path parameters; on a Tortoise model that fails (``'MetaInfo' object has no attr
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 from asgiref.sync import markcoroutinefunction
 from drf_spectacular.drainage import has_override
@@ -53,6 +53,11 @@ if TYPE_CHECKING:
         kwargs: Mapping[str, object]
 
         def __call__(self, *args: object, **kwargs: object) -> object: ...
+
+    class _Tagged(Protocol):
+        """DRF's AutoSchema as it is: its stubs leave out the ``tags`` it keeps."""
+
+        _tags: Sequence[str] | None
 
 
 __all__ = ["map_serializer", "with_spectacular_schemas"]
@@ -267,13 +272,13 @@ def _extra_action_names(view_class: type) -> list[str]:
     return [action.__name__ for action in get_extra_actions()] if get_extra_actions else []
 
 
-def spectacular_schema_class(inspector: Any) -> type:
+def spectacular_schema_class(inspector: openapi.AutoSchema) -> type:
     """:class:`~async_drf.contrib.spectacular.AutoSchema` with ``inspector``'s options
     as class attributes (drf-spectacular instantiates an ``@action``'s schema class)."""
     from .schema import AutoSchema
 
     options = {
-        "_tags": inspector._tags,
+        "_tags": cast("_Tagged", inspector)._tags,
         "operation_id_base": inspector.operation_id_base,
         "component_name": inspector.component_name,
         "list_view": getattr(inspector, "list_view", None),
