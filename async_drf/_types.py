@@ -24,6 +24,7 @@ __all__ = [
     "FilterBackend",
     "FilterQueryset",
     "Instance",
+    "OpenAPIObject",
     "PaginateQueryset",
     "QuerySetLike",
     "ViewHandler",
@@ -74,3 +75,9 @@ class FilterBackend(Protocol):
     holds it: only its ``filter_queryset`` is called, over either kind of queryset."""
 
     def filter_queryset(self, request: Request, queryset: Never, view: APIView, /) -> object: ...
+
+
+# -- schemas (OpenAPI) ---------------------------------------------------------------------
+# An OpenAPI object as the schema code builds it (a schema, parameter, response,
+# operation): JSON keys, the values built or passed on.
+OpenAPIObject: TypeAlias = "dict[str, object]"
