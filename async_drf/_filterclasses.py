@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from tortoise.models import Model
 
-    from ._types import Column, FilterFunc, FilterResult, ModelOrQuerySet, ModelQuerySet
+    from ._types import AnyQuerySet, Column, FilterFunc, FilterResult, ModelOrQuerySet
     from .filtersets import BaseFilterSet
 
     _Filter: TypeAlias = "Filter"  # the mixin comes before Filter in its classes' bases
@@ -158,19 +158,19 @@ class Filter:
             return self.name
         return SEP.join([self.name, self.lookup_expr])
 
-    def apply(self, queryset: ModelQuerySet, condition: Q) -> ModelQuerySet:
+    def apply(self, queryset: AnyQuerySet, condition: Q) -> AnyQuerySet:
         return apply(queryset, self.target, condition, exclude=self.exclude)
 
     def condition(self, value: object) -> Q:
         """The condition a (cleaned, non-empty) value puts on a row."""
         return lookup_q(self.key, value)
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         if value in EMPTY_VALUES:
             return qs
         return self.apply(qs, self.condition(value))
 
-    def get_schema_parameters(self, name: str) -> list[ff.Schema]:
+    def get_schema_parameters(self, name: str) -> list[dict[str, object]]:
         """The OpenAPI query parameters this filter reads (one, except for ranges)."""
         field = self.field
         words = [force_str(text) for text in (self.label, field.help_text) if text]
@@ -185,7 +185,7 @@ class FilterMethod:
     def __init__(self, filter_instance: Filter) -> None:
         self.f = filter_instance
 
-    def __call__(self, qs: ModelQuerySet, value: object) -> FilterResult:
+    def __call__(self, qs: AnyQuerySet, value: object) -> FilterResult:
         if value in EMPTY_VALUES:
             return qs
         return self.method(qs, self.f.field_name, value)
@@ -274,13 +274,13 @@ class MultipleChoiceFilter(_NullChoiceMixin, Filter):
         self._pop_null_choice(kwargs)
         cast("Callable[..., None]", super().__init__)(*args, **kwargs)
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         return _filter_any(self, qs, value)
 
 
 def _filter_any(
-    f: MultipleChoiceFilter | ModelMultipleChoiceFilter, qs: ModelQuerySet, values: object
-) -> ModelQuerySet:
+    f: MultipleChoiceFilter | ModelMultipleChoiceFilter, qs: AnyQuerySet, values: object
+) -> AnyQuerySet:
     """Rows matching any of ``values`` (each at most once), or all when conjoined."""
     if not values:
         return qs
@@ -377,9 +377,9 @@ class ModelChoiceFilter(Filter):
         if allowed is None:
             return condition
         # The same join as the value's: the chosen row itself must be allowed.
-        rows = cast("ModelQuerySet", as_model_query(allowed))
+        allowed = as_model_query(allowed)
         key = resolve_key(self.model, self.name, "in")
-        return condition & lookup_q(key, Subquery(rows.values(rows.model._meta.pk_attr)))
+        return condition & lookup_q(key, Subquery(allowed.values(allowed.model._meta.pk_attr)))
 
 
 class ModelMultipleChoiceFilter(ModelChoiceFilter):
@@ -392,7 +392,7 @@ class ModelMultipleChoiceFilter(ModelChoiceFilter):
     def get_field_class(self) -> type[forms.Field]:
         return ff.mixed(ff.BaseMultipleValueField, super().get_field_class())
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         return _filter_any(self, qs, value)
 
 
@@ -414,7 +414,7 @@ class BaseInFilter(BaseCSVFilter):
         kwargs.setdefault("lookup_expr", "in")
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         if value in EMPTY_VALUES:
             return qs
         # An empty item (``1,,2``) is None, which no row is IN: leave it out (Tortoise
@@ -430,7 +430,7 @@ class BaseRangeFilter(BaseCSVFilter):
         kwargs.setdefault("lookup_expr", "range")
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         if value in EMPTY_VALUES:
             return qs
         # An empty bound (``5,``): as in SQL, no row is in range.
@@ -451,7 +451,7 @@ class RangeFilter(Filter):
         }
         return self.targets["range"]
 
-    def filter(self, qs: ModelQuerySet, value: object) -> ModelQuerySet:
+    def filter(self, qs: AnyQuerySet, value: object) -> AnyQuerySet:
         if not value:
             return qs
         bounds = cast("slice", value)  # RangeField's

@@ -31,13 +31,11 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
     from django.utils.datastructures import MultiValueDict
 
-    from ._types import Column
+    from ._types import Column, OpenAPIObject
 
 # What a widget reads values from: the query parameters, and no files.
 _Data: TypeAlias = "Mapping[str, object]"
 _Files: TypeAlias = "MultiValueDict[str, UploadedFile[bytes]]"
-# An OpenAPI schema or parameter object.
-Schema: TypeAlias = "dict[str, object]"
 
 # Values a filter treats as "not given" (django_filters.constants.EMPTY_VALUES).
 EMPTY_VALUES: tuple[object, ...] = ([], (), {}, "", None)
@@ -288,11 +286,11 @@ _FORMATS: tuple[tuple[type[forms.Field], dict[str, str]], ...] = (
 _INT32 = (-(2**31), 2**31 - 1)
 
 
-def value_schema(field: forms.Field) -> Schema:
+def value_schema(field: forms.Field) -> OpenAPIObject:
     """The OpenAPI schema of one value a form field accepts."""
     if isinstance(field, forms.ChoiceField):
         return _choice_schema(field)
-    schema: Schema = {"type": "string"}
+    schema: OpenAPIObject = {"type": "string"}
     for field_class, formats in _FORMATS:
         if isinstance(field, field_class):
             schema = dict(formats)
@@ -310,7 +308,7 @@ def value_schema(field: forms.Field) -> Schema:
     return schema
 
 
-def _choice_schema(field: forms.ChoiceField) -> Schema:
+def _choice_schema(field: forms.ChoiceField) -> OpenAPIObject:
     choices = cast("Iterable[tuple[object, object]]", field.choices)  # normalised to a list
     values = [value for value, _label in choices if value != ""]
     coerce: Callable[[object], object] | None = getattr(field, "coerce", None)
@@ -323,7 +321,7 @@ def _choice_schema(field: forms.ChoiceField) -> Schema:
 
 def parameter_schemas(
     name: str, field: forms.Field, description: str, required: bool
-) -> list[Schema]:
+) -> list[OpenAPIObject]:
     """The OpenAPI query parameters a filter's form field reads (two for a range)."""
     parameter = {"name": name, "required": required, "in": "query", "description": description}
     if isinstance(field, RangeField):
@@ -338,7 +336,7 @@ def parameter_schemas(
             for sub, suffix in zip(field.fields, widget.suffixes, strict=True)
         ]
     if isinstance(field, BaseCSVField):
-        schema: Schema = {"type": "array", "items": value_schema(field)}
+        schema: OpenAPIObject = {"type": "array", "items": value_schema(field)}
         if isinstance(field, BaseRangeField):
             schema.update(minItems=2, maxItems=2)
         else:
@@ -352,7 +350,7 @@ def parameter_schemas(
     return [{**parameter, "schema": schema if required else _or_empty(schema)}]
 
 
-def _or_empty(schema: Schema) -> Schema:
+def _or_empty(schema: OpenAPIObject) -> OpenAPIObject:
     """``schema``, or an empty value: a filter ignores one (django-filter's EMPTY_VALUES)."""
     if (
         schema.get("type") == "string"

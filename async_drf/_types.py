@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Never, Protocol, TypeAlias
 
 from django.db.models import Model as DjangoModel
 from django.db.models import QuerySet as DjangoQuerySet
@@ -15,14 +15,17 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 if TYPE_CHECKING:
+    from django.http import HttpResponseBase
     from rest_framework.views import APIView
 
 __all__ = [
     "AnyField",
+    "AnyQuerySet",
     "AnySerializer",
     "Column",
     "DjangoFilterBackendLike",
     "DjangoModelQuerySet",
+    "FilterBackend",
     "FilterFields",
     "FilterFunc",
     "FilterQueryset",
@@ -30,46 +33,69 @@ __all__ = [
     "Instance",
     "ModelField",
     "ModelOrQuerySet",
-    "ModelQuerySet",
+    "OpenAPIObject",
     "PaginateQueryset",
     "QuerySetLike",
+    "ViewHandler",
     "ViewQuerySet",
 ]
 
+# A Tortoise QuerySet of any model: Tortoise's QuerySet is invariant in its model, so
+# no other parameter admits the QuerySet[Post] of a user's get_queryset().
+AnyQuerySet: TypeAlias = "QuerySet[Any]"
 # What a generic view reads: a Tortoise QuerySet or a Django one (or, as with DRF's
 # generic views, a plain sequence of rows).
-QuerySetLike: TypeAlias = "QuerySet[Any] | DjangoQuerySet[Any] | Sequence[Any]"
+QuerySetLike: TypeAlias = "AnyQuerySet | DjangoQuerySet[DjangoModel, object] | Sequence[object]"
 # What ``queryset =`` on a view may be: those, or a Tortoise model class.
 ViewQuerySet: TypeAlias = "type[Model] | QuerySetLike"
 # A row a view serves.
 Instance: TypeAlias = "Model | DjangoModel"
-# A DRF field of any value types (DRF's own fields are not generic at run time).
+# A DRF field of any value types (DRF's own fields are not generic at run time; the
+# stubs' Field is invariant in all four parameters).
 AnyField: TypeAlias = "Field[Any, Any, Any, Any]"
-# A serializer of either kind (DRF's or async_drf's), over any instance.
+# A serializer of either kind (DRF's or async_drf's), over any instance (invariant too).
 AnySerializer: TypeAlias = "BaseSerializer[Any]"
 
 
 class FilterQueryset(Protocol):
     """A filter backend's ``filter_queryset`` (typed sync; ``async def`` is awaited)."""
 
-    def __call__(self, request: Request, queryset: QuerySetLike, view: Any, /) -> QuerySetLike: ...
+    def __call__(
+        self, request: Request, queryset: QuerySetLike, view: APIView, /
+    ) -> QuerySetLike: ...
 
 
 class PaginateQueryset(Protocol):
     """A paginator's ``paginate_queryset`` (typed sync; ``async def`` is awaited)."""
 
     def __call__(
-        self, queryset: QuerySetLike, request: Request, view: Any = None
-    ) -> list[Any] | None: ...
+        self, queryset: QuerySetLike, request: Request, view: APIView | None = None
+    ) -> list[object] | None: ...
+
+
+# -- views: handlers and filter backends ------------------------------------------------
+
+# A view's handler (``get``, ``list``...) or a function view: ``def`` or ``async def``.
+ViewHandler: TypeAlias = "Callable[..., HttpResponseBase | Awaitable[HttpResponseBase]]"
+
+
+class FilterBackend(Protocol):
+    """A filter backend (DRF's, django-filter's or async_drf's) as ``filter_backends``
+    holds it: only its ``filter_queryset`` is called, over either kind of queryset."""
+
+    def filter_queryset(self, request: Request, queryset: Never, view: APIView, /) -> object: ...
+
+
+# -- schemas (OpenAPI) ---------------------------------------------------------------------
+# An OpenAPI object as the schema code builds it (a schema, parameter, response,
+# operation): JSON keys, the values built or passed on.
+OpenAPIObject: TypeAlias = "dict[str, object]"
 
 
 # -- filters, lookups and streaming ---------------------------------------------------
 
-# A Tortoise queryset of some model (QuerySet is invariant: ``QuerySet[Post]`` is no
-# ``QuerySet[Model]``): what the filters, FilterSets and streamed lists narrow.
-ModelQuerySet: TypeAlias = "QuerySet[Any]"
 # A model class (all its rows) or a queryset, as FilterSets and ModelChoiceFilter take them.
-ModelOrQuerySet: TypeAlias = "type[Model] | ModelQuerySet"
+ModelOrQuerySet: TypeAlias = "type[Model] | AnyQuerySet"
 # A column or relation of a Tortoise model, as ``Model._meta.fields_map`` holds them.
 ModelField: TypeAlias = "TortoiseField[object]"
 # A FilterSet's ``Meta.fields`` (and a view's ``filterset_fields``): field paths, lookups
@@ -77,7 +103,7 @@ ModelField: TypeAlias = "TortoiseField[object]"
 FilterFields: TypeAlias = "Sequence[str] | Mapping[str, Sequence[str]] | str"
 # A ``method=`` filter (``def`` or ``async def``): ``method(queryset, field_name, value)``,
 # and what it returns.
-FilterResult: TypeAlias = "ModelQuerySet | Awaitable[ModelQuerySet]"
+FilterResult: TypeAlias = "AnyQuerySet | Awaitable[AnyQuerySet]"
 FilterFunc: TypeAlias = "Callable[..., FilterResult]"
 
 
@@ -90,7 +116,7 @@ class Column(Protocol):
 
 
 # A Django queryset of some model (DRF's filters' stubs take only Django's).
-DjangoModelQuerySet: TypeAlias = "DjangoQuerySet[DjangoModel]"
+DjangoModelQuerySet: TypeAlias = "DjangoQuerySet[DjangoModel, object]"
 
 
 class DjangoFilterBackendLike(Protocol):

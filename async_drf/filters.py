@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from tortoise.models import Model
 
     from . import _types
-    from ._types import AnySerializer, FilterFields, FilterQueryset, ModelQuerySet, QuerySetLike
+    from ._types import AnyQuerySet, AnySerializer, FilterFields, FilterQueryset, QuerySetLike
     from .filtersets import BaseFilterSet, FilterSetMetaclass
 
     _Q = TypeVar("_Q", bound="QuerySetLike")  # a search gives the queryset type it is given
@@ -201,7 +201,7 @@ class SearchFilter(filters.SearchFilter):
             if any(lookup.endswith("regex") for lookup in lookups):
                 self._check_patterns(search_terms)
             return cast("_Q", super().filter_queryset(request, queryset, view))
-        rows = cast("ModelQuerySet", queryset)  # a Tortoise queryset
+        rows = cast("AnyQuerySet", queryset)  # a Tortoise queryset
         model = get_model(rows)
         orm_lookups = [self.get_orm_lookup(lookup, model) for lookup in lookups]
         if any(lookup.endswith("posix_regex") for lookup in orm_lookups):
@@ -313,8 +313,8 @@ async def _aserializer_class(view: APIView) -> type[AnySerializer] | None:
     getter = getattr(view, "get_serializer_class", None)
     if getter is None:
         return cast("type[AnySerializer] | None", getattr(view, "serializer_class", None))
-    try:  # a sync one runs inline
-        return cast("type[AnySerializer]", await call_hook(view, "get_serializer_class"))
+    try:
+        return await call_hook(view, "get_serializer_class")  # a sync one runs inline
     except AssertionError:
         return None
 
@@ -351,7 +351,7 @@ class FilterBackend(filters.BaseFilterBackend):
     raise_exception = True
 
     def get_filterset(
-        self, request: Request, queryset: ModelQuerySet, view: APIView
+        self, request: Request, queryset: AnyQuerySet, view: APIView
     ) -> BaseFilterSet | None:
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
@@ -381,7 +381,7 @@ class FilterBackend(filters.BaseFilterBackend):
         return None
 
     def get_filterset_kwargs(
-        self, request: Request, queryset: ModelQuerySet, view: APIView
+        self, request: Request, queryset: AnyQuerySet, view: APIView
     ) -> dict[str, object]:
         return {"data": request.query_params, "queryset": queryset, "request": request}
 
@@ -395,7 +395,7 @@ class FilterBackend(filters.BaseFilterBackend):
             # django-filter's own backend: its validation may query (one thread hop).
             backend = _django_filter_backend(view)
             return await run_sync(backend.filter_queryset, request, queryset, view)
-        filterset = self.get_filterset(request, cast("ModelQuerySet", queryset), view)
+        filterset = self.get_filterset(request, cast("AnyQuerySet", queryset), view)
         if filterset is None:
             return queryset
         if not filterset.is_valid() and self.raise_exception:
@@ -409,7 +409,7 @@ class FilterBackend(filters.BaseFilterBackend):
             if not _has_filterset(view):
                 return None
             return _django_filter_backend(view).to_html(request, queryset, view)
-        filterset = self.get_filterset(request, cast("ModelQuerySet", queryset), view)
+        filterset = self.get_filterset(request, cast("AnyQuerySet", queryset), view)
         if filterset is None:
             return None
         return format_html(

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from tortoise.models import Model
 
-    from ._types import FilterFields, ModelField, ModelOrQuerySet, ModelQuerySet
+    from ._types import AnyQuerySet, FilterFields, ModelField, ModelOrQuerySet
 
 __all__ = [
     "BaseCSVFilter",
@@ -210,14 +210,14 @@ class BaseFilterSet:
                 f"{type(self).__name__} needs a `queryset` or a `Meta.model`."
             )
             queryset = self._meta.model
-        query = cast("ModelQuerySet", as_model_query(queryset))
+        queryset = as_model_query(queryset)
         self.is_bound = data is not None
         self.data: Mapping[str, object] = data if data is not None else QueryDict()
-        self.queryset = query
+        self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
         self.filters: dict[str, Filter] = {}
-        for name, bound in type(self).get_bound_filters(query.model).items():
+        for name, bound in type(self).get_bound_filters(queryset.model).items():
             f = copy.copy(bound)
             f.parent = self
             if isinstance(f.__dict__.get("filter"), FilterMethod):
@@ -257,7 +257,7 @@ class BaseFilterSet:
 
     # -- filtering ------------------------------------------------------------------
 
-    def filter_queryset(self, queryset: ModelQuerySet) -> ModelQuerySet:
+    def filter_queryset(self, queryset: AnyQuerySet) -> AnyQuerySet:
         """Filter ``queryset`` with the cleaned values; ``is_valid()`` must have run."""
         for name, value in self.cleaned_data.items():
             f = self.filters[name]
@@ -269,18 +269,18 @@ class BaseFilterSet:
             queryset = f.filter(queryset, value)
         return queryset
 
-    async def afilter_queryset(self, queryset: ModelQuerySet) -> ModelQuerySet:
+    async def afilter_queryset(self, queryset: AnyQuerySet) -> AnyQuerySet:
         """``filter_queryset``, awaiting ``async def`` method filters."""
         for name, value in self.cleaned_data.items():
             f = self.filters[name]
             if not _is_async(f):
                 queryset = f.filter(queryset, value)
             elif value not in EMPTY_VALUES:
-                queryset = await cast("Awaitable[ModelQuerySet]", f.filter(queryset, value))
+                queryset = await cast("Awaitable[AnyQuerySet]", f.filter(queryset, value))
         return queryset
 
     @property
-    def qs(self) -> ModelQuerySet:
+    def qs(self) -> AnyQuerySet:
         if not hasattr(self, "_qs"):
             qs = self.queryset.all()
             if self.is_bound:

@@ -28,7 +28,7 @@ import io
 import json
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBase, StreamingHttpResponse
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from rest_framework.serializers import Serializer
     from tortoise.models import Model
 
-    from ._types import AnySerializer, ModelQuerySet
+    from ._types import AnyQuerySet, AnySerializer
 
     # The mixin is only ever used on AsyncGenericAPIView, whose hooks it calls.
     _GenericView = generics.AsyncGenericAPIView
@@ -331,6 +331,7 @@ class AsyncStreamingListModelMixin(_GenericView):
                 f"{type(self).__name__} streams Tortoise querysets in keyset chunks; its "
                 "queryset is Django's: serve it with a paginated list view instead."
             )
+        queryset = cast("AnyQuerySet", queryset)  # Tortoise's: a plain list has no keyset
         ordering = self.get_stream_ordering(queryset)
         stream = _Stream(self, Keyset(queryset, ordering, self.get_stream_chunk_size()))
         head = await stream.open()  # errors up to here are DRF error responses
@@ -341,7 +342,7 @@ class AsyncStreamingListModelMixin(_GenericView):
         body = stream.body(head) if request.method != "HEAD" else _nothing()
         return StreamingListResponse(body, content_type=content_type)
 
-    def get_stream_ordering(self, queryset: ModelQuerySet) -> builtins.list[str]:
+    def get_stream_ordering(self, queryset: AnyQuerySet) -> builtins.list[str]:
         """The order rows are streamed in (``["-created"]``); the primary key is then
         added as the tiebreaker.  The queryset's own ``order_by`` (``OrderingFilter``
         sets it), else the view's ``ordering``, else the model's ``Meta.ordering``."""
@@ -354,9 +355,9 @@ class AsyncStreamingListModelMixin(_GenericView):
     def get_stream_chunk_size(self) -> int:
         return self.stream_chunk_size or async_settings.STREAM_CHUNK_SIZE
 
-    def finalize_response(  # DRF's stub says Response: a streamed list's response is not one
+    def finalize_response(  # typed as AsyncAPIView's: DRF returns any HttpResponseBase
         self, request: Request, response: HttpResponseBase, *args: object, **kwargs: object
-    ) -> Any:
+    ) -> Response:
         # Anything but the stream (an error, OPTIONS) is rendered as JSON: a CSV or
         # NDJSON renderer has no shape for {"detail": ...}.
         if isinstance(response, Response):

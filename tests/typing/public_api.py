@@ -17,8 +17,8 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from async_drf import generics, serializers
-from async_drf._types import QuerySetLike
+from async_drf import generics, relations, schemas, serializers
+from async_drf._types import Instance, QuerySetLike
 from async_drf.concurrency import maybe_await
 from async_drf.filters import FilterBackend, SearchFilter
 from async_drf.filtersets import BaseFilterSet, CharFilter, FilterSet, filterset_factory
@@ -60,7 +60,10 @@ async def hooks(view: PostList, request: Request) -> None:
     assert_type(await view.list(request), Response)
     assert_type(await view.aget_serializer(), BaseSerializer[Any])
     assert_type(await view.filter_queryset(view.get_queryset()), QuerySetLike)
-    assert_type(await view.paginate_queryset(view.get_queryset()), list[Any] | None)
+    assert_type(await view.paginate_queryset(view.get_queryset()), list[object] | None)
+    assert_type(await view.get_object(), Instance)  # a Tortoise or a Django row
+    assert_type(await generics.aget_object_or_404(Post, pk=1), Post)
+    assert_type(await generics.aget_object_or_404(Post.filter(title="a"), pk=1), Post)
 
 
 async def bridge() -> None:
@@ -73,6 +76,15 @@ async def bridge() -> None:
     post = await maybe_await(fetch, 1)  # an async hook gives what it returns
     assert_type(post, Post)
     assert_type(await maybe_await(title, post), str)  # so does a sync one
+
+
+async def schema_hooks(
+    field: relations.PrimaryKeyRelatedField, inspector: schemas.AutoSchema
+) -> None:
+    assert_type(await field.aget_queryset(), QuerySet[Model] | None)
+    assert_type(await field.aget_choices(), dict[object, str])
+    assert_type(inspector.get_operation("/posts/", "GET"), dict[str, object])
+    assert_type(inspector.get_serializer("/posts/", "GET"), BaseSerializer[Any] | None)
 
 
 class PostFilterSet(FilterSet):
