@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol, TypeAlias
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from django.db.models import Model as DjangoModel
 from django.db.models import QuerySet as DjangoQuerySet
 from rest_framework.fields import Field
 from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
+from tortoise.fields.base import Field as TortoiseField
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 __all__ = [
     "AnyField",
+    "AnyModelField",
     "AnySerializer",
+    "FieldKwargs",
+    "FieldSpec",
     "FilterQueryset",
+    "HasData",
     "Instance",
+    "InstanceT",
+    "ModelRows",
     "PaginateQueryset",
     "QuerySetLike",
+    "RowSource",
     "ViewQuerySet",
 ]
 
@@ -48,3 +56,42 @@ class PaginateQueryset(Protocol):
     def __call__(
         self, queryset: QuerySetLike, request: Request, view: Any = None
     ) -> list[Any] | None: ...
+
+
+# Serializers: model fields, the fields built from them, the rows validators filter.
+
+_Data_co = TypeVar("_Data_co", covariant=True)
+# A serializer's instance type, for hooks typed as DRF types them (``update(instance)``).
+InstanceT = TypeVar("InstanceT")
+
+
+class HasData(Protocol[_Data_co]):
+    """A serializer's ``.data``, of the type its class gives it (DRF's ReturnDict...)."""
+
+    @property
+    def data(self) -> _Data_co: ...
+
+
+# A Tortoise field of any value type (``Model._meta.fields_map`` holds them so).
+AnyModelField: TypeAlias = "TortoiseField[Any]"
+# A DRF field's constructor kwargs: each class types its own, so any value per name.
+FieldKwargs: TypeAlias = "dict[str, Any]"
+# What ModelSerializer's ``build_*_field`` hooks return: a field class and its kwargs.
+FieldSpec: TypeAlias = "tuple[type[AnyField], FieldKwargs]"
+
+
+class ModelRows(Protocol):
+    """A Tortoise QuerySet as a uniqueness check narrows and runs it."""
+
+    @property
+    def model(self) -> type[Model]: ...
+    def filter(self, **kwargs: object) -> ModelRows: ...
+    def exclude(self, **kwargs: object) -> ModelRows: ...
+    def exists(self) -> Awaitable[bool]: ...
+
+
+class RowSource(Protocol):
+    """What a validator's ``queryset`` may be: a Tortoise model class or a QuerySet."""
+
+    def filter(self, **kwargs: object) -> ModelRows: ...
+    def all(self) -> ModelRows: ...

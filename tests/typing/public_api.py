@@ -20,6 +20,7 @@ from tortoise.queryset import QuerySet
 from async_drf import generics, serializers
 from async_drf._types import QuerySetLike
 from async_drf.concurrency import maybe_await
+from async_drf.validators import UniqueValidator
 
 
 class Post(Model):
@@ -32,6 +33,24 @@ class PostSerializer(serializers.ModelSerializer):
     class Meta:
         model = Post
         fields = ["id", "title"]
+
+
+class PostWriter(serializers.ModelSerializer):
+    """Hooks overridden as a user types them, over the user's own model."""
+
+    class Meta:
+        model = Post
+        fields = ["id", "title"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return dict(super().validate(attrs))
+
+    def update(self, instance: Post, validated_data: dict[str, Any]) -> Post:
+        return instance
+
+    async def acreate(self, validated_data: dict[str, Any]) -> Post:
+        post: Post = await super().acreate(validated_data)
+        return post
 
 
 class PostList(generics.AsyncListCreateAPIView):
@@ -48,7 +67,10 @@ class PostList(generics.AsyncListCreateAPIView):
 async def render(serializer: PostSerializer) -> None:
     assert_type(await serializer.ais_valid(raise_exception=True), bool)
     data = await serializer.adata  # the async twin of .data
+    assert_type(data, ReturnDict[Any, Any])
     assert_type(serializer.data, ReturnDict[Any, Any])
+    assert_type(serializer.get_prefetch_fields(), list[str])
+    assert_type(serializer.build_unique_validator("title"), UniqueValidator)
     await serializer.asave()
     del data
 
