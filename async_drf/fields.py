@@ -30,7 +30,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -104,10 +104,10 @@ class EnumChoiceField(drf_fields.ChoiceField):
     """Async twin-free ChoiceField for Tortoise enum fields: renders ``member.value``
     and validates to the enum member Tortoise stores."""
 
-    def __init__(self, enum_type: type[enum.Enum], **kwargs: Any) -> None:
+    def __init__(self, enum_type: type[enum.Enum], **kwargs: object) -> None:
         self.enum_type = enum_type
         kwargs["choices"] = [(m.value, m.name) for m in enum_type]
-        super().__init__(**kwargs)
+        super().__init__(**cast("FieldKwargs", kwargs))  # ChoiceField's own
 
     def to_internal_value(self, data: str | int) -> enum.Enum:  # type: ignore[override]  # str
         return self.enum_type(super().to_internal_value(data))

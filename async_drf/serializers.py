@@ -147,7 +147,7 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[A
     """DRF's Serializer with ``ais_valid``, ``asave``, ``acreate``, ``aupdate``, ``adata``."""
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> AnySerializer:  # the classes' own
+    def many_init(cls, *args: object, **kwargs: object) -> AnySerializer:
         # Mirrors rest_framework.serializers.BaseSerializer.many_init; differs only in
         # defaulting to the async ListSerializer.
         list_kwargs: FieldKwargs = {}
@@ -155,11 +155,11 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[A
             value = kwargs.pop(key, None)
             if value is not None:
                 list_kwargs[key] = value
-        list_kwargs["child"] = cls(*args, **kwargs)
+        list_kwargs["child"] = cls(*args, **cast("FieldKwargs", kwargs))
         list_kwargs.update({k: v for k, v in kwargs.items() if k in drf.LIST_SERIALIZER_KWARGS})
         meta = getattr(cls, "Meta", None)
         list_serializer_class = getattr(meta, "list_serializer_class", ListSerializer)
-        return list_serializer_class(*args, **list_kwargs)
+        return cast("type[AnySerializer]", list_serializer_class)(*args, **list_kwargs)
 
     def to_representation(self, instance: object) -> dict[str, object]:
         # Mirrors rest_framework.serializers.Serializer.to_representation; differs in
