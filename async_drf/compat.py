@@ -6,7 +6,7 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tortoise import exceptions as tortoise_exceptions
@@ -49,7 +49,7 @@ def write_db(instance: Any, using_db: Any = None) -> Any:
     return using_db or instance._choose_db(True)
 
 
-def get_encoding(parser_context: dict[str, Any]) -> str:
+def get_encoding(parser_context: Mapping[str, object]) -> str:
     """The charset of a request body: DRF's ``get_encoding`` (newer DRF refuses
     bytes-to-bytes codecs such as ``bz2_codec``), else what older DRF read."""
     from django.conf import settings

@@ -18,7 +18,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from async_drf import generics, serializers
-from async_drf._types import QuerySetLike
+from async_drf._types import Instance, QuerySetLike
 from async_drf.concurrency import maybe_await
 from async_drf.validators import UniqueValidator
 
@@ -80,7 +80,10 @@ async def hooks(view: PostList, request: Request) -> None:
     assert_type(await view.list(request), Response)
     assert_type(await view.aget_serializer(), BaseSerializer[Any])
     assert_type(await view.filter_queryset(view.get_queryset()), QuerySetLike)
-    assert_type(await view.paginate_queryset(view.get_queryset()), list[Any] | None)
+    assert_type(await view.paginate_queryset(view.get_queryset()), list[object] | None)
+    assert_type(await view.get_object(), Instance)  # a Tortoise or a Django row
+    assert_type(await generics.aget_object_or_404(Post, pk=1), Post)
+    assert_type(await generics.aget_object_or_404(Post.filter(title="a"), pk=1), Post)
 
 
 async def bridge() -> None:
