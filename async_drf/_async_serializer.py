@@ -118,7 +118,7 @@ class AsyncSerializerMixin(_BaseSerializer):
     def _empty_validated(self) -> object:
         return {}
 
-    def save(self, **kwargs: object) -> Any:  # the instance type: Any in DRF's bases
+    def save(self, **kwargs: object) -> Any:  # the instance, of DRF's untyped bases
         assert not self._async_skipped, (
             "This serializer has database checks that a sync `.is_valid()` cannot run: "
             "use `await serializer.ais_valid()` and `await serializer.asave()`."

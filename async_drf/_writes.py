@@ -65,7 +65,7 @@ def split_many(
         if key in to_many:
             many[key] = list(cast("Iterable[object]", value))  # a to-many field's list
         elif key in forward and value is not None and not isinstance(value, Model):
-            data[cast("str", meta.fields_map[key].source_field)] = value  # set on a FK
+            data[cast("str", meta.fields_map[key].source_field)] = value  # the `<fk>_id` column
         else:
             data[key] = value
     return data, many
