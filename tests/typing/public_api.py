@@ -12,7 +12,7 @@ from django.http import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.utils.serializer_helpers import ReturnDict
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -73,6 +73,10 @@ async def render(serializer: PostSerializer) -> None:
     assert_type(serializer.build_unique_validator("title"), UniqueValidator)
     await serializer.asave()
     del data
+
+
+async def render_many(serializer: serializers.ListSerializer) -> None:
+    assert_type(await serializer.adata, ReturnList[Any])  # a list's data is a list
 
 
 async def hooks(view: PostList, request: Request) -> None:
