@@ -15,6 +15,8 @@ from . import compat
 from .concurrency import is_async_callable, maybe_await, run_sync
 
 if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
     from ._async_serializer import AsyncSerializerMixin
     from ._types import AnySerializer, HasData
 
@@ -103,14 +105,15 @@ class _SerializerView(Protocol):
     def get_serializer(self, *args: object, **kwargs: object) -> AnySerializer: ...
 
 
-async def aview_serializer(view: _SerializerView, *args: object, **kwargs: object) -> AnySerializer:
+async def aview_serializer(view: APIView, *args: object, **kwargs: object) -> AnySerializer:
     """``view.get_serializer(...)`` for any view: AsyncGenericAPIView's ``aget_serializer``
     (which awaits async serializer hooks), else the hook itself, sync or async."""
     aget_serializer = getattr(view, "aget_serializer", None)
     if aget_serializer is not None:
         serializer: AnySerializer = await aget_serializer(*args, **kwargs)
         return serializer
-    return await maybe_await(view.get_serializer, *args, **kwargs)
+    # Else a generic view's hook (the view serves serializers when this is called).
+    return await maybe_await(cast("_SerializerView", view).get_serializer, *args, **kwargs)
 
 
 def _read_data(serializer: HasData[_Data]) -> _Data:

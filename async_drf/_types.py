@@ -31,6 +31,7 @@ __all__ = [
     "Instance",
     "InstanceT",
     "ModelRows",
+    "OpenAPIObject",
     "PaginateQueryset",
     "QuerySetLike",
     "RowSource",
@@ -82,6 +83,12 @@ class FilterBackend(Protocol):
     holds it: only its ``filter_queryset`` is called, over either kind of queryset."""
 
     def filter_queryset(self, request: Request, queryset: Never, view: APIView, /) -> object: ...
+
+
+# -- schemas (OpenAPI) ---------------------------------------------------------------------
+# An OpenAPI object as the schema code builds it (a schema, parameter, response,
+# operation): JSON keys, the values built or passed on.
+OpenAPIObject: TypeAlias = "dict[str, object]"
 
 
 # -- serializers: model fields, the fields built from them, the rows validators filter --

@@ -85,7 +85,7 @@ class AsyncAPIView(APIView):
     """Async twin of DRF's APIView: ``dispatch`` and the policy checks are coroutines."""
 
     # DEFAULT_SCHEMA_CLASS, with DRF's OpenAPI AutoSchema swapped for the Tortoise-aware one.
-    schema = AsyncDefaultSchema()
+    schema: AsyncDefaultSchema | None = AsyncDefaultSchema()
     # Callables run after a 2xx/3xx response is sent, as func(request, response, *args,
     # **kwargs); a handler adds more with request.after_response() (async_drf.tasks).
     after_response: Sequence[Callable[..., object]] = ()

@@ -17,7 +17,7 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from async_drf import generics, serializers
+from async_drf import generics, relations, schemas, serializers
 from async_drf._types import Instance, QuerySetLike
 from async_drf.concurrency import maybe_await
 from async_drf.validators import UniqueValidator
@@ -100,3 +100,12 @@ async def bridge() -> None:
     post = await maybe_await(fetch, 1)  # an async hook gives what it returns
     assert_type(post, Post)
     assert_type(await maybe_await(title, post), str)  # so does a sync one
+
+
+async def schema_hooks(
+    field: relations.PrimaryKeyRelatedField, inspector: schemas.AutoSchema
+) -> None:
+    assert_type(await field.aget_queryset(), QuerySet[Model] | None)
+    assert_type(await field.aget_choices(), dict[object, str])
+    assert_type(inspector.get_operation("/posts/", "GET"), dict[str, object])
+    assert_type(inspector.get_serializer("/posts/", "GET"), BaseSerializer[Any] | None)
