@@ -8,8 +8,8 @@ refuse after it instead of writing unchecked data.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers as drf
@@ -20,7 +20,7 @@ from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from ._plans import render_awaiting
 from ._prefetch import alookup_input, prefetch_instances
-from ._types import AnyField
+from ._types import AnyField, HasData
 from .concurrency import is_async_callable, maybe_await
 from .exceptions import translate_exception
 from .validators import AsyncCheck, defer_check, has_error, put_error, sort_indexes
@@ -28,11 +28,18 @@ from .validators import AsyncCheck, defer_check, has_error, put_error, sort_inde
 if TYPE_CHECKING:
     from tortoise.models import Model
 
-    # The mixins sit in front of DRF's serializer classes, whose API they call.
-    _BaseSerializer = drf.BaseSerializer[Any]
+    # The mixins sit in front of DRF's serializer classes, whose API they call; the
+    # instance type is the user's (DRF's serializers are generic in it, these are not).
+    from ._types import AnySerializer as _BaseSerializer
+    from ._types import InstanceT
+
     _Serializer = drf.Serializer[Any]
 else:
     _BaseSerializer = _Serializer = object
+
+_Data = TypeVar("_Data")  # what a serializer's ``.data`` is
+# A serializer's ``async def validate_<field>(value)``: the validated value.
+FieldHook = Callable[[object], Awaitable[object]]
 
 __all__ = ["AsyncSerializerMixin", "AsyncValidateHooksMixin"]
 
@@ -41,8 +48,8 @@ class AsyncSerializerMixin(_BaseSerializer):
     """``ais_valid`` / ``asave`` / ``adata`` shared by Serializer and ListSerializer."""
 
     if TYPE_CHECKING:  # defined by Serializer and ListSerializer
-        _errors: Any  # DRF's: a dict (a list for some ListSerializer errors)
-        _validated_data: Any
+        _errors: object  # DRF's: a dict (a list for some ListSerializer errors)
+        _validated_data: object  # a dict, or a ListSerializer's list of them
 
         def validate(self, attrs: Any, /) -> Any: ...
         async def _instances_to_render(self) -> list[Model]: ...
@@ -105,20 +112,20 @@ class AsyncSerializerMixin(_BaseSerializer):
             self._errors = drf.as_serializer_error(exc)
             self._validated_data = self._empty_validated()
 
-    def _empty_errors(self) -> Any:
+    def _empty_errors(self) -> object:
         return {}
 
-    def _empty_validated(self) -> Any:
+    def _empty_validated(self) -> object:
         return {}
 
-    def save(self, **kwargs: Any) -> Any:
+    def save(self, **kwargs: object) -> Any:  # the instance, of DRF's untyped bases
         assert not self._async_skipped, (
             "This serializer has database checks that a sync `.is_valid()` cannot run: "
             "use `await serializer.ais_valid()` and `await serializer.asave()`."
         )
         return super().save(**kwargs)
 
-    async def asave(self, **kwargs: Any) -> Any:
+    async def asave(self, **kwargs: object) -> Any:  # the instance, as save()
         """Async twin of DRF's save: calls ``aupdate`` or ``acreate``."""
         # Mirrors rest_framework.serializers.BaseSerializer.save; differs in awaiting
         # aupdate/acreate, in requiring ais_valid (which ran the uniqueness/existence
@@ -151,24 +158,28 @@ class AsyncSerializerMixin(_BaseSerializer):
             raise translate_exception(exc, {"view": _ModelRef(self._model())}) from exc
         return self.instance
 
-    async def acreate(self, validated_data: Any) -> Any:
+    # ``validated_data`` is DRF's (untyped: a dict, a list of them for a ListSerializer).
+    async def acreate(self: drf.BaseSerializer[InstanceT], validated_data: Any) -> InstanceT:
         """Async twin of DRF's create: calls ``create`` (awaited if ``async def``)."""
         return await maybe_await(self.create, validated_data)
 
-    async def aupdate(self, instance: Any, validated_data: Any) -> Any:
+    async def aupdate(
+        self: drf.BaseSerializer[InstanceT], instance: InstanceT, validated_data: Any
+    ) -> InstanceT:
         """Async twin of DRF's update: calls ``update`` (awaited if ``async def``)."""
         return await maybe_await(self.update, instance, validated_data)
 
     @property
-    def adata(self) -> Awaitable[Any]:
+    def adata(self: HasData[_Data]) -> Awaitable[_Data]:
         """Async twin of ``.data``: ``data = await serializer.adata``."""
-        return self._adata()
+        # The awaited value is ``.data``, read after the relations are fetched.
+        return cast("Awaitable[_Data]", cast("AsyncSerializerMixin", self)._adata())
 
-    async def _adata(self) -> Any:
+    async def _adata(self) -> object:
         await self.aprefetch()
         return await render_awaiting(self._read_data)
 
-    def _read_data(self) -> Any:
+    def _read_data(self) -> object:
         return self.data
 
     async def aprefetch(self) -> None:
@@ -177,14 +188,14 @@ class AsyncSerializerMixin(_BaseSerializer):
         if instances and not getattr(self, "_errors", None):
             await prefetch_instances(instances, self.get_prefetch_fields(type(instances[0])))
 
-    def _model(self) -> Any:
+    def _model(self) -> type[Model] | None:
         return getattr(getattr(self, "Meta", None), "model", None)
 
 
 class _ModelRef:
     """Stands in for a view so translate_exception can name fields of ``queryset``."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: type[Model] | None) -> None:
         self.queryset = model
 
 
@@ -193,9 +204,9 @@ class AsyncValidateHooksMixin(_Serializer):
     (DRF calls both synchronously)."""
 
     if TYPE_CHECKING:
-        _validated_data: Any
+        _validated_data: object
 
-    def run_validation(self, data: Any = empty) -> Any:
+    def run_validation(self, data: object = empty) -> object:
         # Mirrors rest_framework.serializers.Serializer.run_validation; differs in
         # leaving an `async def validate` to ais_valid (a TypeError on a nested one).
         (is_empty_value, data) = self.validate_empty_values(data)
@@ -216,7 +227,7 @@ class AsyncValidateHooksMixin(_Serializer):
             raise ValidationError(detail=drf.as_serializer_error(exc)) from exc
         return value
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> dict[str, object]:
         # DRF calls `validate_<field>` synchronously: shadow each `async def` one with a
         # stub that queues it for ais_valid (instance attributes win over methods).
         hooks = {}
@@ -232,14 +243,16 @@ class AsyncValidateHooksMixin(_Serializer):
             )
         self.__dict__.update(hooks)
         try:
-            return super().to_internal_value(data)
+            validated: dict[str, object] = super().to_internal_value(data)
+            return validated
         finally:
             for name in hooks:
                 self.__dict__.pop(name, None)
 
-    def _defer_hook(self, hook: Any, field: AnyField, value: Any) -> Any:
+    def _defer_hook(self, hook: FieldHook, field: AnyField, value: object) -> object:
         defer_check(field, self._arun_hook, hook, field, value)
         return value
 
-    async def _arun_hook(self, hook: Any, field: AnyField, value: Any) -> None:
-        self.set_value(self._validated_data, field.source_attrs, await hook(value))
+    async def _arun_hook(self, hook: FieldHook, field: AnyField, value: object) -> None:
+        validated = cast("dict[str, object]", self._validated_data)  # a Serializer's: a dict
+        self.set_value(validated, field.source_attrs, await hook(value))

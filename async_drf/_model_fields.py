@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from rest_framework import serializers as drf
@@ -16,7 +16,10 @@ from tortoise.fields import relational as rel
 from ._writes import fk_column
 
 if TYPE_CHECKING:
-    from ._types import AnyField
+    from tortoise.models import Model
+
+    from ._types import AnyField, AnyModelField, AnySerializer, FieldKwargs, FieldSpec
+    from .fields import ModelInfo, Relation
 
 __all__ = [
     "check_many_defaults",
@@ -25,15 +28,16 @@ __all__ = [
     "nested_field",
     "unique_default",
     "unique_sources",
+    "unique_together_columns",
 ]
 
 
-def detail_view_name(model: Any) -> str:
+def detail_view_name(model: type[Model]) -> str:
     """DRF's ``get_detail_view_name`` for a Tortoise model: ``"<model>-detail"``."""
     return f"{model.__name__.lower()}-detail"
 
 
-def nested_field(base: type, relation: Any, nested_depth: int) -> Any:
+def nested_field(base: type, relation: Relation, nested_depth: int) -> FieldSpec:
     """A read-only ``base`` subclass over the related model (``Meta.depth``)."""
 
     class NestedSerializer(base):  # type: ignore[misc]  # a class chosen at run time
@@ -49,7 +53,9 @@ def nested_field(base: type, relation: Any, nested_depth: int) -> Any:
     return NestedSerializer, {"read_only": True, "many": many}
 
 
-def check_many_defaults(serializer: Any, declared_fields: dict[str, Any], info: Any) -> None:
+def check_many_defaults(
+    serializer: AnySerializer, declared_fields: Mapping[str, AnyField], info: ModelInfo
+) -> None:
     # DRF refuses a declared to-many relation with default=None (it cannot be set).
     for name, field in declared_fields.items():
         relation = info.relations.get(name)
@@ -62,7 +68,7 @@ def check_many_defaults(serializer: Any, declared_fields: dict[str, Any], info: 
                 )
 
 
-def unique_default(model_field: Any) -> Any:
+def unique_default(model_field: AnyModelField) -> object:
     """What DRF fills in for an omitted field of a unique set (``empty``: required)."""
     if getattr(model_field, "auto_now", False):
         return timezone.now
@@ -73,7 +79,7 @@ def unique_default(model_field: Any) -> Any:
     return None if model_field.null else empty
 
 
-def unique_sources(model: Any, fields: Iterable[AnyField]) -> dict[str, list[str]]:
+def unique_sources(model: type[Model], fields: Iterable[AnyField]) -> dict[str, list[str]]:
     """{model column: names of the fields that write it} for ``unique_together``."""
     source_map: dict[str, list[str]] = defaultdict(list)
     for field in fields:
@@ -85,13 +91,13 @@ def unique_sources(model: Any, fields: Iterable[AnyField]) -> dict[str, list[str
 
 
 def model_columns(
-    model: Any,
+    model: type[Model],
     field_names: Iterable[str],
     declared_fields: Mapping[str, AnyField],
-    extra_kwargs: dict[str, dict[str, Any]],
+    extra_kwargs: Mapping[str, FieldKwargs],
 ) -> dict[str, str]:
     """{model column: serializer field name} for the fields that map to a column."""
-    columns = {}
+    columns: dict[str, str] = {}
     for field_name in field_names:
         if field_name in declared_fields:
             source = declared_fields[field_name].source or field_name
@@ -103,3 +109,13 @@ def model_columns(
         if column in model._meta.fields_db_projection:
             columns[column] = field_name
     return columns
+
+
+def unique_together_columns(model: type[Model], by_column: Mapping[str, str]) -> set[str]:
+    """The columns of the ``unique_together`` sets whose every column has a field."""
+    unique_columns: set[str] = set()
+    for together in model._meta.unique_together:
+        columns = {fk_column(model, name) for name in together}
+        if set(by_column).issuperset(columns):
+            unique_columns |= columns
+    return unique_columns

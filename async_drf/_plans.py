@@ -15,8 +15,8 @@ import contextvars
 import copy
 import datetime
 import inspect
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,7 +32,8 @@ from .concurrency import call_sync, in_event_loop, is_async_callable
 from .relations import PrimaryKeyRelatedField
 
 if TYPE_CHECKING:
-    from ._types import AnyField
+    from ._types import AnyField, AnySerializer, FieldKwargs
+    from .serializers import ModelSerializer
 
 __all__ = [
     "PLAN_HOOKS",
@@ -47,13 +48,20 @@ __all__ = [
 
 _MISSING = object()
 _USE_DEFAULT_TZ = object()
+_T = TypeVar("_T")
+
+# How a plain value renders: ``render(value, tz)`` (``_MISSING`` leaves it to DRF).
+Render = Callable[..., object]
+# One readable field of a row plan: (name, field, attribute read directly or None,
+# the value types rendered here, how, the timezone of a datetime).
+RowStep = tuple[str, "AnyField", "str | None", tuple[type, ...], Render, object]
 
 
-def _same(value: Any, tz: Any) -> Any:
+def _same(value: object, tz: object) -> object:
     return value
 
 
-def _iso_datetime(value: datetime.datetime, tz: Any) -> Any:
+def _iso_datetime(value: datetime.datetime, tz: datetime.tzinfo | None) -> object:
     # DRF's DateTimeField.to_representation for an ISO 8601 format, for the two cases
     # that need no conversion error handling; _MISSING sends the others to DRF.
     if value.utcoffset() is None:
@@ -70,7 +78,7 @@ def _iso_datetime(value: datetime.datetime, tz: Any) -> Any:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _plain_kind(field: AnyField) -> tuple[tuple[type, ...], Any] | None:
+def _plain_kind(field: AnyField) -> tuple[tuple[type, ...], Render] | None:
     """The value types ``field`` renders without DRF's call, and how; None for DRF's path.
 
     Only DRF's own methods qualify: a subclass that overrides ``get_attribute`` or
@@ -95,7 +103,7 @@ def _plain_kind(field: AnyField) -> tuple[tuple[type, ...], Any] | None:
 # Getters that read ``getattr(instance, source)`` for a plain value, and the renderers
 # that return a value of these types unchanged.
 _PLAIN_GETTERS = frozenset({drf.Field.get_attribute, PrimaryKeyRelatedField.get_attribute})
-_PLAIN_TYPES: dict[Any, tuple[type, ...]] = {
+_PLAIN_TYPES: dict[Callable[..., object], tuple[type, ...]] = {
     drf.CharField.to_representation: (str,),
     drf.IntegerField.to_representation: (int,),
     drf.FloatField.to_representation: (float,),
@@ -120,25 +128,26 @@ class RowPlan:
 
     __slots__ = ("steps", "default_tz")
 
-    def __init__(self, fields: Any) -> None:
-        self.steps: list[tuple[Any, ...]] = []
+    def __init__(self, fields: Iterable[AnyField]) -> None:
+        self.steps: list[RowStep] = []
         self.default_tz = False
         for field in fields:
+            name = cast("str", field.field_name)  # a bound field's
             if _renders_awaitable(field):
-                self.steps.append((field.field_name, field, None, (), _defer, None))
+                self.steps.append((name, field, None, (), _defer, None))
                 continue
             kind = _plain_kind(field)
             if kind is None:
-                self.steps.append((field.field_name, field, None, (), _same, None))
+                self.steps.append((name, field, None, (), _same, None))
                 continue
             types, render = kind
-            tz = None
+            tz: object = None
             if render is _iso_datetime:
                 tz = field.timezone if hasattr(field, "timezone") else _USE_DEFAULT_TZ
                 self.default_tz = self.default_tz or tz is _USE_DEFAULT_TZ
-            self.steps.append((field.field_name, field, field.source_attrs[0], types, render, tz))
+            self.steps.append((name, field, field.source_attrs[0], types, render, tz))
 
-    def render(self, instances: Any) -> list[dict[str, Any]]:
+    def render(self, instances: Iterable[object]) -> list[dict[str, object]]:
         # DRF looks the current timezone up once per value; here once per call, which
         # renders synchronously: nothing can activate another timezone in between.
         default_tz = None
@@ -146,7 +155,7 @@ class RowPlan:
             default_tz = timezone.get_current_timezone()
         rows = []
         for instance in instances:
-            ret: dict[str, Any] = {}
+            ret: dict[str, object] = {}
             plain = isinstance(instance, Model)
             for name, field, attr, types, render, tz in self.steps:
                 if plain and attr is not None:
@@ -185,12 +194,11 @@ def _renders_awaitable(field: AnyField) -> bool:
 
 
 # The rows whose values render_awaiting still has to await: (row, key) pairs.
-_pending: contextvars.ContextVar[list[tuple[dict[str, Any], str]] | None] = contextvars.ContextVar(
-    "async_drf_pending_values", default=None
-)
+_pending: contextvars.ContextVar[list[tuple[dict[str, object], str]] | None]
+_pending = contextvars.ContextVar("async_drf_pending_values", default=None)
 
 
-def _defer(row: dict[str, Any], key: str, field: AnyField) -> Any:
+def _defer(row: dict[str, object], key: str, field: AnyField) -> object:
     value = row[key]
     if not inspect.iscoroutine(value):
         return value  # None, or a method that returned a plain value after all
@@ -207,14 +215,14 @@ def _defer(row: dict[str, Any], key: str, field: AnyField) -> Any:
     return call_sync(_result, value)  # e.g. the browsable API renders in a thread
 
 
-async def _result(awaitable: Any) -> Any:
+async def _result(awaitable: Awaitable[object]) -> object:
     return await awaitable
 
 
-async def render_awaiting(read: Callable[[], Any]) -> Any:
+async def render_awaiting(read: Callable[[], _T]) -> _T:
     """``read()`` (a serializer's ``.data``), with the values that fields rendered
     through an ``async def`` awaited, one after another, on the loop."""
-    pending: list[tuple[dict[str, Any], str]] = []
+    pending: list[tuple[dict[str, object], str]] = []
     token = _pending.set(pending)
     try:
         data = read()
@@ -224,15 +232,15 @@ async def render_awaiting(read: Callable[[], Any]) -> Any:
         return data
     for done, (row, key) in enumerate(pending):
         try:
-            row[key] = await row[key]
+            row[key] = await cast("Awaitable[object]", row[key])  # _defer left a coroutine
         except BaseException:
             for rest, name in pending[done + 1 :]:
-                rest[name].close()
+                cast("Coroutine[object, object, object]", rest[name]).close()
             raise
     return read()  # the rows were filled in place; `.data` copies the top level anew
 
 
-def release_cycles(data: Any) -> None:
+def release_cycles(data: object) -> None:
     """Break the reference cycles of the serializers that rendered ``data``.
 
     DRF binds each field to its serializer (``field.parent``) and caches the bound
@@ -249,7 +257,7 @@ def release_cycles(data: Any) -> None:
                 _release(value.serializer)
 
 
-def _release(serializer: Any) -> None:
+def _release(serializer: AnySerializer) -> None:
     state = getattr(serializer, "__dict__", None)
     if state is None:
         return
@@ -285,7 +293,7 @@ PLAN_HOOKS = (
 )
 
 
-def plan_key(serializer: Any) -> tuple[Any, ...]:
+def plan_key(serializer: ModelSerializer) -> tuple[object, ...]:
     # Reassigning Meta or its options (tests do) makes a new key: the plan is rebuilt.
     meta = serializer.Meta
     return (
@@ -301,7 +309,7 @@ def plan_key(serializer: Any) -> tuple[Any, ...]:
     )
 
 
-def _fresh(value: Any) -> Any:
+def _fresh(value: _T) -> _T:
     # Immutable values are shared; anything else is copied per field, as DRF's
     # per-call get_fields() would have built it anew.
     if value is None or isinstance(value, (str, int, float, bool, type)):
@@ -309,13 +317,13 @@ def _fresh(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _shareable(value: Any) -> bool:
+def _shareable(value: object) -> bool:
     if type(value) is dict:
         return all(_fresh(item) is item for item in value.values())
     return _fresh(value) is value
 
 
-def _prototype(field_class: type[AnyField], kwargs: Mapping[str, Any]) -> AnyField | None:
+def _prototype(field_class: type[AnyField], kwargs: FieldKwargs) -> AnyField | None:
     """An unbound field to clone, when cloning equals building it from ``kwargs`` anew:
     every kwarg immutable (or a flat dict of immutables, such as ``style``, which the
     clone copies), and no serializer or child field inside to share."""
@@ -347,7 +355,7 @@ def _clone(prototype: AnyField, containers: tuple[str, ...]) -> AnyField:
 
 
 # One field of a plan: (name, field class, its kwargs); a declared field has neither.
-FieldStep = tuple[str, "type[AnyField] | None", "Mapping[str, Any] | None"]
+FieldStep = tuple[str, "type[AnyField] | None", "FieldKwargs | None"]
 
 
 class FieldPlan:
@@ -355,9 +363,9 @@ class FieldPlan:
 
     __slots__ = ("key", "steps", "containers")
 
-    def __init__(self, key: tuple[Any, ...], steps: list[FieldStep]) -> None:
+    def __init__(self, key: tuple[object, ...], steps: list[FieldStep]) -> None:
         self.key = key
-        self.steps: list[tuple[str, type[AnyField] | None, Mapping[str, Any], AnyField | None]]
+        self.steps: list[tuple[str, type[AnyField] | None, FieldKwargs, AnyField | None]]
         self.steps = [
             (
                 name,

@@ -14,7 +14,7 @@ Related fields are recognised by what they can do (``alookup_ahead``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import ValidationError
@@ -28,7 +28,7 @@ from tortoise.queryset import QuerySet
 from . import compat
 
 if TYPE_CHECKING:
-    from ._types import AnyField
+    from ._types import AnyField, AnyModelField, AnySerializer
 
 __all__ = [
     "aload_form_choices",
@@ -44,6 +44,24 @@ __all__ = [
 
 _MISSING = object()
 
+# Where a form field's choices are kept: (root serializer class, field names).
+ChoicesKey: TypeAlias = "tuple[type[AnyField], tuple[str, ...]]"
+# A related field's choices for an HTML form: {rendered value: display text}.
+FormChoices = dict[object, str]
+
+
+class LooksUpAhead(Protocol):
+    """A related field that looks its input's objects up before DRF's sync pass."""
+
+    def to_lookup(self, data: object, /) -> object: ...
+    async def alookup_ahead(self, keys: list[object], /) -> None: ...
+
+
+class LoadsChoices(Protocol):
+    """A related field that loads its form choices with one query."""
+
+    async def aget_choices(self, cutoff: int | None = None, /) -> FormChoices: ...
+
 
 def is_fetched(instance: Model, name: str) -> bool:
     """Whether relation ``name`` of ``instance`` can be read without a query."""
@@ -58,12 +76,12 @@ def is_fetched(instance: Model, name: str) -> bool:
     return cached is not _MISSING and cached is not None and compat.relation_fetched(cached)
 
 
-def reads_fk_column(relation: Any) -> bool:
+def reads_fk_column(relation: object) -> bool:
     """Whether ``relation`` is a forward FK/O2O whose ``<fk>_id`` column holds the target pk."""
     return isinstance(relation, rel.ForeignKeyFieldInstance) and relation.to_field_instance.pk
 
 
-def model_field(model: Any, path: str) -> Any:
+def model_field(model: type[Model] | None, path: str) -> AnyModelField | None:
     """The Tortoise field at ``path`` (``"name"``, ``"author__name"``, ``"pk"``), or None."""
     field = None
     for name in path.split("__"):
@@ -74,9 +92,9 @@ def model_field(model: Any, path: str) -> Any:
     return field
 
 
-def choices_key(field: AnyField) -> tuple[Any, ...]:
+def choices_key(field: AnyField) -> ChoicesKey:
     """Where a form field's choices are kept: (root serializer class, field names)."""
-    names = []
+    names: list[str] = []
     node: AnyField = field
     parent: AnyField | None = field.parent  # None at the root (the stubs say otherwise)
     while parent is not None:
@@ -132,7 +150,7 @@ async def prefetch_instances(instances: list[Model], paths: Iterable[str]) -> No
             await prefetch_instances(_related_objects(instances, first), rests)
 
 
-def prefetch_paths(serializer: Serializer[Any], model: type[Model]) -> list[str]:
+def prefetch_paths(serializer: AnySerializer, model: type[Model]) -> list[str]:
     """Relation paths read by the readable fields of ``serializer`` over ``model``."""
     paths: list[str] = []
     for field in compat.readable_fields(serializer):
@@ -151,7 +169,7 @@ def check_tortoise_relation(field: AnyField) -> None:
         )
 
 
-def _field_paths(field: AnyField, model: Any) -> list[str]:
+def _field_paths(field: AnyField, model: type[Model]) -> list[str]:
     check_tortoise_relation(field)
     attrs = field.source_attrs  # e.g. source="author.profile.bio"
     by_column = getattr(field, "reads_pk_column", None)
@@ -165,7 +183,7 @@ def _field_paths(field: AnyField, model: Any) -> list[str]:
             return paths  # the field reads the `<fk>_id` column
         prefix = f"{prefix}__{attr}" if prefix else attr
         paths.append(prefix)
-        current = relation.related_model
+        current = cast("rel.RelationalField[Model]", relation).related_model  # a fetch field
     if not prefix:
         return paths
     child = getattr(field, "child_relation", None) or getattr(field, "child", field)
@@ -184,20 +202,20 @@ def _field_paths(field: AnyField, model: Any) -> list[str]:
 # Objects the input refers to --------------------------------------------------------
 
 
-async def alookup_input(serializer: BaseSerializer[Any]) -> None:
+async def alookup_input(serializer: AnySerializer) -> None:
     """Look up the objects ``serializer.initial_data`` refers to: one query per field.
 
     The values of every related field are collected through the serializer tree
     (nested serializers, ``many=True`` lists) before any is looked up, so a list of
     100 items naming their author costs one query, not 100.
     """
-    wanted: dict[Any, list[Any]] = {}
+    wanted: dict[LooksUpAhead, list[object]] = {}
     _collect(serializer, getattr(serializer, "initial_data", empty), wanted)
     for field, keys in wanted.items():  # sequential: one connection
         await field.alookup_ahead(keys)
 
 
-def _collect(node: AnyField | None, data: Any, wanted: dict[Any, list[Any]]) -> None:
+def _collect(node: AnyField | None, data: object, wanted: dict[LooksUpAhead, list[object]]) -> None:
     if isinstance(node, ListSerializer):
         if isinstance(data, list):
             for item in data:
@@ -205,6 +223,7 @@ def _collect(node: AnyField | None, data: Any, wanted: dict[Any, list[Any]]) -> 
         return
     if not isinstance(data, Mapping) or not isinstance(node, Serializer):
         return
+    field: AnyField
     for field in compat.writable_fields(node):
         value = field.get_value(data)
         if value is empty:
@@ -213,22 +232,24 @@ def _collect(node: AnyField | None, data: Any, wanted: dict[Any, list[Any]]) -> 
         if isinstance(field, BaseSerializer):
             _collect(field, value, wanted)
         elif isinstance(field, ManyRelatedField) and hasattr(field.child_relation, "alookup_ahead"):
-            keys = wanted.setdefault(field.child_relation, [])
+            child = cast("LooksUpAhead", field.child_relation)
+            keys = wanted.setdefault(child, [])
             if not isinstance(value, str) and hasattr(value, "__iter__"):
-                found = [_lookup_key(field.child_relation, item) for item in value]
+                found = [_lookup_key(child, item) for item in value]
                 if _INVALID not in found:  # else the field fails: no query for it
                     keys += [key for key in found if key is not _NONE]
         elif hasattr(field, "alookup_ahead"):
-            key = _lookup_key(field, value)
+            ahead = cast("LooksUpAhead", field)
+            key = _lookup_key(ahead, value)
             if key is not _INVALID and key is not _NONE:
-                wanted.setdefault(field, []).append(key)
+                wanted.setdefault(ahead, []).append(key)
 
 
 _NONE = object()
 _INVALID = object()
 
 
-def _lookup_key(field: Any, value: Any) -> Any:
+def _lookup_key(field: LooksUpAhead, value: object) -> object:
     if value in ("", None):
         return _NONE  # DRF's RelatedField turns "" into None, which is never looked up
     try:
@@ -242,19 +263,20 @@ def _lookup_key(field: Any, value: Any) -> Any:
 # Choices of the browsable API's forms -----------------------------------------------
 
 
-async def aload_form_choices(serializer: Serializer[Any]) -> dict[tuple[Any, ...], Any]:
+async def aload_form_choices(serializer: AnySerializer) -> dict[ChoicesKey, FormChoices]:
     """``{choices_key(field): choices}`` for the related fields an HTML form of
     ``serializer`` shows (writable ones, nested serializers included), each loaded
     with one query limited to the field's ``html_cutoff``."""
-    choices = {}
+    choices: dict[ChoicesKey, FormChoices] = {}
     for field, cutoff in _form_related_fields(serializer):
         key = choices_key(field)
         if key not in choices:
-            choices[key] = await field.aget_choices(cutoff)
+            choices[key] = await cast("LoadsChoices", field).aget_choices(cutoff)
     return choices
 
 
-def _form_related_fields(serializer: Serializer[Any]) -> Iterable[tuple[Any, int | None]]:
+def _form_related_fields(serializer: AnySerializer) -> Iterable[tuple[AnyField, int | None]]:
+    field: AnyField
     for field in compat.writable_fields(serializer):
         if isinstance(field, ManyRelatedField):
             if hasattr(field.child_relation, "aget_choices"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Never, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Never, Protocol, TypeAlias, TypeVar
 
 from django.db.models import Model as DjangoModel
 from django.db.models import QuerySet as DjangoQuerySet
@@ -20,22 +20,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnyField",
+    "AnyModelField",
     "AnyQuerySet",
     "AnySerializer",
     "Column",
     "DjangoFilterBackendLike",
     "DjangoModelQuerySet",
+    "FieldKwargs",
+    "FieldSpec",
     "FilterBackend",
     "FilterFields",
     "FilterFunc",
     "FilterQueryset",
     "FilterResult",
+    "HasData",
     "Instance",
+    "InstanceT",
     "ModelField",
     "ModelOrQuerySet",
+    "ModelRows",
     "OpenAPIObject",
     "PaginateQueryset",
     "QuerySetLike",
+    "RowSource",
     "ViewHandler",
     "ViewQuerySet",
 ]
@@ -130,3 +137,42 @@ class DjangoFilterBackendLike(Protocol):
     def to_html(
         self, request: Request, queryset: DjangoModelQuerySet, view: APIView
     ) -> str | None: ...
+
+
+# -- serializers: model fields, the fields built from them, the rows validators filter --
+
+_Data_co = TypeVar("_Data_co", covariant=True)
+# A serializer's instance type, for hooks typed as DRF types them (``update(instance)``).
+InstanceT = TypeVar("InstanceT")
+
+
+class HasData(Protocol[_Data_co]):
+    """A serializer's ``.data``, of the type its class gives it (DRF's ReturnDict...)."""
+
+    @property
+    def data(self) -> _Data_co: ...
+
+
+# A Tortoise field of any value type (``Model._meta.fields_map`` holds them so).
+AnyModelField: TypeAlias = "TortoiseField[Any]"
+# A DRF field's constructor kwargs: each class types its own, so any value per name.
+FieldKwargs: TypeAlias = "dict[str, Any]"
+# What ModelSerializer's ``build_*_field`` hooks return: a field class and its kwargs.
+FieldSpec: TypeAlias = "tuple[type[AnyField], FieldKwargs]"
+
+
+class ModelRows(Protocol):
+    """A Tortoise QuerySet as a uniqueness check narrows and runs it."""
+
+    @property
+    def model(self) -> type[Model]: ...
+    def filter(self, **kwargs: object) -> ModelRows: ...
+    def exclude(self, **kwargs: object) -> ModelRows: ...
+    def exists(self) -> Awaitable[bool]: ...
+
+
+class RowSource(Protocol):
+    """What a validator's ``queryset`` may be: a Tortoise model class or a QuerySet."""
+
+    def filter(self, **kwargs: object) -> ModelRows: ...
+    def all(self) -> ModelRows: ...

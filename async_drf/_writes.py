@@ -8,11 +8,11 @@ side) and a reverse ForeignKey, written with the row in one transaction.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
-from rest_framework.serializers import Serializer
 from tortoise.fields import relational as rel
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -20,6 +20,17 @@ from tortoise.transactions import in_transaction
 from . import compat
 from .fields import get_model_info
 from .relations import PrimaryKeyRelatedField
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+    from .fields import Relation
+    from .serializers import ModelSerializer
+
+    # The connection a write runs on: a transaction's, or None for the model's default.
+    Connection = BaseDBAsyncClient | None
 
 __all__ = [
     "aset_many",
@@ -32,14 +43,14 @@ __all__ = [
 ]
 
 
-def fk_column(model: Any, name: str) -> str:
+def fk_column(model: type[Model], name: str) -> str:
     """``author`` -> ``author_id`` for a FK/O2O in unique_together; else ``name``."""
     return getattr(model._meta.fields_map.get(name), "source_field", None) or name
 
 
 def split_many(
-    model: Any, validated_data: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    model: type[Model], validated_data: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, list[object]]]:
     """Validated data split into (row values, {to-many relation: values}).
 
     A FK/O2O given a pk instead of an object (a value validated without its lookup)
@@ -48,21 +59,21 @@ def split_many(
     meta = model._meta
     to_many = meta.m2m_fields | meta.backward_fk_fields
     forward = meta.fk_fields | meta.o2o_fields
-    data: dict[str, Any] = {}
-    many: dict[str, list[Any]] = {}
+    data: dict[str, object] = {}
+    many: dict[str, list[object]] = {}
     for key, value in validated_data.items():
         if key in to_many:
-            many[key] = list(value)
+            many[key] = list(cast("Iterable[object]", value))  # a to-many field's list
         elif key in forward and value is not None and not isinstance(value, Model):
-            data[meta.fields_map[key].source_field] = value
+            data[cast("str", meta.fields_map[key].source_field)] = value  # the `<fk>_id` column
         else:
             data[key] = value
     return data, many
 
 
 async def aset_many(
-    instance: Model, name: str, values: list[Any], conn: Any, clear: bool
-) -> list[Any]:
+    instance: Model, name: str, values: list[object], conn: Connection, clear: bool
+) -> list[object]:
     """Make ``values`` (objects or pks) the related rows of ``instance.<name>``.
 
     ``clear`` (an update) replaces the previous set, as Django's ``set()``.  Returns
@@ -74,7 +85,7 @@ async def aset_many(
     if isinstance(relation, rel.BackwardFKRelation):
         found = await _aset_reverse_fk(instance, relation, pks, conn, clear)
     else:
-        found = await _aset_m2m(instance, name, relation, pks, conn, clear)
+        found = await _aset_m2m(instance, name, cast("Relation", relation), pks, conn, clear)
     instance.__dict__.pop(f"_{name}", None)  # render re-fetches the new set
     missing = [value for value, pk in zip(values, pks, strict=True) if pk not in found]
     if not missing and isinstance(relation, rel.BackwardFKRelation):
@@ -85,8 +96,8 @@ async def aset_many(
 
 
 async def _aset_m2m(
-    instance: Model, name: str, relation: Any, pks: list[Any], conn: Any, clear: bool
-) -> set[Any]:
+    instance: Model, name: str, relation: Relation, pks: list[object], conn: Connection, clear: bool
+) -> set[object]:
     objs = await relation.related_model.filter(pk__in=pks).using_db(conn) if pks else []
     found = {obj.pk for obj in objs}
     if len(found) != len(set(pks)):
@@ -100,8 +111,12 @@ async def _aset_m2m(
 
 
 async def _aset_reverse_fk(
-    instance: Model, relation: Any, pks: list[Any], conn: Any, clear: bool
-) -> set[Any]:
+    instance: Model,
+    relation: rel.BackwardFKRelation[Model],
+    pks: list[object],
+    conn: Connection,
+    clear: bool,
+) -> set[object]:
     related, column = relation.related_model, relation.relation_field
     if clear and relation.null:
         # Django's set() on a nullable FK detaches the rows no longer listed; a
@@ -118,7 +133,7 @@ async def _aset_reverse_fk(
 
 
 def raise_errors_on_nested_writes(
-    method_name: str, serializer: Any, validated_data: dict[str, Any]
+    method_name: str, serializer: ModelSerializer, validated_data: Mapping[str, object]
 ) -> None:
     """Refuse writable nested and dotted-source relation fields in the default
     ``acreate``/``aupdate``: what to do with the related rows is the serializer's call."""
@@ -153,7 +168,7 @@ def raise_errors_on_nested_writes(
         )
 
 
-def check_create_kwargs(serializer: Any, model: Any, data: dict[str, Any]) -> None:
+def check_create_kwargs(serializer: object, model: type[Model], data: Mapping[str, object]) -> None:
     """DRF's explanatory TypeError for a key ``Model.create`` does not take, raised
     before anything is written (Tortoise would silently drop the key)."""
     meta = model._meta
@@ -172,7 +187,9 @@ def check_create_kwargs(serializer: Any, model: Any, data: dict[str, Any]) -> No
     )
 
 
-def atomic(model: Any, many: dict[str, list[Any]]) -> Any:
+def atomic(
+    model: type[Model], many: Mapping[str, list[object]]
+) -> AbstractAsyncContextManager[Connection]:
     """A transaction when the write spans rows (instance + m2m); one statement needs none."""
     if not many:
         return contextlib.nullcontext(None)
@@ -180,10 +197,10 @@ def atomic(model: Any, many: dict[str, list[Any]]) -> Any:
 
 
 async def aset_relations(
-    serializer: Serializer[Any],
+    serializer: ModelSerializer,
     instance: Model,
-    many: dict[str, list[Any]],
-    conn: Any,
+    many: Mapping[str, list[object]],
+    conn: Connection,
     clear: bool,
 ) -> None:
     """Write ``instance``'s to-many relations; a value deleted since ``ais_valid`` rolls
@@ -194,7 +211,7 @@ async def aset_relations(
             _fail_missing(serializer, name, missing[0])
 
 
-def _fail_missing(serializer: Serializer[Any], source: str, value: Any) -> None:
+def _fail_missing(serializer: ModelSerializer, source: str, value: object) -> None:
     fields = ((n, f) for n, f in serializer.fields.items() if f.source == source)
     name, field = next(fields, (source, None))
     relation = getattr(field, "child_relation", field)

@@ -27,8 +27,10 @@ import base64
 import binascii
 import datetime
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,7 @@ from rest_framework import fields as drf_fields
 from tortoise import fields as tf
 from tortoise import timezone as tortoise_timezone
 from tortoise.fields import relational as rel
+from tortoise.models import Model
 from tortoise.validators import (
     MaxLengthValidator,
     MaxValueValidator,
@@ -47,7 +50,7 @@ from . import compat
 from .validators import ModelFieldValidator
 
 if TYPE_CHECKING:
-    from ._types import AnyField
+    from ._types import AnyField, AnyModelField, FieldKwargs, FieldSpec
 
 __all__ = [
     "BinaryField",
@@ -61,7 +64,7 @@ __all__ = [
 ]
 
 
-def integer_range(field: Any) -> tuple[int, int] | None:
+def integer_range(field: object) -> tuple[int, int] | None:
     """``(min, max)`` of a Tortoise integer column (Int, BigInt, SmallInt), else None."""
     if not isinstance(field, tf.IntField):
         return None
@@ -69,7 +72,7 @@ def integer_range(field: Any) -> tuple[int, int] | None:
     return constraints.get("ge", -(2**63)), constraints.get("le", 2**63 - 1)
 
 
-def fits_column(field: Any, value: Any) -> bool:
+def fits_column(field: object, value: object) -> bool:
     """False for an integer the integer column ``field`` cannot hold.
 
     Checked before a query: out of range, PostgreSQL refuses the value (a driver
@@ -80,12 +83,12 @@ def fits_column(field: Any, value: Any) -> bool:
     return bounds is None or not isinstance(value, int) or bounds[0] <= value <= bounds[1]
 
 
-class BinaryField(drf_fields.Field[bytes, str, str, Any]):
+class BinaryField(drf_fields.Field[bytes, str, str, object]):
     """Bytes as base64 text: ``b"\\x00"`` <-> ``"AA=="`` (JSON has no bytes type)."""
 
     default_error_messages = {"invalid": _("Enter valid base64-encoded data.")}
 
-    def to_internal_value(self, data: Any) -> bytes:
+    def to_internal_value(self, data: object) -> bytes:
         if not isinstance(data, str):
             self.fail("invalid")
         try:
@@ -93,7 +96,7 @@ class BinaryField(drf_fields.Field[bytes, str, str, Any]):
         except (binascii.Error, ValueError):
             self.fail("invalid")
 
-    def to_representation(self, value: Any) -> str:
+    def to_representation(self, value: bytes | bytearray | memoryview) -> str:
         return base64.b64encode(bytes(value)).decode("ascii")
 
 
@@ -101,15 +104,15 @@ class EnumChoiceField(drf_fields.ChoiceField):
     """Async twin-free ChoiceField for Tortoise enum fields: renders ``member.value``
     and validates to the enum member Tortoise stores."""
 
-    def __init__(self, enum_type: type[enum.Enum], **kwargs: Any) -> None:
+    def __init__(self, enum_type: type[enum.Enum], **kwargs: object) -> None:
         self.enum_type = enum_type
         kwargs["choices"] = [(m.value, m.name) for m in enum_type]
-        super().__init__(**kwargs)
+        super().__init__(**cast("FieldKwargs", kwargs))  # ChoiceField's own
 
-    def to_internal_value(self, data: Any) -> enum.Enum:  # type: ignore[override]  # stubs: str
+    def to_internal_value(self, data: str | int) -> enum.Enum:  # type: ignore[override]  # str
         return self.enum_type(super().to_internal_value(data))
 
-    def to_representation(self, value: Any) -> Any:
+    def to_representation(self, value: str | enum.Enum) -> str:
         # str(StrEnumMember) is "Status.DRAFT" on 3.11: unwrap before DRF's lookup.
         return value.value if isinstance(value, enum.Enum) else super().to_representation(value)
 
@@ -118,32 +121,38 @@ class TimeField(drf_fields.TimeField):
     """DRF's TimeField, made aware under Tortoise's ``use_tz`` (Tortoise warns on naive
     times; PostgreSQL stores TIMETZ).  Note: Tortoise 1.1.9 cannot bind a time on SQLite."""
 
-    def to_internal_value(self, value: Any) -> datetime.time:
+    def to_internal_value(self, value: datetime.time | str) -> datetime.time:
         parsed = super().to_internal_value(value)
         if parsed.tzinfo is None and tortoise_timezone.get_use_tz():
             parsed = parsed.replace(tzinfo=tortoise_timezone.get_default_timezone())
         return parsed
 
 
+# A relation of a Tortoise model: forward or backward FK/O2O, m2m.
+Relation = rel.RelationalField[Model]
+# A limit a column or validator puts on a value or a length.
+Bound = int | float | Decimal
+
+
 @dataclass
 class ModelInfo:
     """What ModelSerializer needs to know about a Tortoise model (DRF's FieldInfo)."""
 
-    pk: Any
-    fields: dict[str, Any] = field(default_factory=dict)  # data columns, pk and fk ids excluded
-    forward_relations: dict[str, Any] = field(default_factory=dict)  # fk, o2o, m2m
-    reverse_relations: dict[str, Any] = field(default_factory=dict)  # backward fk / o2o
+    pk: AnyModelField
+    fields: dict[str, AnyModelField] = field(default_factory=dict)  # data columns, no pk or fk id
+    forward_relations: dict[str, Relation] = field(default_factory=dict)  # fk, o2o, m2m
+    reverse_relations: dict[str, Relation] = field(default_factory=dict)  # backward fk / o2o
 
     @property
-    def fields_and_pk(self) -> dict[str, Any]:
+    def fields_and_pk(self) -> dict[str, AnyModelField]:
         return {"pk": self.pk, self.pk.model_field_name: self.pk, **self.fields}
 
     @property
-    def relations(self) -> dict[str, Any]:
+    def relations(self) -> dict[str, Relation]:
         return {**self.forward_relations, **self.reverse_relations}
 
 
-def get_model_info(model: Any) -> ModelInfo:
+def get_model_info(model: type[Model]) -> ModelInfo:
     """Sort ``model._meta.fields_map`` into DRF's buckets (call after Tortoise.init)."""
     meta = model._meta
     inited = compat.meta_inited(meta)
@@ -160,7 +169,7 @@ def get_model_info(model: Any) -> ModelInfo:
     for name, f in meta.fields_map.items():
         if isinstance(f, rel.BackwardFKRelation) or compat.generated_relation(f):
             # backward FK/O2O, and the m2m side Tortoise generated from a related_name
-            info.reverse_relations[name] = f
+            info.reverse_relations[name] = cast("Relation", f)
         elif isinstance(f, (rel.ForeignKeyFieldInstance, rel.ManyToManyFieldInstance)):
             info.forward_relations[name] = f
         elif name != meta.pk_attr and getattr(f, "reference", None) is None:
@@ -187,25 +196,25 @@ FIELD_MAPPING: tuple[tuple[type, type[AnyField]], ...] = (
 )
 
 
-def _has_default(f: Any) -> bool:
+def _has_default(f: AnyModelField) -> bool:
     return f.default is not None or bool(getattr(f, "has_db_default", lambda: False)())
 
 
-def _is_read_only(f: Any) -> bool:
+def _is_read_only(f: AnyModelField) -> bool:
     # `generated` is an auto-increment pk; auto_now(_add) sets readOnly in constraints.
     return bool(f.generated or f.constraints.get("readOnly"))
 
 
-def _field_class(f: Any) -> type[AnyField]:
+def _field_class(f: AnyModelField) -> type[AnyField]:
     for tortoise_class, drf_class in FIELD_MAPPING:
         if isinstance(f, tortoise_class):
             return drf_class
     return drf_fields.ReadOnlyField  # an unknown custom field: shown, never written
 
 
-def build_standard_field(f: Any) -> tuple[type[AnyField], dict[str, Any]]:
+def build_standard_field(f: AnyModelField) -> FieldSpec:
     """(DRF field class, kwargs) for one Tortoise data field (DRF's build_standard_field)."""
-    kwargs: dict[str, Any] = {}
+    kwargs: FieldKwargs = {}
     enum_type = getattr(f, "enum_type", None)
     if f.description and not enum_type:
         kwargs["help_text"] = f.description
@@ -233,8 +242,8 @@ def build_standard_field(f: Any) -> tuple[type[AnyField], dict[str, Any]]:
     return field_class, kwargs
 
 
-def _type_kwargs(f: Any) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
+def _type_kwargs(f: AnyModelField) -> FieldKwargs:
+    kwargs: FieldKwargs = {}
     if isinstance(f, tf.DecimalField):
         kwargs["max_digits"] = f.max_digits
         kwargs["decimal_places"] = f.decimal_places
@@ -253,7 +262,7 @@ def _type_kwargs(f: Any) -> dict[str, Any]:
 
 
 _NUMERIC_FIELDS = (tf.IntField, tf.FloatField, tf.DecimalField)
-_OPTIONS = {
+_OPTIONS: dict[type, tuple[type[AnyModelField], ...]] = {
     MinValueValidator: _NUMERIC_FIELDS,
     MaxValueValidator: _NUMERIC_FIELDS,
     MinLengthValidator: (tf.CharField, tf.TextField),
@@ -261,17 +270,22 @@ _OPTIONS = {
 }
 
 
-def _is_option(f: Any, validator: Any) -> bool:
+def _is_option(f: AnyModelField, validator: object) -> bool:
     """Whether ``validator`` became a DRF field option (``min_value``...) for ``f``."""
     fields = _OPTIONS.get(type(validator))
     return fields is not None and isinstance(f, fields)
 
 
-def _limits(f: Any, validator_class: type, attr: str) -> list[Any]:
+def _limits(f: AnyModelField, validator_class: type, attr: str) -> list[Bound]:
     return [getattr(v, attr) for v in f.validators if type(v) is validator_class]
 
 
-def _put(kwargs: dict[str, Any], key: str, pick: Any, values: list[Any]) -> None:
-    values = [v for v in values if v is not None]
-    if values:
-        kwargs[key] = pick(values)
+def _put(
+    kwargs: FieldKwargs,
+    key: str,
+    pick: Callable[[list[Bound]], Bound],
+    values: Sequence[Bound | None],
+) -> None:
+    bounds = [v for v in values if v is not None]
+    if bounds:
+        kwargs[key] = pick(bounds)

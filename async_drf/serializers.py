@@ -15,10 +15,11 @@ after it instead of writing unchecked data.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, cast
 
-from django.db.models.manager import BaseManager
+from django.db.models import Model as DjangoModel
+from django.db.models.manager import BaseManager, Manager
 from rest_framework import serializers as drf
 from rest_framework.fields import *  # noqa: F403 - `serializers.CharField` etc., as in DRF
 from rest_framework.fields import empty
@@ -39,10 +40,11 @@ from ._model_fields import (
     nested_field,
     unique_default,
     unique_sources,
+    unique_together_columns,
 )
 from ._plans import FieldPlan, FieldStep, RowPlan, plan_cacheable, plan_key
 from ._prefetch import prefetch_paths
-from ._types import AnyField
+from ._types import AnyField, AnyModelField, AnySerializer, FieldKwargs, FieldSpec, InstanceT
 from ._writes import (
     aset_relations,
     atomic,
@@ -54,7 +56,7 @@ from ._writes import (
 from .concurrency import mark_inline, maybe_await
 from .conditional import save_instance
 from .db import aevaluate, is_django_queryset
-from .fields import ModelInfo, build_standard_field, get_model_info
+from .fields import ModelInfo, Relation, build_standard_field, get_model_info
 from .relations import (  # noqa: F401 - as `rest_framework.serializers` has them
     Hyperlink,
     HyperlinkedIdentityField,
@@ -90,17 +92,17 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer[Any]):
         # DRF's stubs: any field; here a serializer of this module (many_init builds it).
         return cast("Serializer", self.child)
 
-    def run_child_validation(self, data: Any) -> Any:
+    def run_child_validation(self, data: object) -> object:
         # Queued checks of item N report under errors[N].
         self._async_index = getattr(self, "_async_index", -1) + 1
         return super().run_child_validation(data)
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> object:
         self._async_index = -1
         self._async_length = len(data) if isinstance(data, list) else None
         return super().to_internal_value(data)
 
-    def _empty_errors(self) -> Any:
+    def _empty_errors(self) -> list[dict[str, object]] | dict[str, object]:
         # DRF 3.18 reports {index: errors} for the failing items; before it, and with
         # LIST_SERIALIZER_ERRORS_AS_DICT off, a list with {} for the valid ones.
         data = getattr(self, "initial_data", None)
@@ -108,10 +110,12 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer[Any]):
             return [{} for _ in data]
         return {}
 
-    def _empty_validated(self) -> Any:
+    def _empty_validated(self) -> list[object]:
         return []
 
-    def to_representation(self, data: Any) -> Any:
+    def to_representation(
+        self, data: Manager[DjangoModel] | Iterable[object]
+    ) -> list[dict[str, object]]:
         # Mirrors rest_framework.serializers.ListSerializer.to_representation; differs
         # only in rendering the rows through the child's plan when the child renders
         # as async_drf's Serializer does (one timezone lookup per list, not per value).
@@ -134,7 +138,7 @@ class ListSerializer(AsyncSerializerMixin, drf.ListSerializer[Any]):
         """The child's relation paths, for ``queryset.prefetch_related(*paths)``."""
         return self._child.get_prefetch_fields(model)
 
-    async def acreate(self, validated_data: list[dict[str, Any]]) -> list[Any]:
+    async def acreate(self, validated_data: list[dict[str, object]]) -> list[object]:
         """Async twin of DRF's ListSerializer.create: the child's ``acreate`` per item."""
         return [await self._child.acreate(attrs) for attrs in validated_data]
 
@@ -143,21 +147,21 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[A
     """DRF's Serializer with ``ais_valid``, ``asave``, ``acreate``, ``aupdate``, ``adata``."""
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> drf.BaseSerializer[Any]:
+    def many_init(cls, *args: object, **kwargs: object) -> AnySerializer:
         # Mirrors rest_framework.serializers.BaseSerializer.many_init; differs only in
         # defaulting to the async ListSerializer.
-        list_kwargs: dict[str, Any] = {}
+        list_kwargs: FieldKwargs = {}
         for key in drf.LIST_SERIALIZER_KWARGS_REMOVE:
             value = kwargs.pop(key, None)
             if value is not None:
                 list_kwargs[key] = value
-        list_kwargs["child"] = cls(*args, **kwargs)
+        list_kwargs["child"] = cls(*args, **cast("FieldKwargs", kwargs))
         list_kwargs.update({k: v for k, v in kwargs.items() if k in drf.LIST_SERIALIZER_KWARGS})
         meta = getattr(cls, "Meta", None)
         list_serializer_class = getattr(meta, "list_serializer_class", ListSerializer)
-        return list_serializer_class(*args, **list_kwargs)
+        return cast("type[AnySerializer]", list_serializer_class)(*args, **list_kwargs)
 
-    def to_representation(self, instance: Any) -> Any:
+    def to_representation(self, instance: object) -> dict[str, object]:
         # Mirrors rest_framework.serializers.Serializer.to_representation; differs in
         # listing the readable fields once per serializer and in the plain-field fast
         # path of RowPlan (a ListSerializer renders every row with the same child).
@@ -170,7 +174,7 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[A
             cached = self._readable_cache = (fields, RowPlan(self._readable_fields))
         return cached[1]
 
-    def get_attribute(self, instance: Any) -> Any:
+    def get_attribute(self, instance: object) -> object:
         value = super().get_attribute(instance)
         if value is rel.NoneAwaitable:  # a null FK never fetched
             return None
@@ -184,7 +188,7 @@ class Serializer(AsyncValidateHooksMixin, AsyncSerializerMixin, drf.Serializer[A
     async def _instances_to_render(self) -> list[Model]:
         return [self.instance] if isinstance(self.instance, Model) else []
 
-    def get_prefetch_fields(self, model: Any = None) -> list[str]:
+    def get_prefetch_fields(self, model: type[Model] | None = None) -> list[str]:
         """Relation paths this serializer renders (``["author", "tags", "author__profile"]``).
 
         Views pass them to ``queryset.prefetch_related(*paths)``; ``await .adata``
@@ -253,7 +257,8 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             if source == "*":
                 source = field_name
             field_class, field_kwargs = self.build_field(source, info, model, depth)
-            field_kwargs = self.include_extra_kwargs(field_kwargs, extra_field_kwargs)
+            extended = self.include_extra_kwargs(field_kwargs, extra_field_kwargs)
+            field_kwargs = cast("FieldKwargs", extended)  # DRF's: the kwargs given, updated
             steps.append((field_name, field_class, copy.deepcopy(field_kwargs)))
             fields[field_name] = field_class(**field_kwargs)
         fields.update(hidden_fields)  # only an override of get_uniqueness_extra_kwargs adds any
@@ -262,7 +267,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
         return fields
 
     def get_default_field_names(  # type: ignore[override]  # Tortoise's ModelInfo
-        self, declared_fields: dict[str, Any], model_info: ModelInfo
+        self, declared_fields: Mapping[str, AnyField], model_info: ModelInfo
     ) -> list[str]:
         return [
             model_info.pk.model_field_name,
@@ -272,8 +277,8 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
         ]
 
     def build_field(  # type: ignore[override]  # Tortoise's ModelInfo
-        self, field_name: str, info: ModelInfo, model_class: Any, nested_depth: int
-    ) -> Any:
+        self, field_name: str, info: ModelInfo, model_class: type[Model], nested_depth: int
+    ) -> FieldSpec:
         if field_name in info.fields_and_pk:
             return self.build_standard_field(field_name, info.fields_and_pk[field_name])
         if field_name in info.relations:
@@ -287,25 +292,27 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             return self.build_url_field(field_name, model_class)
         return self.build_unknown_field(field_name, model_class)
 
-    def build_standard_field(self, field_name: str, model_field: Any) -> Any:
+    def build_standard_field(self, field_name: str, model_field: object) -> FieldSpec:
+        model_field = cast("AnyModelField", model_field)  # Tortoise's (DRF's stubs: Django's)
         field_class, kwargs = build_standard_field(model_field)
         if model_field.unique and not kwargs.get("read_only"):
             unique = self.build_unique_validator(model_field.model_field_name)
             kwargs["validators"] = [*kwargs.get("validators", ()), unique]
         return field_class, kwargs
 
-    def build_unique_validator(self, model_field_name: str) -> Any:
+    def build_unique_validator(self, model_field_name: str) -> UniqueValidator:
         """The UniqueValidator of a unique model field, worded as DRF words it
         ("author with this name already exists.")."""
         model = self._meta_model()
         message = unique_error_message(model, model_field_name)
         return self.unique_validator_class(queryset=model, message=message)
 
-    def build_relational_field(self, field_name: str, relation: Any) -> Any:
+    def build_relational_field(self, field_name: str, relation: object) -> FieldSpec:
+        relation = cast("Relation", relation)  # Tortoise's (DRF's stubs: a RelationInfo)
         # DRF's build_relational_field and get_relation_kwargs over Tortoise's fields.
         field_class = self.serializer_related_field
         model = relation.related_model
-        kwargs: dict[str, Any] = {"queryset": model, "view_name": detail_view_name(model)}
+        kwargs: FieldKwargs = {"queryset": model, "view_name": detail_view_name(model)}
         if relation.description:
             kwargs["help_text"] = relation.description
         if isinstance(relation, rel.BackwardOneToOneRelation):
@@ -331,26 +338,28 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             kwargs.pop("view_name")
         return field_class, kwargs
 
-    def buildnested_field(self, field_name: str, relation: Any, nested_depth: int) -> Any:
+    def buildnested_field(
+        self, field_name: str, relation: Relation, nested_depth: int
+    ) -> FieldSpec:
         return nested_field(ModelSerializer, relation, nested_depth)
 
-    def build_url_field(self, field_name: str, model_class: Any) -> Any:
+    def build_url_field(self, field_name: str, model_class: type[Model]) -> FieldSpec:
         return self.serializer_url_field, {"view_name": detail_view_name(model_class)}
 
-    def get_validators(self) -> list[Any]:
+    def get_validators(self) -> list[Any]:  # DRF's stubs: DRF's validator classes
         validators = getattr(getattr(self, "Meta", None), "validators", None)
         if validators is not None:
             return list(validators)
         return self.get_unique_together_validators()
 
-    def get_unique_together_validators(self) -> list[Any]:
+    def get_unique_together_validators(self) -> list[Any]:  # as get_validators
         """One validator per ``Meta.unique_together`` set whose columns all map to fields."""
         # Mirrors rest_framework.serializers.ModelSerializer.get_unique_together_validators;
         # differs in matching a relation by its column (``author`` is ``author_id``) and in
         # having no conditional constraints.
         model = self._meta_model()
         source_map = unique_sources(model, self.fields.values())
-        validators = []
+        validators: list[UniqueTogetherValidator] = []
         for together in model._meta.unique_together:
             columns = {name: fk_column(model, name) for name in together}
             if not set(source_map).issuperset(columns.values()):
@@ -375,8 +384,8 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
         self,
         field_names: Iterable[str],
         declared_fields: Mapping[str, AnyField],
-        extra_kwargs: dict[str, Any],
-    ) -> tuple[dict[str, Any], dict[str, HiddenField]]:
+        extra_kwargs: dict[str, FieldKwargs],
+    ) -> tuple[dict[str, FieldKwargs], dict[str, HiddenField]]:
         """(``extra_kwargs`` plus what each field of a ``unique_together`` set needs: its
         model default, ``None`` when nullable, else ``required=True``; hidden fields)."""
         # Mirrors rest_framework.serializers.ModelSerializer.get_uniqueness_extra_kwargs;
@@ -386,12 +395,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             return extra_kwargs, {}
         model = self._meta_model()
         by_column = model_columns(model, field_names, declared_fields, extra_kwargs)
-        unique_columns: set[str] = set()
-        for together in model._meta.unique_together:
-            columns = {fk_column(model, name) for name in together}
-            if set(by_column).issuperset(columns):
-                unique_columns |= columns
-        for column in sorted(unique_columns):
+        for column in sorted(unique_together_columns(model, by_column)):
             default = unique_default(model._meta.fields_map[column])
             value = {"required": True} if default is empty else {"default": default}
             field_name = by_column[column]
@@ -399,19 +403,21 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             extra_kwargs[field_name] = value
         return extra_kwargs, {}
 
-    def create(self, validated_data: dict[str, Any]) -> Any:
+    def create(self, validated_data: dict[str, object]) -> object:
         raise NotImplementedError(
             "A Tortoise ModelSerializer saves with `await serializer.asave()`; in your own "
             "`async def create()`, call `await super().acreate(validated_data)`."
         )
 
-    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+    def update(
+        self: drf.BaseSerializer[InstanceT], instance: InstanceT, validated_data: dict[str, object]
+    ) -> object:
         raise NotImplementedError(
             "A Tortoise ModelSerializer saves with `await serializer.asave()`; in your own "
             "`async def update()`, call `await super().aupdate(instance, validated_data)`."
         )
 
-    async def acreate(self, validated_data: dict[str, Any]) -> Any:
+    async def acreate(self, validated_data: dict[str, object]) -> Any:
         """Async twin of DRF's ModelSerializer.create: ``Model.create`` then the m2m, atomically.
 
         A subclass's own ``create`` (ported from DRF, ``def`` or ``async def``) is called
@@ -428,7 +434,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
             await aset_relations(self, instance, many, conn, clear=False)
         return instance
 
-    async def aupdate(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+    async def aupdate(self, instance: Any, validated_data: dict[str, object]) -> Any:
         """Async twin of DRF's ModelSerializer.update: set attributes, save them, reset m2m.
 
         Only the columns of the validated data (and ``auto_now`` ones) are written, so
@@ -456,7 +462,7 @@ class ModelSerializer(Serializer, drf.ModelSerializer[Any]):
         own = getattr(type(self), name) is not getattr(ModelSerializer, name)
         return own and not self.__dict__.get("_in_own_hook", False)
 
-    async def _acall_own(self, hook: Any, *args: Any) -> Any:
+    async def _acall_own(self, hook: Callable[..., object], *args: object) -> object:
         self._in_own_hook = True  # its super().acreate()/aupdate() is the default
         try:
             return await maybe_await(hook, *args)
@@ -471,7 +477,7 @@ class HyperlinkedModelSerializer(ModelSerializer):
     serializer_related_field: ClassVar[type[RelatedField]] = HyperlinkedRelatedField
 
     def get_default_field_names(  # type: ignore[override]  # Tortoise's ModelInfo
-        self, declared_fields: dict[str, Any], model_info: ModelInfo
+        self, declared_fields: Mapping[str, AnyField], model_info: ModelInfo
     ) -> list[str]:
         return [
             self.url_field_name or api_settings.URL_FIELD_NAME,
@@ -480,7 +486,9 @@ class HyperlinkedModelSerializer(ModelSerializer):
             *model_info.forward_relations,
         ]
 
-    def buildnested_field(self, field_name: str, relation: Any, nested_depth: int) -> Any:
+    def buildnested_field(
+        self, field_name: str, relation: Relation, nested_depth: int
+    ) -> FieldSpec:
         return nested_field(HyperlinkedModelSerializer, relation, nested_depth)
 
 

@@ -14,8 +14,8 @@ A sync ``is_valid()`` leaves the queue unrun and marks the serializer so that
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from django.db.models import Field as DjangoField
 from django.utils.text import camel_case_to_spaces
@@ -29,7 +29,7 @@ from tortoise.models import Model
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise as StrPromise
 
-    from ._types import AnyField
+    from ._types import AnyField, ModelRows, RowSource
 
 __all__ = [
     "AsyncCheck",
@@ -51,8 +51,8 @@ class AsyncCheck(NamedTuple):
     """One queued database check: ``await func(*args)`` may raise ValidationError."""
 
     path: tuple[str | int, ...]  # () = the root serializer
-    func: Callable[..., Awaitable[Any]]
-    args: tuple[Any, ...]
+    func: Callable[..., Awaitable[None]]
+    args: tuple[object, ...]
     # The length of the list each int in ``path`` indexes (None for a field name), so
     # list-form errors can be padded as DRF pads them.
     lengths: tuple[int | None, ...] = ()
@@ -77,7 +77,7 @@ def _path(node: AnyField) -> tuple[tuple[str | int, ...], tuple[int | None, ...]
     return tuple(reversed(path)), tuple(reversed(lengths))
 
 
-def defer_check(node: AnyField, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+def defer_check(node: AnyField, func: Callable[..., Awaitable[None]], *args: object) -> None:
     """Queue ``func(*args)`` on the root serializer for ``ais_valid`` to await."""
     queue = getattr(node.root, "_async_checks", None)
     if queue is None:
@@ -90,7 +90,7 @@ def defer_check(node: AnyField, func: Callable[..., Awaitable[Any]], *args: Any)
     queue.append(AsyncCheck(path, func, args, lengths, on_serializer))
 
 
-def get_queryset(queryset: Any, **filters: Any) -> Any:
+def get_queryset(queryset: RowSource, **filters: object) -> ModelRows:
     """A fresh Tortoise QuerySet from a model class or a shared QuerySet (TRAPS 17),
     filtered by ``filters`` (``filter()`` clones, so it needs no ``all()`` first)."""
     return queryset.filter(**filters) if filters else queryset.all()
@@ -101,7 +101,7 @@ def list_errors_as_dict() -> bool:
     return bool(getattr(api_settings, "LIST_SERIALIZER_ERRORS_AS_DICT", False))
 
 
-def has_error(errors: Any, path: tuple[str | int, ...]) -> bool:
+def has_error(errors: object, path: tuple[str | int, ...]) -> bool:
     node = errors
     for key in path:
         if isinstance(node, list):
@@ -117,14 +117,16 @@ def has_error(errors: Any, path: tuple[str | int, ...]) -> bool:
     return bool(node)
 
 
-def _container(next_key: str | int, length: int | None) -> Any:
+def _container(next_key: str | int, length: int | None) -> dict[str, object] | list[object]:
     """The empty errors of a serializer ({}) or of a list (dict or padded list form)."""
     if isinstance(next_key, int) and length is not None and not list_errors_as_dict():
         return [{} for _ in range(length)]
     return {}
 
 
-def put_error(errors: Any, check: AsyncCheck, exc: ValidationError, empty_errors: Any) -> Any:
+def put_error(
+    errors: object, check: AsyncCheck, exc: ValidationError, empty_errors: object
+) -> object:
     """``errors`` with ``exc`` placed where ``check`` points, as DRF would have put it:
     a field's messages under its name, a serializer's under ``non_field_errors``."""
     if not errors:
@@ -134,22 +136,24 @@ def put_error(errors: Any, check: AsyncCheck, exc: ValidationError, empty_errors
     node = errors
     for i, key in enumerate(steps):
         if isinstance(node, list):
-            node = node[key]  # type: ignore[index]
+            node = node[cast("int", key)]  # a list is indexed by the item's position
             continue
-        if key not in node:
+        tree = cast("dict[str | int, object]", node)  # a serializer's errors
+        if key not in tree:
             after = path[i + 1] if i + 1 < len(path) else ""
-            node[key] = _container(after, lengths[i + 1] if i + 1 < len(path) else None)
-        node = node[key]
+            tree[key] = _container(after, lengths[i + 1] if i + 1 < len(path) else None)
+        node = tree[key]
+    tree = cast("dict[str | int, object]", node)
     if check.on_serializer:
         for key, messages in as_serializer_error(exc).items():
-            node.setdefault(key, []).extend(messages)
+            cast("list[object]", tree.setdefault(key, [])).extend(messages)
     else:
         detail = exc.detail
-        node[path[-1]] = detail if isinstance(detail, (list, dict)) else [detail]
+        tree[path[-1]] = detail if isinstance(detail, (list, dict)) else [detail]
     return errors
 
 
-def sort_indexes(errors: Any) -> Any:
+def sort_indexes(errors: object) -> object:
     """``errors`` with each ``{index: errors}`` dict in index order, as DRF builds it
     (errors placed after DRF's pass were appended)."""
     if isinstance(errors, list):
@@ -162,7 +166,7 @@ def sort_indexes(errors: Any) -> Any:
     return dict(items)
 
 
-def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> None:
+def _check_single_instance(serializer: AnyField, instance: object, validator: object) -> None:
     # Mirrors rest_framework.validators._check_single_instance; the same check and
     # message (DRF keeps it private).
     if (
@@ -177,7 +181,7 @@ def _check_single_instance(serializer: Any, instance: Any, validator: Any) -> No
         )
 
 
-async def qs_exists(queryset: Any) -> bool:
+async def qs_exists(queryset: ModelRows) -> bool:
     """Async twin of DRF's ``qs_exists``: a value the column cannot take (a
     ``ValueError``/``TypeError`` converting it, a driver's data error) matches no row,
     so it is unique."""
@@ -193,7 +197,7 @@ async def qs_exists(queryset: Any) -> bool:
         raise
 
 
-def _same(value: Any, current: Any) -> bool:
+def _same(value: object, current: object) -> bool:
     """Whether a validated value equals an instance's (a related object by its pk)."""
     if isinstance(value, Model):
         value = value.pk
@@ -211,23 +215,25 @@ class UniqueValidator:
     message: str | StrPromise = _("This field must be unique.")
     requires_context = True
 
-    def __init__(self, queryset: Any, message: str | None = None, lookup: str = "exact") -> None:
+    def __init__(
+        self, queryset: RowSource, message: str | None = None, lookup: str = "exact"
+    ) -> None:
         self.queryset = queryset
         self.message = message or self.message
         self.lookup = lookup
 
-    def filter_queryset(self, value: Any, queryset: Any, field_name: str) -> Any:
+    def filter_queryset(self, value: object, queryset: RowSource, field_name: str) -> ModelRows:
         """The rows whose ``field_name`` matches ``value``."""
         key = field_name if self.lookup == "exact" else f"{field_name}__{self.lookup}"
         return get_queryset(queryset, **{key: value})
 
-    def exclude_current_instance(self, queryset: Any, instance: Any) -> Any:
+    def exclude_current_instance(self, queryset: ModelRows, instance: object) -> ModelRows:
         """An update may keep its own value: leave the instance out."""
         if instance is not None and getattr(instance, "pk", None) is not None:
-            return queryset.exclude(pk=instance.pk)
+            return queryset.exclude(pk=cast("Model", instance).pk)
         return queryset
 
-    def __call__(self, value: Any, serializer_field: AnyField) -> None:
+    def __call__(self, value: object, serializer_field: AnyField) -> None:
         field_name = serializer_field.source_attrs[-1]
         instance = getattr(serializer_field.parent, "instance", None)
         _check_single_instance(serializer_field.parent, instance, self)
@@ -235,7 +241,7 @@ class UniqueValidator:
             return
         defer_check(serializer_field, self.acheck, value, field_name, instance)
 
-    async def acheck(self, value: Any, field_name: str, instance: Any = None) -> None:
+    async def acheck(self, value: object, field_name: str, instance: object = None) -> None:
         try:
             queryset = self.filter_queryset(value, self.queryset, field_name)
         except (TypeError, ValueError):
@@ -273,7 +279,7 @@ class UniqueTogetherValidator:
 
     def __init__(
         self,
-        queryset: Any,
+        queryset: RowSource,
         fields: list[str] | tuple[str, ...],
         message: str | None = None,
         code: str | None = None,
@@ -283,7 +289,9 @@ class UniqueTogetherValidator:
         self.message = message or self.message
         self.code = code or self.code
 
-    def enforce_required_fields(self, attrs: dict[str, Any], serializer: Any) -> None:
+    def enforce_required_fields(
+        self, attrs: Mapping[str, object], serializer: Serializer[object]
+    ) -> None:
         """On create, every field of the set is required."""
         if serializer.instance is not None:
             return
@@ -295,23 +303,23 @@ class UniqueTogetherValidator:
         if missing:
             raise ValidationError(missing, code="required")
 
-    def filter_queryset(self, values: dict[str, Any], queryset: Any) -> Any:
+    def filter_queryset(self, values: Mapping[str, object], queryset: RowSource) -> ModelRows:
         """The rows holding ``values`` (source -> value)."""
         return get_queryset(queryset, **values)
 
-    def exclude_current_instance(self, queryset: Any, instance: Any) -> Any:
+    def exclude_current_instance(self, queryset: ModelRows, instance: object) -> ModelRows:
         if instance is not None and getattr(instance, "pk", None) is not None:
-            return queryset.exclude(pk=instance.pk)
+            return queryset.exclude(pk=cast("Model", instance).pk)
         return queryset
 
-    def __call__(self, attrs: dict[str, Any], serializer: Any) -> None:
+    def __call__(self, attrs: Mapping[str, object], serializer: Serializer[object]) -> None:
         # Mirrors rest_framework.validators.UniqueTogetherValidator.__call__; differs in
         # queueing the query for ais_valid and in having no condition (Tortoise has no
         # conditional unique constraints).
         instance = serializer.instance
         _check_single_instance(serializer, instance, self)
         self.enforce_required_fields(attrs, serializer)
-        sources = [serializer.fields[name].source for name in self.fields]
+        sources = cast("list[str]", [serializer.fields[name].source for name in self.fields])
         values = {s: attrs[s] if s in attrs else _current(instance, s) for s in sources}
         if instance is not None and all(
             _same(attrs[s], _current(instance, s)) for s in sources if s in attrs
@@ -321,7 +329,7 @@ class UniqueTogetherValidator:
             return
         defer_check(serializer, self.acheck, values, instance)
 
-    async def acheck(self, values: dict[str, Any], instance: Any = None) -> None:
+    async def acheck(self, values: Mapping[str, object], instance: object = None) -> None:
         try:
             queryset = self.filter_queryset(values, self.queryset)
         except (TypeError, ValueError):
@@ -352,16 +360,16 @@ class ModelFieldValidator:
 
     message = _("Invalid value.")
 
-    def __init__(self, validator: Callable[[Any], Any]) -> None:
+    def __init__(self, validator: Callable[[object], object]) -> None:
         self.validator = validator
 
-    def __call__(self, value: Any) -> None:
+    def __call__(self, value: object) -> None:
         try:
             self.validator(value.value if isinstance(value, enum.Enum) else value)
         except TortoiseValidationError:
             raise ValidationError(self.message, code="invalid") from None
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> ModelFieldValidator:
+    def __deepcopy__(self, memo: dict[int, object]) -> ModelFieldValidator:
         return self  # holds nothing that changes: share it, as the model field does
 
     def __eq__(self, other: object) -> bool:
@@ -373,14 +381,14 @@ class ModelFieldValidator:
         return f"<{type(self).__name__}({type(self.validator).__name__})>"
 
 
-def _current(instance: Any, source: str) -> Any:
+def _current(instance: object, source: str) -> object:
     """An instance's value for ``source``: a relation's by its column, never a query."""
     field = instance._meta.fields_map.get(source) if isinstance(instance, Model) else None
     column = getattr(field, "source_field", None)
     return getattr(instance, column or source, None)
 
 
-def unique_error_message(model: Any, field_name: str) -> Any:
+def unique_error_message(model: type[Model], field_name: str) -> str:
     """DRF's ModelSerializer wording for a unique model field, from Django's
     translated text: "author with this name already exists."."""
     return DjangoField.default_error_messages["unique"] % {
@@ -389,5 +397,6 @@ def unique_error_message(model: Any, field_name: str) -> Any:
     }
 
 
-def _name(queryset: Any) -> str:
-    return getattr(queryset, "__name__", None) or f"{queryset.model.__name__}.filter(...)"
+def _name(queryset: RowSource) -> str:
+    name = getattr(queryset, "__name__", None)  # a model class; else a QuerySet
+    return name or f"{cast('ModelRows', queryset).model.__name__}.filter(...)"
