@@ -100,11 +100,10 @@ class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
 class ForceAuthAsyncClientHandler(AsyncClientHandler):
     """Django's AsyncClientHandler that can force authentication, as DRF's does."""
 
-    # Left untyped: forwarded to Django's handler (enforce_csrf_checks: bool first).
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, enforce_csrf_checks: bool = True, *args: object, **kwargs: object) -> None:
         self._force_user: AbstractBaseUser | AnonymousUser | None = None
         self._force_token: Token | None = None
-        super().__init__(*args, **kwargs)
+        super().__init__(enforce_csrf_checks, *args, **kwargs)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         force_authenticate(request, self._force_user, self._force_token)
