@@ -25,17 +25,21 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
 from .concurrency import HopCounter, count_hops
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from tortoise.apps import Apps
     from tortoise.context import TortoiseContext
 
     from .test import AsyncAPIClient, AsyncAPIRequestFactory
+
+    ScopeName = Literal["session", "package", "module", "class", "function"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -132,12 +136,14 @@ async def _truncate(ctx: TortoiseContext) -> None:
         await truncate_all_models()
 
 
-def _async_fixture(**kwargs: Any) -> Callable[[F], F]:
+def _async_fixture(
+    *, scope: ScopeName = "function", loop_scope: ScopeName | None = None
+) -> Callable[[F], F]:
     """pytest-asyncio's fixture decorator, or one giving a fixture that says it is needed."""
-    # Left untyped: pytest-asyncio's fixture() takes keywords of several types.
     if HAS_PYTEST_ASYNCIO:
-        decorator: Callable[[F], F] = pytest_asyncio.fixture(**kwargs)
-        return decorator
+        # Generic over the fixture function (mypy does not match it to F unaided).
+        decorator = pytest_asyncio.fixture(scope=scope, loop_scope=loop_scope)
+        return cast("Callable[[F], F]", decorator)
 
     def needs_pytest_asyncio(func: F) -> F:
         def fixture() -> None:
@@ -147,7 +153,6 @@ def _async_fixture(**kwargs: Any) -> Callable[[F], F]:
                 pytrace=False,
             )
 
-        scope = kwargs.get("scope", "function")
         return cast(F, pytest.fixture(scope=scope, name=func.__name__)(fixture))
 
     return needs_pytest_asyncio

@@ -34,8 +34,8 @@ class PoolTimeout(DBConnectionError):
 class BoundedPool(asyncpg.Pool):
     """asyncpg's Pool whose ``acquire()`` waits at most ``acquire_timeout`` seconds."""
 
-    # Left untyped: forwarded to asyncpg's Pool(), whose parameters are typed one by one.
-    def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
+    # kwargs left untyped: forwarded to asyncpg's Pool(), whose keywords are typed one by one.
+    def __init__(self, *args: object, acquire_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite import client as tortoise_sqlite
@@ -24,8 +24,17 @@ from tortoise.exceptions import OperationalError
 from ..settings import async_settings
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
     from aiosqlite import Connection
     from tortoise.backends.base.client import TransactionalDBClient
+
+    class DBInfo(TypedDict, total=False):
+        """A connection of Tortoise's config, as its get_client_class reads it."""
+
+        engine: str
+        credentials: dict[str, object]
+
 
 __all__ = ["SqliteClient", "SqliteClientWithRegexpSupport", "client_class", "get_client_class"]
 
@@ -157,8 +166,7 @@ class SqliteClientWithRegexpSupport(_BoundedWait, tortoise_sqlite.SqliteClientWi
 client_class = SqliteClient
 
 
-def get_client_class(db_info: dict[str, Any]) -> type[tortoise_sqlite.SqliteClient]:
-    # Left untyped: a Tortoise connection config (Tortoise's get_client_class: a dict).
+def get_client_class(db_info: DBInfo) -> type[tortoise_sqlite.SqliteClient]:
     # Mirrors tortoise.backends.sqlite.get_client_class; differs in the classes returned.
     if db_info.get("credentials", {}).get("install_regexp_functions"):
         return SqliteClientWithRegexpSupport
