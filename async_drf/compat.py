@@ -14,8 +14,6 @@ from tortoise import exceptions as tortoise_exceptions
 if TYPE_CHECKING:
     from typing import Protocol
 
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
     from django.contrib.messages.storage.base import BaseStorage
     from django.contrib.sessions.backends.base import SessionBase
     from django.core.cache.backends.base import BaseCache
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
     from django.utils.datastructures import MultiValueDict
     from pypika_tortoise.terms import Term
     from rest_framework.authentication import BaseAuthentication
-    from rest_framework.request import Request
+    from rest_framework.request import ForcedAuthentication, Request
     from rest_framework.serializers import Serializer
     from tortoise.backends.base.client import BaseDBAsyncClient
     from tortoise.connection import ConnectionHandler
@@ -207,8 +205,8 @@ if TYPE_CHECKING:
         _handler_class: type
 
     class _AuthenticationState(Protocol):
-        _authenticator: BaseAuthentication | None
-        user: AbstractBaseUser | AnonymousUser | None
+        _authenticator: BaseAuthentication | ForcedAuthentication | None
+        user: object  # what the authenticator returned
         auth: object
 
         def _not_authenticated(self) -> None: ...
@@ -250,8 +248,8 @@ def django_request(request: Request) -> HttpRequest:
 
 def set_authenticated(
     request: Request,
-    authenticator: BaseAuthentication,
-    user: AbstractBaseUser | AnonymousUser | None,
+    authenticator: BaseAuthentication | ForcedAuthentication,
+    user: object,
     auth: object,
 ) -> None:
     """What DRF's ``Request._authenticate`` sets when ``authenticator`` succeeded."""
