@@ -8,7 +8,8 @@ is ``AsyncAPIView.schema``.  Public names are imported from ``async_drf.schemas`
 from __future__ import annotations
 
 import warnings
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 import inflection
 from django.utils.encoding import force_str
@@ -50,6 +51,23 @@ from ._schema_responses import (
 from .concurrency import call_sync
 from .orm import view_model
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.schemas.openapi import _DRFOpenAPISchema
+    from rest_framework.views import APIView
+    from tortoise.fields import Field
+    from tortoise.models import Model
+
+    from ._types import AnyField, AnySerializer, OpenAPIObject
+
+    class _SerializerView(Protocol):
+        """A view with DRF's serializer hooks (each may be ``async def``)."""
+
+        def get_serializer(self) -> AnySerializer: ...
+        def get_serializer_class(self) -> type[AnySerializer]: ...
+        def get_serializer_context(self) -> dict[str, object]: ...
+
+
 __all__ = [
     "AsyncDefaultSchema",
     "AutoSchema",
@@ -60,7 +78,7 @@ __all__ = [
 ]
 
 
-def field_schema(field: Any) -> dict[str, Any]:
+def field_schema(field: AnyField) -> OpenAPIObject:
     """The OpenAPI schema of a DRF field's input, as :class:`AutoSchema` maps it (type,
     enum, range, lengths, pattern); e.g. for a query parameter a field validates."""
     inspector = AutoSchema()
@@ -85,7 +103,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def __init__(
         self,
-        tags: Any = None,
+        tags: Sequence[str] | None = None,
         operation_id_base: str | None = None,
         component_name: str | None = None,
         list_view: bool | None = None,
@@ -120,7 +138,7 @@ class AutoSchema(openapi.AutoSchema):
         # DRF's returns an instance (its stubs say a class).
         return cast("BasePagination | None", super().get_paginator())
 
-    def get_pagination_parameters(self, path: str, method: str) -> list[dict[str, Any]]:
+    def get_pagination_parameters(self, path: str, method: str) -> list[OpenAPIObject]:
         if not self.is_list_view(path, method):
             return []
         paginator = self.get_paginator()
@@ -129,7 +147,7 @@ class AutoSchema(openapi.AutoSchema):
         parameters = paginator.get_schema_operation_parameters(self.view)
         return [lenient_parameter(paginator, parameter) for parameter in parameters]
 
-    def get_request_body(self, path: str, method: str) -> dict[str, Any]:
+    def get_request_body(self, path: str, method: str) -> OpenAPIObject:
         body = super().get_request_body(path, method)
         # DRF leaves the body optional; a serializer with required fields refuses none.
         serializer = self.get_request_serializer(path, method)
@@ -139,12 +157,12 @@ class AutoSchema(openapi.AutoSchema):
                 body["required"] = True
         return body
 
-    def get_responses(self, path: str, method: str) -> dict[str, Any]:
+    def get_responses(self, path: str, method: str) -> dict[str, OpenAPIObject]:
         # Mirrors openapi.AutoSchema.get_responses; differs in the success status and the
         # list rule, and adds the error responses.
         self.response_media_types = self.map_renderers(path, method)
         status = success_status(self.view, method)
-        responses: dict[str, Any] = {status: {"description": ""}}
+        responses: dict[str, OpenAPIObject] = {status: {"description": ""}}
         if status != "204":
             schema = self.get_response_schema(path, method)
             content = {media_type: {"schema": schema} for media_type in self.response_media_types}
@@ -156,15 +174,15 @@ class AutoSchema(openapi.AutoSchema):
             conditional_responses(etag_class, method, responses)
         return responses
 
-    def get_response_schema(self, path: str, method: str) -> dict[str, Any]:
+    def get_response_schema(self, path: str, method: str) -> OpenAPIObject:
         """The success body: the serializer's component, a list of it, or a page of it."""
         serializer = self.get_response_serializer(path, method)
-        item: dict[str, Any] = {}
+        item: OpenAPIObject = {}
         if isinstance(serializer, drf_serializers.Serializer):
-            item = self.get_reference(serializer)
+            item = cast("OpenAPIObject", self.get_reference(serializer))
         if not self.is_list_view(path, method):
             return item
-        schema = {"type": "array", "items": item}
+        schema: OpenAPIObject = {"type": "array", "items": item}
         paginator = self.get_paginator()
         return paginator.get_paginated_response_schema(schema) if paginator else schema
 
@@ -178,7 +196,7 @@ class AutoSchema(openapi.AutoSchema):
             has_query_filters=bool(self.get_filter_parameters(path, method)),
         )
 
-    def get_components(self, path: str, method: str) -> dict[str, Any]:
+    def get_components(self, path: str, method: str) -> dict[str, OpenAPIObject]:
         components = super().get_components(path, method)
         errors = error_components()
         components[ERROR] = errors[ERROR]
@@ -186,7 +204,7 @@ class AutoSchema(openapi.AutoSchema):
             components[VALIDATION_ERROR] = errors[VALIDATION_ERROR]
         return components
 
-    def map_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+    def map_field_validators(self, field: AnyField, schema: OpenAPIObject) -> None:
         super().map_field_validators(field, schema)
         if isinstance(field, drf_serializers.CharField) and not field.read_only:
             if "pattern" not in schema:
@@ -196,7 +214,7 @@ class AutoSchema(openapi.AutoSchema):
             if not field.allow_blank:
                 schema.setdefault("minLength", 1)
 
-    def get_operation(self, path: str, method: str) -> dict[str, Any]:
+    def get_operation(self, path: str, method: str) -> OpenAPIObject:
         operation = super().get_operation(path, method)
         etag_class = etag_policy(self.view, method)
         if etag_class is not None:
@@ -207,7 +225,7 @@ class AutoSchema(openapi.AutoSchema):
         record(self.get_link_facts(path, method, operation))
         return operation
 
-    def get_link_facts(self, path: str, method: str, operation: dict[str, Any]) -> OperationFacts:
+    def get_link_facts(self, path: str, method: str, operation: OpenAPIObject) -> OperationFacts:
         """What :class:`SchemaGenerator` needs to link this operation with the others."""
         facts = OperationFacts(operation, method)
         model = view_model(self.view)
@@ -251,7 +269,7 @@ class AutoSchema(openapi.AutoSchema):
             return inflection.pluralize(name) if action == "list" else name
         return super().get_operation_id_base(path, method, action)
 
-    def get_path_parameters(self, path: str, method: str) -> list[dict[str, Any]]:
+    def get_path_parameters(self, path: str, method: str) -> list[OpenAPIObject]:
         parameters = super().get_path_parameters(path, method)
         model = view_model(self.view)
         if model is None:
@@ -267,7 +285,7 @@ class AutoSchema(openapi.AutoSchema):
                 parameter["description"] = pk_description(model, field)
         return parameters
 
-    def _path_field(self, model: Any, variable: str) -> Any:
+    def _path_field(self, model: type[Model], variable: str) -> Field[object] | None:
         """The model field a URL variable looks up (``lookup_url_kwarg`` -> ``lookup_field``)."""
         lookup_url_kwarg = getattr(self.view, "lookup_url_kwarg", None) or getattr(
             self.view, "lookup_field", None
@@ -279,19 +297,19 @@ class AutoSchema(openapi.AutoSchema):
         field = model._meta.fields_map.get(name)
         return None if isinstance(field, RelationalField) else field
 
-    def map_field(self, field: Any) -> dict[str, Any]:
+    def map_field(self, field: AnyField) -> OpenAPIObject:
         if isinstance(field, drf_serializers.PrimaryKeyRelatedField) and not field.pk_field:
             model = related_model(field)
             if model is not None:
                 return tortoise_field_schema(pk_field(model))
         return super().map_field(field)
 
-    def get_serializer(self, path: str, method: str) -> Any:
+    def get_serializer(self, path: str, method: str) -> AnySerializer | None:
         view = self.view
         if not hasattr(view, "get_serializer"):
             return None
         try:
-            return self._call_get_serializer(view)
+            return self._call_get_serializer(cast("_SerializerView", view))
         except exceptions.APIException:
             warnings.warn(
                 f"{view.__class__.__name__}.get_serializer() raised an exception during "
@@ -312,15 +330,18 @@ class AutoSchema(openapi.AutoSchema):
             return None
 
     @staticmethod
-    def _call_get_serializer(view: Any) -> Any:
+    def _call_get_serializer(view: _SerializerView) -> AnySerializer:
         """``view.get_serializer()``, each serializer hook sync or async."""
         from rest_framework.generics import GenericAPIView
 
+        serializer: AnySerializer
         if getattr(type(view), "get_serializer", None) is not GenericAPIView.get_serializer:
-            return call_sync(view.get_serializer)  # the user's own (maybe async)
+            serializer = call_sync(view.get_serializer)  # the user's own (maybe async)
+            return serializer
         # Mirrors GenericAPIView.get_serializer; its hooks may be `async def`.
         serializer_class = call_sync(view.get_serializer_class)
-        return serializer_class(context=call_sync(view.get_serializer_context))
+        serializer = serializer_class(context=call_sync(view.get_serializer_context))
+        return serializer
 
     def get_security_requirements(self, path: str, method: str) -> list[dict[str, list[str]]]:
         """The operation's ``security``: one entry per known authentication scheme.
@@ -346,10 +367,10 @@ class SchemaGenerator(GeneratorMixin, openapi.SchemaGenerator):
     operations and the security schemes the operations use."""
 
     def get_schema(  # type: ignore[override]  # DRF's gives None when no endpoint is visible
-        self, request: Any = None, public: bool = False
-    ) -> dict[str, Any] | None:
+        self, request: Request | None = None, public: bool = False
+    ) -> _DRFOpenAPISchema | None:
         with collecting() as operations:
-            schema = cast("dict[str, Any] | None", super().get_schema(request, public))
+            schema = cast("_DRFOpenAPISchema | None", super().get_schema(request, public))
         if schema:
             add_links(operations)
             used = used_security_schemes(schema)
@@ -379,7 +400,7 @@ class AsyncDefaultSchema(DefaultSchema):
     AutoSchema replaced by async_drf's Tortoise-aware subclass
     (:func:`async_inspector_class`)."""
 
-    def __get__(self, instance: Any, owner: Any) -> Any:
+    def __get__(self, instance: APIView | None, owner: type[APIView]) -> ViewInspector:
         result = ViewInspector.__get__(self, instance, owner)
         if not isinstance(result, DefaultSchema):
             return result  # a schema set on the instance

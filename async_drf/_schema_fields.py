@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
@@ -15,8 +16,15 @@ from tortoise import fields as tf
 
 from .orm import get_model
 
+if TYPE_CHECKING:
+    from rest_framework.fields import CharField
+    from rest_framework.schemas.openapi import _DRFOpenAPISchema
+    from tortoise.models import Model
+
+    from ._types import OpenAPIObject
+
 # OpenAPI types of Tortoise data fields, by the Python type they hold.
-_FIELD_TYPES: dict[Any, dict[str, str]] = {
+_FIELD_TYPES: dict[object, dict[str, str]] = {
     bool: {"type": "boolean"},
     int: {"type": "integer"},
     float: {"type": "number"},
@@ -28,13 +36,15 @@ _FIELD_TYPES: dict[Any, dict[str, str]] = {
 }
 
 
-def tortoise_field_schema(field: Any) -> dict[str, Any]:
+def tortoise_field_schema(field: object) -> OpenAPIObject:
     """The OpenAPI schema of one Tortoise data field's values (path parameters, related
     pks): its type or enum, and the column's range and length."""
     enum_type = getattr(field, "enum_type", None)
     if enum_type is not None:
         return {"enum": [member.value for member in enum_type]}
-    schema = dict(_FIELD_TYPES.get(getattr(field, "field_type", None), {"type": "string"}))
+    schema: OpenAPIObject = dict(
+        _FIELD_TYPES.get(getattr(field, "field_type", None), {"type": "string"})
+    )
     if isinstance(field, tf.BigIntField):
         schema["format"] = "int64"
     constraints = getattr(field, "constraints", {})
@@ -44,7 +54,7 @@ def tortoise_field_schema(field: Any) -> dict[str, Any]:
     return schema
 
 
-def related_model(field: Any) -> Any:
+def related_model(field: object) -> type[Model] | None:
     """The Tortoise model a related field's queryset reads, or None."""
     queryset = getattr(field, "queryset", None)
     try:
@@ -53,11 +63,11 @@ def related_model(field: Any) -> Any:
         return None
 
 
-def pk_field(model: Any) -> Any:
+def pk_field(model: type[Model]) -> tf.Field[object]:
     return model._meta.fields_map[model._meta.pk_attr]
 
 
-def pk_description(model: Any, field: Any) -> str:
+def pk_description(model: type[Model], field: object) -> str:
     # DRF's get_pk_description, for Tortoise field types.
     if isinstance(field, tf.IntField):
         value_type = "unique integer value"
@@ -68,7 +78,7 @@ def pk_description(model: Any, field: Any) -> str:
     return f"A {value_type} identifying this {model.__name__.lower()}."
 
 
-def char_pattern(field: Any) -> str | None:
+def char_pattern(field: CharField) -> str | None:
     """A ``pattern`` for what a DRF CharField refuses beyond its lengths: null characters
     (its default validator) and, when blank is refused, a value that is only whitespace
     (DRF trims it to "").  Lone surrogates, also refused, are not valid Unicode text, and
@@ -84,7 +94,7 @@ def char_pattern(field: Any) -> str | None:
     return f"^{allowed}*$" if refused else None
 
 
-def lenient_parameter(paginator: Any, parameter: dict[str, Any]) -> dict[str, Any]:
+def lenient_parameter(paginator: object, parameter: OpenAPIObject) -> OpenAPIObject:
     """What DRF's paginators accept besides a positive integer, said in the schema rather
     than promise a 400: any limit, offset or page size (a bad one means the default),
     and an empty page or one of ``last_page_strings``."""
@@ -109,12 +119,12 @@ def lenient_parameter(paginator: Any, parameter: dict[str, Any]) -> dict[str, An
 LENIENT_DESCRIPTION = "Any other value is ignored: the default applies."
 
 
-def requires_authentication(permission_classes: Any) -> bool:
+def requires_authentication(permission_classes: Iterable[object]) -> bool:
     required = (permissions.IsAuthenticated, permissions.IsAdminUser)
     return any(isinstance(p, type) and issubclass(p, required) for p in permission_classes)
 
 
-def security_scheme_name(auth_class: Any) -> str | None:
+def security_scheme_name(auth_class: object) -> str | None:
     """The securitySchemes key for a DRF/async_drf authentication class, or None."""
     if not isinstance(auth_class, type):
         return None
@@ -127,7 +137,7 @@ def security_scheme_name(auth_class: Any) -> str | None:
     return None
 
 
-def security_schemes() -> dict[str, dict[str, Any]]:
+def security_schemes() -> dict[str, OpenAPIObject]:
     """OpenAPI securitySchemes for the schemes :func:`security_scheme_name` knows."""
     return {
         "tokenAuth": {
@@ -141,7 +151,7 @@ def security_schemes() -> dict[str, dict[str, Any]]:
     }
 
 
-def used_security_schemes(schema: dict[str, Any]) -> set[str]:
+def used_security_schemes(schema: _DRFOpenAPISchema) -> set[str]:
     return {
         name
         for operations in schema.get("paths", {}).values()

@@ -4,7 +4,7 @@ need for async_drf views."""
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,7 +17,9 @@ __all__ = ["GeneratorMixin"]
 
 
 if TYPE_CHECKING:
+    from rest_framework.request import Request
     from rest_framework.schemas.generators import BaseSchemaGenerator as _Generator
+    from rest_framework.views import APIView
 else:
     _Generator = object
 
@@ -32,11 +34,12 @@ class GeneratorMixin(_Generator):
     left out.  ``{pk}`` is named after the Tortoise model's pk.
     """
 
-    def has_view_permissions(self, path: str, method: str, view: Any) -> bool:
-        if view.request is None:
+    def has_view_permissions(self, path: str, method: str, view: APIView) -> bool:
+        request: Request | None = view.request  # None without a request (generateschema)
+        if request is None:
             return True
         try:
-            call_sync(view.check_permissions, view.request)
+            call_sync(view.check_permissions, request)
         except (exceptions.APIException, Http404, PermissionDenied):
             return False
         except RuntimeError:
@@ -49,7 +52,7 @@ class GeneratorMixin(_Generator):
             return False
         return True
 
-    def coerce_path(self, path: str, method: str, view: Any) -> str:
+    def coerce_path(self, path: str, method: str, view: APIView) -> str:
         # DRF names `{pk}` after Django's `_meta.pk.name`; a Tortoise model has pk_attr.
         model = view_model(view)
         if not self.coerce_path_pk or "{pk}" not in path or model is None:

@@ -9,12 +9,20 @@ database is unavailable.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from rest_framework import authentication, mixins, pagination, permissions
 
 from .concurrency import is_async_callable
 from .orm import view_model
+
+if TYPE_CHECKING:
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    from ._types import OpenAPIObject
 
 __all__ = [
     "ERROR",
@@ -37,7 +45,7 @@ _BODY_METHODS = ("PUT", "PATCH", "POST")
 RETRY_AFTER = {"description": "Seconds until a request may succeed.", "schema": {"type": "integer"}}
 
 # (description, body component(s), headers) per status.
-ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
+ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], OpenAPIObject]] = {
     "400": (
         "Invalid input: a field error per field, or a malformed body.",
         (ERROR, VALIDATION_ERROR),
@@ -69,7 +77,7 @@ ERROR_RESPONSES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
 }
 
 
-def error_components() -> dict[str, dict[str, Any]]:
+def error_components() -> dict[str, OpenAPIObject]:
     """The two error bodies: ``{"detail": ...}`` and DRF's field errors."""
     messages = {"type": "array", "items": {"type": "string"}}
     nested = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}}
@@ -95,12 +103,12 @@ def error_components() -> dict[str, dict[str, Any]]:
     }
 
 
-def error_response(status: str, media_types: list[str]) -> dict[str, Any]:
+def error_response(status: str, media_types: list[str]) -> OpenAPIObject:
     """The response object for one error status, its body under each media type."""
     description, bodies, headers = ERROR_RESPONSES[status]
     refs = [{"$ref": f"#/components/schemas/{name}"} for name in bodies]
     schema = refs[0] if len(refs) == 1 else {"anyOf": refs}
-    response: dict[str, Any] = {
+    response: OpenAPIObject = {
         "description": description,
         "content": {media_type: {"schema": schema} for media_type in media_types},
     }
@@ -109,7 +117,7 @@ def error_response(status: str, media_types: list[str]) -> dict[str, Any]:
     return response
 
 
-def success_status(view: Any, method: str) -> str:
+def success_status(view: APIView, method: str) -> str:
     """201 for a create, 204 for a destroy (DRF's mixins), else 200 (``Response()``)."""
     if method == "POST" and _runs(view, ("create",), mixins.CreateModelMixin):
         return "201"
@@ -118,7 +126,7 @@ def success_status(view: Any, method: str) -> str:
     return "200"
 
 
-def _runs(view: Any, actions: tuple[str, ...], mixin: type) -> bool:
+def _runs(view: APIView, actions: tuple[str, ...], mixin: type) -> bool:
     # A viewset names its action; a generic view's handler calls its mixin's method.
     action = getattr(view, "action", None)
     return action in actions if action is not None else isinstance(view, mixin)
@@ -135,16 +143,16 @@ _CONDITIONAL = {
 ETAG_HEADER = {"description": "The row's version (its ETag).", "schema": {"type": "string"}}
 
 
-def etag_policy(view: Any, method: str) -> Any:
+def etag_policy(view: APIView, method: str) -> type | None:
     """The view's ``etag_class`` when this operation honours conditional headers, else None."""
-    etag_class = getattr(view, "etag_class", None)
+    etag_class: type | None = getattr(view, "etag_class", None)
     conditional = _CONDITIONAL.get(method)
     if etag_class is None or conditional is None or not _runs(view, *conditional):
         return None
     return etag_class
 
 
-def precondition_parameters(etag_class: Any, method: str) -> list[dict[str, Any]]:
+def precondition_parameters(etag_class: type, method: str) -> list[OpenAPIObject]:
     """The ``If-Match`` and ``If-None-Match`` headers of a conditional operation."""
     write = method != "GET"
     return [
@@ -166,7 +174,9 @@ def precondition_parameters(etag_class: Any, method: str) -> list[dict[str, Any]
     ]
 
 
-def conditional_responses(etag_class: Any, method: str, responses: dict[str, Any]) -> None:
+def conditional_responses(
+    etag_class: type, method: str, responses: dict[str, OpenAPIObject]
+) -> None:
     """Add the ETag header, the 304 of a read and the 412/428 of a write to ``responses``."""
     success = next(code for code in responses if code.startswith("2"))
     if method == "GET":
@@ -181,7 +191,7 @@ def conditional_responses(etag_class: Any, method: str, responses: dict[str, Any
 
 
 def error_statuses(
-    view: Any, method: str, *, path_has_variables: bool, is_list: bool, has_query_filters: bool
+    view: APIView, method: str, *, path_has_variables: bool, is_list: bool, has_query_filters: bool
 ) -> list[str]:
     """The error statuses DRF's request cycle can answer this operation with."""
     has_body = method in _BODY_METHODS
@@ -211,7 +221,7 @@ def error_statuses(
     return statuses
 
 
-def _auth_statuses(view: Any, method: str) -> list[str]:
+def _auth_statuses(view: APIView, method: str) -> list[str]:
     """401 and/or 403: DRF answers 401 only when its first authenticator has a header."""
     authenticators = list(view.get_authenticators()) if hasattr(view, "get_authenticators") else []
     challenge = bool(authenticators) and _authenticate_header(authenticators[0], view) is not None
@@ -229,18 +239,19 @@ def _auth_statuses(view: Any, method: str) -> list[str]:
     return statuses
 
 
-def _authenticate_header(authenticator: Any, view: Any) -> str | None:
+def _authenticate_header(authenticator: BaseAuthentication, view: APIView) -> str | None:
     # An async one, or one that needs a real request: assume it challenges.
     if is_async_callable(authenticator.authenticate_header):
         return "unknown"
     try:
-        header: str | None = authenticator.authenticate_header(getattr(view, "request", None))
+        request = cast("Request", getattr(view, "request", None))  # None: fails below
+        header: str | None = authenticator.authenticate_header(request)
         return header
     except (AttributeError, TypeError):
         return "unknown"
 
 
-def _permissions_may_deny(permission_classes: Any, method: str) -> bool:
+def _permissions_may_deny(permission_classes: Iterable[object], method: str) -> bool:
     """False only for permissions known to let this method through (AllowAny, *OrReadOnly)."""
     safe = method in permissions.SAFE_METHODS
     for permission in permission_classes:
@@ -252,7 +263,7 @@ def _permissions_may_deny(permission_classes: Any, method: str) -> bool:
     return False
 
 
-def _paginator_may_404(view: Any) -> bool:
+def _paginator_may_404(view: APIView) -> bool:
     # Page numbers and cursors can be invalid (404); a limit/offset cannot.
     paginator_class = getattr(view, "pagination_class", None)
     return isinstance(paginator_class, type) and issubclass(

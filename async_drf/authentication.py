@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Never, Protocol, TypeAlias, cast
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -35,13 +35,26 @@ from .db import call_released, pooled
 from .orm import is_model_class
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model as DjangoModel
+    from django.http import HttpRequest
+
+    class _User(Protocol):
+        """The project's user (Django's, or a Tortoise model's row), as read here."""
+
+        @property
+        def is_active(self) -> bool: ...
+
     # The mixin sits in front of DRF's authentication classes.
     _BaseAuthentication = authentication.BaseAuthentication
 else:
     _BaseAuthentication = object
 
-# What DRF's authenticate returns for a match: (user, auth); both are the project's own.
-_UserAuth: TypeAlias = tuple[Any, Any]
+
+# What DRF's authenticate returns for a match: (user, auth); auth is the scheme's own.
+_UserAuth: TypeAlias = "tuple[_User, object]"
 
 __all__ = [
     "AsyncBasicAuthentication",
@@ -50,7 +63,7 @@ __all__ = [
 ]
 
 
-async def _session_user(request: Request) -> Any:
+async def _session_user(request: Request) -> _User | None:
     """The session's user, with Django's async API (the lazy ``user`` would query on the loop).
 
     With a pooled database and a session cookie, the session and the user are read in
@@ -59,7 +72,7 @@ async def _session_user(request: Request) -> Any:
     django_request = compat.django_request(request)
     if _releases(get_user_model()) and settings.SESSION_COOKIE_NAME in django_request.COOKIES:
         return await run_sync(call_released, _sync_session_user, django_request)
-    auser = getattr(django_request, "auser", None)
+    auser: Callable[[], Awaitable[_User]] | None = getattr(django_request, "auser", None)
     if auser is not None:  # AuthenticationMiddleware installed
         return await auser()
     if hasattr(django_request, "session"):  # SessionMiddleware only
@@ -67,9 +80,9 @@ async def _session_user(request: Request) -> Any:
     return None
 
 
-def _sync_session_user(django_request: Any) -> Any:
+def _sync_session_user(django_request: HttpRequest) -> _User | None:
     # What DRF's SessionAuthentication reads: the middleware's lazy user.
-    user = getattr(django_request, "user", None)
+    user: _User | None = getattr(django_request, "user", None)
     if user is None and hasattr(django_request, "session"):  # SessionMiddleware only
         user = get_user(django_request)
     if user is not None:
@@ -77,12 +90,14 @@ def _sync_session_user(django_request: Any) -> Any:
     return user
 
 
-def _releases(model: Any) -> bool:
+def _releases(model: type[DjangoModel]) -> bool:
     """True when reading ``model`` uses a pooled connection, to be handed back early."""
     return pooled(router.db_for_read(model))
 
 
-async def _tortoise_token(model: Any, key: str) -> tuple[Any, Any] | None:
+# `model` is the project's token class, a Tortoise or a Django model: its fields (`key`,
+# `user` or `user_id`) are read by name, which no stub can type.
+async def _tortoise_token(model: Any, key: str) -> tuple[object, _User] | None:
     """``(token, user)`` for ``key`` from a Tortoise token model, or None."""
     query = model.get_or_none(key=key)
     if "user" in model._meta.fetch_fields:
@@ -102,7 +117,7 @@ async def _tortoise_token(model: Any, key: str) -> tuple[Any, Any] | None:
     return None if user is None else (token, user)
 
 
-async def _django_token(model: Any, key: str) -> tuple[Any, Any] | None:
+async def _django_token(model: Any, key: str) -> tuple[object, _User] | None:
     tokens = model.objects.select_related("user")
     try:
         if _releases(model):
@@ -117,10 +132,10 @@ async def _django_token(model: Any, key: str) -> tuple[Any, Any] | None:
 class _AwaitCredentials(_BaseAuthentication):
     """Runs DRF's sync ``authenticate`` (header parsing), then awaits its result."""
 
-    async def authenticate(self, request: Request) -> tuple[Any, Any] | None:  # type: ignore[override]
+    async def authenticate(self, request: Request) -> _UserAuth | None:  # type: ignore[override]
         # DRF's stubs: a tuple; here the coroutine of an async authenticate_credentials.
         result = cast(
-            "_UserAuth | None | Coroutine[Any, Any, _UserAuth]", super().authenticate(request)
+            "_UserAuth | None | Coroutine[object, Never, _UserAuth]", super().authenticate(request)
         )
         if inspect.iscoroutine(result):  # our async authenticate_credentials
             user_auth: _UserAuth = await result
@@ -134,7 +149,7 @@ class AsyncBasicAuthentication(_AwaitCredentials, authentication.BasicAuthentica
 
     async def authenticate_credentials(  # type: ignore[override]
         self, userid: str, password: str, request: Request | None = None
-    ) -> tuple[Any, None]:
+    ) -> tuple[AbstractBaseUser, None]:
         user_model = get_user_model()
         credentials = {user_model.USERNAME_FIELD: userid, "password": password}
         if _releases(user_model):
@@ -156,7 +171,7 @@ class AsyncSessionAuthentication(authentication.SessionAuthentication):
     is pure CPU and runs inline, as in DRF, for authenticated requests only.
     """
 
-    async def authenticate(self, request: Request) -> tuple[Any, None] | None:  # type: ignore[override]
+    async def authenticate(self, request: Request) -> tuple[_User, None] | None:  # type: ignore[override]
         user = await _session_user(request)
         # Unauthenticated, CSRF validation not required
         if not user or not user.is_active:
@@ -175,7 +190,7 @@ class AsyncTokenAuthentication(_AwaitCredentials, authentication.TokenAuthentica
     key of a Django user.
     """
 
-    async def authenticate_credentials(self, key: str) -> tuple[Any, Any]:  # type: ignore[override]
+    async def authenticate_credentials(self, key: str) -> _UserAuth:  # type: ignore[override]
         model = self.get_model()
         lookup = _tortoise_token if is_model_class(model) else _django_token
         found = await lookup(model, key)

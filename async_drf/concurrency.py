@@ -24,10 +24,13 @@ import types
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, Never, ParamSpec, TypeVar, cast, overload
 
 from asgiref.sync import SyncToAsync, async_to_sync, iscoroutinefunction, sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
+
+if TYPE_CHECKING:
+    from ._types import AnySerializer, QuerySetLike, ViewQuerySet
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -59,7 +62,7 @@ class HopCounter:
         self.count = 0
         self.calls: list[str] = []
 
-    def record(self, func: Callable[..., Any]) -> None:
+    def record(self, func: object) -> None:
         self.count += 1
         self.calls.append(getattr(func, "__qualname__", repr(func)))
 
@@ -78,7 +81,7 @@ _hop_counter: contextvars.ContextVar[HopCounter | None] = contextvars.ContextVar
 )
 
 # Sync callables known to be pure CPU (no I/O): run inline, never hopped.
-_inline: set[Any] = set()
+_inline: set[object] = set()
 
 
 @contextlib.contextmanager
@@ -92,7 +95,7 @@ def count_hops() -> Iterator[HopCounter]:
         _hop_counter.reset(token)
 
 
-def _unwrap(func: Any) -> Any:
+def _unwrap(func: object) -> object:
     while isinstance(func, functools.partial):
         func = func.func
     return getattr(func, "__func__", func)
@@ -100,10 +103,10 @@ def _unwrap(func: Any) -> Any:
 
 # Answers of is_async_callable for plain functions (the methods a request calls again
 # and again), weakly keyed so closures made per request are not kept alive.
-_async_functions: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+_async_functions: weakref.WeakKeyDictionary[types.FunctionType, bool] = weakref.WeakKeyDictionary()
 
 
-def is_async_callable(func: Any) -> bool:
+def is_async_callable(func: object) -> bool:
     """True for ``async def`` functions, bound methods, partials and async ``__call__``."""
     func = _unwrap(func)
     if type(func) is types.FunctionType:
@@ -119,7 +122,7 @@ def is_async_callable(func: Any) -> bool:
     return not isinstance(func, type) and call is not None and iscoroutinefunction(call)
 
 
-def mark_inline(*funcs: Callable[..., Any]) -> None:
+def mark_inline(*funcs: Callable[..., object]) -> None:
     """Declare sync callables pure, so :func:`maybe_await` calls them without a hop.
 
     Register the plain function (``SomeClass.method``); bound methods of the class and
@@ -128,11 +131,11 @@ def mark_inline(*funcs: Callable[..., Any]) -> None:
     _inline.update(_unwrap(f) for f in funcs)
 
 
-def is_inline(func: Any) -> bool:
+def is_inline(func: object) -> bool:
     return _unwrap(func) in _inline
 
 
-def needs_hop(func: Any) -> bool:
+def needs_hop(func: object) -> bool:
     """True when :func:`maybe_await` would run ``func`` in a worker thread."""
     return not (is_async_callable(func) or is_inline(func))
 
@@ -147,18 +150,18 @@ async def run_sync(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -
 
 @overload
 async def maybe_await(
-    func: Callable[P, Coroutine[Any, Any, T]], /, *args: P.args, **kwargs: P.kwargs
+    func: Callable[P, Coroutine[object, Never, T]], /, *args: P.args, **kwargs: P.kwargs
 ) -> T: ...
 @overload
 async def maybe_await(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
-async def maybe_await(func: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+async def maybe_await(func: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> object:
     """Await ``func`` if it is async; else run it through :func:`run_sync`.
 
     The callable is inspected, never its result: Tortoise querysets are awaitable, so
     awaiting whatever a sync ``get_queryset()`` returned would run the query.
     """
     if is_async_callable(func):
-        return await func(*args, **kwargs)
+        return await cast("Awaitable[object]", func(*args, **kwargs))
     if is_inline(func):
         return func(*args, **kwargs)
     return await run_sync(func, *args, **kwargs)
@@ -166,18 +169,18 @@ async def maybe_await(func: Callable[P, Any], /, *args: P.args, **kwargs: P.kwar
 
 @overload
 async def call_or_await(
-    func: Callable[P, Coroutine[Any, Any, T]], /, *args: P.args, **kwargs: P.kwargs
+    func: Callable[P, Coroutine[object, Never, T]], /, *args: P.args, **kwargs: P.kwargs
 ) -> T: ...
 @overload
 async def call_or_await(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
-async def call_or_await(func: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+async def call_or_await(func: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> object:
     """Await ``func`` if it is async; else call it inline, on the loop.
 
     For hooks whose contract makes them pure CPU (DRF's ``authenticate_header``,
     which only formats a header): a thread hop would buy nothing.
     """
     if is_async_callable(func):
-        return await func(*args, **kwargs)
+        return await cast("Awaitable[object]", func(*args, **kwargs))
     return func(*args, **kwargs)
 
 
@@ -217,7 +220,26 @@ class SyncHookWarning(RuntimeWarning):
 _threaded_hooks: weakref.WeakKeyDictionary[type, set[str]] = weakref.WeakKeyDictionary()
 
 
-async def call_hook(view: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+# One signature per builder hook: what its contract says it takes and returns.
+@overload
+async def call_hook(view: object, name: Literal["get_queryset"], /) -> ViewQuerySet: ...
+@overload
+async def call_hook(
+    view: object, name: Literal["filter_queryset"], queryset: QuerySetLike, /
+) -> QuerySetLike: ...
+@overload
+async def call_hook(
+    view: object, name: Literal["get_serializer_class"], /
+) -> type[AnySerializer]: ...
+@overload
+async def call_hook(
+    view: object, name: Literal["get_serializer_context"], /
+) -> dict[str, object]: ...
+@overload
+async def call_hook(
+    view: object, name: Literal["get_success_headers"], data: object, /
+) -> dict[str, str]: ...
+async def call_hook(view: object, name: str, /, *args: object, **kwargs: object) -> object:
     """Call the view hook ``name`` (one of :data:`BUILDER_HOOKS`), ``def`` or ``async def``.
 
     An ``async def`` hook is awaited.  A ``def`` one runs inline, no thread hop: these
@@ -263,7 +285,13 @@ def in_event_loop() -> bool:
     return True
 
 
-def call_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+@overload
+def call_sync(
+    func: Callable[P, Coroutine[object, Never, T]], *args: P.args, **kwargs: P.kwargs
+) -> T: ...
+@overload
+def call_sync(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T: ...
+def call_sync(func: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> object:
     """Call a view hook from sync code: an ``async def`` one through ``async_to_sync``.
 
     Raises RuntimeError for an async hook on an event-loop thread (it cannot be awaited
@@ -273,7 +301,7 @@ def call_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
     if in_event_loop():
         raise RuntimeError(f"cannot call async {func!r} synchronously on an event loop thread")
-    return async_to_sync(func)(*args, **kwargs)
+    return async_to_sync(cast("Callable[P, Awaitable[object]]", func))(*args, **kwargs)
 
 
 def request_thread_started() -> bool:

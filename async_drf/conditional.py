@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseNotModified
@@ -32,6 +32,17 @@ from tortoise import timezone
 from tortoise.models import Model
 
 from . import compat
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.queryset import QuerySet
+
+    from ._types import Instance
+
+    class _ETagView(Protocol):
+        etag_class: type[ModelETag]
+
 
 __all__ = [
     "ALL_FIELDS",
@@ -48,6 +59,9 @@ ALL_FIELDS = "__all__"
 
 _SAFE_METHODS = ("GET", "HEAD")
 _GUARD = "_async_drf_guard"  # instance attribute: the condition its next write must meet
+
+# How a version field's values are written into an ETag.
+_Canonical: TypeAlias = "Callable[[object], str | None]"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -83,7 +97,7 @@ class ModelETag:
         return tuple(name for name, _canonical in self._plan(model))
 
     def get_etag(self, instance: Model) -> str:
-        parts: list[Any] = [instance._meta.db_table, instance.pk]
+        parts: list[object] = [instance._meta.db_table, instance.pk]
         for name, canonical in self._plan(type(instance)):
             value = getattr(instance, name)
             parts.append(None if value is None else canonical(value))
@@ -91,11 +105,11 @@ class ModelETag:
         # digest needs no escaping inside the quotes.
         return f'"{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"'
 
-    def get_condition(self, instance: Model) -> dict[str, Any]:
+    def get_condition(self, instance: Model) -> dict[str, object]:
         """The values a write compares: the version fields as ``instance`` holds them."""
         return {name: getattr(instance, name) for name, _canonical in self._plan(type(instance))}
 
-    def _plan(self, model: type[Model]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    def _plan(self, model: type[Model]) -> tuple[tuple[str, _Canonical], ...]:
         names = self.version_fields
         key = (model, names if names is None or isinstance(names, str) else tuple(names))
         plan = _plans.get(key)
@@ -107,7 +121,9 @@ class ModelETag:
 
 
 # (model, version_fields) -> ((column, canonical form of its values), ...)
-_plans: dict[tuple[Any, ...], tuple[tuple[str, Callable[[Any], Any]], ...]] = {}
+_plans: dict[
+    tuple[type[Model], str | tuple[str, ...] | None], tuple[tuple[str, _Canonical], ...]
+] = {}
 
 
 def _columns(model: type[Model]) -> list[str]:
@@ -115,7 +131,9 @@ def _columns(model: type[Model]) -> list[str]:
     return [name for name in meta.fields_db_projection if name != meta.pk_attr]
 
 
-def _resolve_version_fields(model: type[Model], names: Any) -> tuple[str, ...]:
+def _resolve_version_fields(
+    model: type[Model], names: Iterable[str] | str | None
+) -> tuple[str, ...]:
     if not issubclass(model, Model):
         raise ImproperlyConfigured(
             f"ModelETag versions Tortoise rows; {model.__name__} is a Django model: set "
@@ -136,7 +154,7 @@ def _resolve_version_fields(model: type[Model], names: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _canonical(field: Any) -> Callable[[Any], Any]:
+def _canonical(field: object) -> _Canonical:
     """How to write a value of ``field`` as a read of the column returns it, so that a
     saved instance and a fresh read of its row give the same ETag (a JSON object's key
     order, a datetime's time zone and a Decimal's places depend on where it came from)."""
@@ -149,7 +167,7 @@ def _canonical(field: Any) -> Callable[[Any], Any]:
     return _plain
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -159,7 +177,7 @@ def _utc(value: datetime.datetime | None) -> str | None:
     return (value if value.tzinfo is None else value.astimezone(datetime.UTC)).isoformat()
 
 
-def _plain(value: Any) -> str:
+def _plain(value: object) -> str:
     if isinstance(value, enum.Enum):
         value = value.value
     elif isinstance(value, bytes | bytearray | memoryview):
@@ -192,12 +210,12 @@ def _if_none_match_passes(target_etag: str, etags: list[str]) -> bool:
 class _Guard:
     """The condition the next write of an instance must meet (``{}``: the row exists)."""
 
-    condition: dict[str, Any]
+    condition: dict[str, object]
     used: bool = False
 
 
 def check_preconditions(
-    view: Any, request: Any, instance: Model
+    view: object, request: Request, instance: Instance
 ) -> tuple[str | None, HttpResponseNotModified | None]:
     """Evaluate ``If-Match`` and ``If-None-Match`` against ``instance``'s ETag.
 
@@ -243,7 +261,7 @@ class guard_write:  # noqa: N801 - a context manager, named like a function
     unconditional write, or ``If-Match: *``, the client reads the row again).
     """
 
-    def __init__(self, view: Any, request: Any, instance: Model) -> None:
+    def __init__(self, view: object, request: Request, instance: Instance) -> None:
         self.view, self.request, self.instance = view, request, instance
         self.written = False
 
@@ -251,7 +269,7 @@ class guard_write:  # noqa: N801 - a context manager, named like a function
         check_preconditions(self.view, self.request, self.instance)
         return self
 
-    def __exit__(self, exc_type: Any, *exc_info: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         guard = self.instance.__dict__.pop(_GUARD, None)
         if guard is None or exc_type is not None:
             return
@@ -262,10 +280,11 @@ class guard_write:  # noqa: N801 - a context manager, named like a function
         )
         self.written = bool(guard.condition)
 
-    def headers(self, instance: Any) -> dict[str, str]:
+    def headers(self, instance: object) -> dict[str, str]:
         if not self.written or not isinstance(instance, Model):
             return {}
-        return {"ETag": self.view.etag_class().get_etag(instance)}
+        view = cast("_ETagView", self.view)  # written: the view has an etag_class
+        return {"ETag": view.etag_class().get_etag(instance)}
 
 
 # -- the writes ------------------------------------------------------------------------
@@ -290,7 +309,9 @@ def _update_columns(model: type[Model], names: Iterable[str]) -> list[str] | Non
 
 
 async def save_instance(
-    instance: Model, update_fields: Iterable[str] | None = None, using_db: Any = None
+    instance: Model,
+    update_fields: Iterable[str] | None = None,
+    using_db: BaseDBAsyncClient | None = None,
 ) -> None:
     """Save the attributes ``update_fields`` of ``instance`` (None: all of them): only
     their columns (``author`` is ``author_id``) and the ``auto_now`` ones are written.
@@ -323,7 +344,7 @@ async def save_instance(
     await compat.send_post_save(instance, db, fields)
 
 
-async def delete_instance(instance: Model, using_db: Any = None) -> None:
+async def delete_instance(instance: Model, using_db: BaseDBAsyncClient | None = None) -> None:
     """``instance.delete()``; conditional, as :func:`save_instance`, when guarded."""
     guard = instance.__dict__.get(_GUARD)
     if guard is None:
@@ -336,13 +357,13 @@ async def delete_instance(instance: Model, using_db: Any = None) -> None:
     await compat.send_post_delete(instance, db)
 
 
-def _now(field: Any) -> Any:
+def _now(field: orm_fields.Field[object]) -> object:
     # What Tortoise's save sets an auto_now column to (DatetimeField/TimeField.to_db_value).
     now = timezone.now()
     return field.to_python_value(now.time() if isinstance(field, orm_fields.TimeField) else now)
 
 
-def _guarded(model: type[Model], instance: Model, guard: _Guard) -> Any:
+def _guarded(model: type[Model], instance: Model, guard: _Guard) -> QuerySet[Model]:
     lookups = {
         (f"{name}__isnull" if value is None else name): (True if value is None else value)
         for name, value in guard.condition.items()

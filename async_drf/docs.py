@@ -20,7 +20,6 @@ server after ``collectstatic``, or ``get_asgi_application()`` itself with
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
@@ -83,7 +82,7 @@ class SwaggerUIView(View):
         separator = "&" if "?" in url else "?"
         return f"{url}{separator}format={self.schema_format}" if self.schema_format else url
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         page = _PAGE.format(
             title=escape(self.title),
             css=escape(static(f"{SWAGGER_UI_DIST}/swagger-ui.css")),

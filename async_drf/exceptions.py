@@ -29,8 +29,8 @@ import re
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from django import db as django_db
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -46,6 +46,11 @@ from .handlers import bad_request_detail
 from .orm import view_model
 from .settings import async_settings
 from .validators import unique_error_message
+
+if TYPE_CHECKING:
+    from rest_framework.exceptions import _APIExceptionInput
+    from rest_framework.response import Response
+    from tortoise.models import Model
 
 __all__ = [
     "DatabaseErrorKind",
@@ -66,7 +71,9 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = _("Service temporarily unavailable, try again later.")
     default_code = "service_unavailable"
 
-    def __init__(self, detail: Any = None, code: Any = None, wait: float | None = None) -> None:
+    def __init__(
+        self, detail: _APIExceptionInput = None, code: str | None = None, wait: float | None = None
+    ) -> None:
         super().__init__(detail, code)
         if wait is None:
             wait = async_settings.SERVICE_UNAVAILABLE_RETRY_AFTER
@@ -245,7 +252,7 @@ def _not_found(exc: Exception) -> exceptions.APIException:
     return exceptions.NotFound(_("No {name} matches the given query.").format(name=name))
 
 
-def _field_name(column: str, model: Any) -> str:
+def _field_name(column: str, model: type[Model] | None) -> str:
     """The serializer field for a column: ``author_id`` -> ``author`` on an FK."""
     field = getattr(getattr(model, "_meta", None), "fields_map", {}).get(column)
     reference = getattr(field, "reference", None)
@@ -287,7 +294,7 @@ def _integrity_table(exc: Exception) -> str | None:
     return table if dot else None
 
 
-def _integrity(exc: Exception, model: Any = None) -> exceptions.APIException:
+def _integrity(exc: Exception, model: type[Model] | None = None) -> exceptions.APIException:
     kind, columns = _integrity_columns(exc)
     fields = [_field_name(c, model) for c in columns]
     if kind == "unique" and len(fields) == 1:
@@ -308,7 +315,7 @@ def _integrity(exc: Exception, model: Any = None) -> exceptions.APIException:
     return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [INTEGRITY_MESSAGE]})
 
 
-def _validation(exc: Exception, model: Any = None) -> exceptions.APIException:
+def _validation(exc: Exception, model: type[Model] | None = None) -> exceptions.APIException:
     # Tortoise's text is "<field>: <reason with the whole bad value>": keep the name only.
     field, sep, reason = str(exc).partition(":")
     if sep and field.isidentifier():
@@ -332,7 +339,7 @@ def _column(exc: BaseException) -> str | None:
     return None
 
 
-def _database(exc: Exception, model: Any = None) -> exceptions.APIException | None:
+def _database(exc: Exception, model: type[Model] | None = None) -> exceptions.APIException | None:
     kind = classify_database_error(exc)
     if kind is UNAVAILABLE:
         return ServiceUnavailable()
@@ -355,7 +362,7 @@ def _keep(exc: Exception) -> None:
 
 # Order matters: OperationalError is the base class of most Tortoise errors, and the
 # last row classifies whatever is left (drivers' errors, Django's, the network's).
-ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Any]], ...] = (
+ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Exception | None]], ...] = (
     ((orm.DoesNotExist, ObjectDoesNotExistError), _not_found),
     ((orm.IntegrityError,), _integrity),
     ((orm.MultipleObjectsReturned, orm.NoValuesFetched, orm.IncompleteInstanceError), _keep),
@@ -368,7 +375,7 @@ ERROR_TABLE: tuple[tuple[tuple[type[BaseException], ...], Callable[..., Any]], .
 _MODEL_AWARE = {_integrity, _validation, _database}
 
 
-def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -> Exception:
+def translate_exception(exc: Exception, context: Mapping[str, object] | None = None) -> Exception:
     """Return the DRF exception for a Tortoise, Django or driver error, or ``exc`` itself."""
     if isinstance(exc, exceptions.APIException):
         return exc
@@ -385,7 +392,7 @@ def translate_exception(exc: Exception, context: dict[str, Any] | None = None) -
     return exc
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+def exception_handler(exc: Exception, context: dict[str, object]) -> Response | None:
     """DRF's exception_handler, after translating database errors through ERROR_TABLE."""
     # Imported here: rest_framework.views resolves REST_FRAMEWORK's classes when it is
     # imported, and those (the throttles) import this module (tests/test_importable.py).

@@ -9,7 +9,7 @@ Hooks keep DRF's names; ``get_object``, ``filter_queryset``, ``paginate_queryset
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast, overload
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBase
@@ -24,7 +24,9 @@ from tortoise import exceptions as orm
 from . import mixins
 from ._types import (
     AnySerializer,
+    FilterBackend,
     FilterQueryset,
+    Instance,
     PaginateQueryset,
     QuerySetLike,
     ViewQuerySet,
@@ -58,8 +60,40 @@ _BAD_LOOKUP = (ValueError, TypeError, orm.ValidationError, orm.FieldError, orm.P
 
 NOT_FOUND_MESSAGE = _("No {name} matches the given query.")
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
-async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any:
+    from django.db.models import Manager
+    from django.db.models import Model as DjangoModel
+    from django.db.models import Q as DjangoQ
+    from django.db.models import QuerySet as DjangoQuerySet
+    from tortoise.expressions import Q
+    from tortoise.fields import IntField
+    from tortoise.models import Model
+    from tortoise.queryset import QuerySet
+
+    _M = TypeVar("_M", bound=Model)
+    _DM = TypeVar("_DM", bound=DjangoModel)
+
+    class _Lookup(Protocol):
+        """A Tortoise model class or QuerySet, as aget_object_or_404 reads it."""
+
+        def get(self, *args: object, **kwargs: object) -> Awaitable[Instance]: ...
+
+
+@overload
+async def aget_object_or_404(
+    queryset: type[_M] | QuerySet[_M], /, *args: Q, **lookup: object
+) -> _M: ...
+@overload
+async def aget_object_or_404(
+    queryset: type[_DM] | Manager[_DM] | DjangoQuerySet[_DM], /, *args: DjangoQ, **lookup: object
+) -> _DM: ...
+@overload
+async def aget_object_or_404(
+    queryset: QuerySetLike, /, *args: Q | DjangoQ, **lookup: object
+) -> Instance: ...
+async def aget_object_or_404(queryset: object, /, *args: object, **lookup: object) -> Instance:
     """Async twin of DRF's ``get_object_or_404`` for a Tortoise model class or QuerySet,
     or a Django model class, manager or QuerySet (read with Django's ``aget``).
 
@@ -77,7 +111,7 @@ async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any
     model = get_model(queryset)
     lookup = _checked_lookup(model, lookup)
     try:
-        return await queryset.get(*args, **lookup)
+        return await cast("_Lookup", queryset).get(*args, **lookup)
     except (orm.DoesNotExist, ObjectDoesNotExistError):
         raise Http404(NOT_FOUND_MESSAGE.format(name=model.__name__))
     except _BAD_LOOKUP:
@@ -88,16 +122,19 @@ async def aget_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any
         raise
 
 
-async def _django_object_or_404(queryset: Any, /, *args: Any, **lookup: Any) -> Any:
+async def _django_object_or_404(
+    queryset: object, /, *args: object, **lookup: object
+) -> DjangoModel:
     # Mirrors rest_framework.generics.get_object_or_404; differs only in awaiting
     # Django's aget_object_or_404.
     try:
-        return await django_aget_object_or_404(queryset, *args, **lookup)
+        query = cast("DjangoQuerySet[DjangoModel]", queryset)  # is_django_query said so
+        return await django_aget_object_or_404(query, *args, **lookup)
     except (TypeError, ValueError, ValidationError):
         raise Http404
 
 
-def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
+def _checked_lookup(model: type[Model], lookup: dict[str, object]) -> dict[str, object]:
     """``lookup`` with integer column values converted, checked before any query:
     a value of the wrong type is a bare 404, one out of the column's range matches
     no row (PostgreSQL would refuse it, SQLite could not bind it)."""
@@ -106,6 +143,7 @@ def _checked_lookup(model: Any, lookup: dict[str, Any]) -> dict[str, Any]:
         field = model._meta.pk if key == "pk" else model._meta.fields_map.get(key)
         if integer_range(field) is None:
             continue
+        field = cast("IntField[int | None]", field)  # integer_range: None for the others
         try:
             checked[key] = field.to_python_value(value)
         except (TypeError, ValueError, OverflowError):
@@ -125,13 +163,13 @@ if TYPE_CHECKING:
         serializer_class: type[AnySerializer] | None
         lookup_field: str
         lookup_url_kwarg: str | None
-        filter_backends: Sequence[type[Any]]
+        filter_backends: Sequence[type[FilterBackend]]
         pagination_class: type[BasePagination] | None
 
         def get_queryset(self) -> QuerySetLike: ...
-        def get_serializer(self, *args: Any, **kwargs: Any) -> AnySerializer: ...
+        def get_serializer(self, *args: object, **kwargs: object) -> AnySerializer: ...
         def get_serializer_class(self) -> type[AnySerializer]: ...
-        def get_serializer_context(self) -> dict[str, Any]: ...
+        def get_serializer_context(self) -> dict[str, object]: ...
         @property
         def paginator(self) -> BasePagination | None: ...
 else:
@@ -167,7 +205,7 @@ class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
         queryset: ViewQuerySet = await call_hook(self, "get_queryset")
         return as_model_query(queryset)
 
-    async def aget_serializer(self, *args: Any, **kwargs: Any) -> AnySerializer:
+    async def aget_serializer(self, *args: object, **kwargs: object) -> AnySerializer:
         """``get_serializer(...)`` where each serializer hook may be ``async def``."""
         if not is_inline(self.get_serializer):
             return await maybe_await(self.get_serializer, *args, **kwargs)  # the user's own
@@ -175,9 +213,10 @@ class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
         # awaits, so get_serializer_class/get_serializer_context may be `async def`.
         serializer_class: type[AnySerializer] = await call_hook(self, "get_serializer_class")
         kwargs.setdefault("context", await call_hook(self, "get_serializer_context"))
-        return serializer_class(*args, **kwargs)
+        # The arguments are the caller's, as DRF passes them on (instance, data, many...).
+        return cast("Callable[..., AnySerializer]", serializer_class)(*args, **kwargs)
 
-    async def get_object(self) -> Any:
+    async def get_object(self) -> Instance:
         # Mirrors rest_framework.generics.GenericAPIView.get_object; differs in awaiting
         # get_queryset, filter_queryset, the lookup (aget_object_or_404, which answers
         # 404 for a value the column cannot hold) and check_object_permissions.
@@ -209,14 +248,14 @@ class AsyncGenericAPIView(AsyncAPIView, _GenericAPIView):
             queryset = await maybe_await(filter_queryset, self.request, queryset, self)
         return queryset
 
-    async def paginate_queryset(self, queryset: QuerySetLike) -> list[Any] | None:
+    async def paginate_queryset(self, queryset: QuerySetLike) -> list[object] | None:
         if self.paginator is None:
             return None
         # DRF's stubs type paginators over Django querysets; ours also take Tortoise's.
         paginate = cast("PaginateQueryset", self.paginator.paginate_queryset)
         return await maybe_await(paginate, queryset, self.request, view=self)
 
-    async def get_paginated_response(self, data: Any) -> Response:
+    async def get_paginated_response(self, data: object) -> Response:
         assert self.paginator is not None
         return await maybe_await(self.paginator.get_paginated_response, data)
 
@@ -239,38 +278,38 @@ mark_inline(
 class AsyncCreateAPIView(mixins.AsyncCreateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's CreateAPIView: ``post`` awaits ``create``."""
 
-    async def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def post(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.create, request, *args, **kwargs)
 
 
 class AsyncListAPIView(mixins.AsyncListModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's ListAPIView: ``get`` awaits ``list``."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.list, request, *args, **kwargs)
 
 
 class AsyncRetrieveAPIView(mixins.AsyncRetrieveModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's RetrieveAPIView: ``get`` awaits ``retrieve``."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
 
 class AsyncDestroyAPIView(mixins.AsyncDestroyModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's DestroyAPIView: ``delete`` awaits ``destroy``."""
 
-    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def delete(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)
 
 
 class AsyncUpdateAPIView(mixins.AsyncUpdateModelMixin, AsyncGenericAPIView):
     """Async twin of DRF's UpdateAPIView: ``put``/``patch`` await ``update``."""
 
-    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def put(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def patch(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
@@ -279,10 +318,10 @@ class AsyncListCreateAPIView(
 ):
     """Async twin of DRF's ListCreateAPIView."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.list, request, *args, **kwargs)
 
-    async def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def post(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.create, request, *args, **kwargs)
 
 
@@ -291,13 +330,13 @@ class AsyncRetrieveUpdateAPIView(
 ):
     """Async twin of DRF's RetrieveUpdateAPIView."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def put(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def patch(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
 
@@ -306,10 +345,10 @@ class AsyncRetrieveDestroyAPIView(
 ):
     """Async twin of DRF's RetrieveDestroyAPIView."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def delete(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)
 
 
@@ -321,14 +360,14 @@ class AsyncRetrieveUpdateDestroyAPIView(
 ):
     """Async twin of DRF's RetrieveUpdateDestroyAPIView."""
 
-    async def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def get(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.retrieve, request, *args, **kwargs)
 
-    async def put(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def put(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.update, request, *args, **kwargs)
 
-    async def patch(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def patch(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.partial_update, request, *args, **kwargs)
 
-    async def delete(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def delete(self, request: Request, *args: object, **kwargs: object) -> HttpResponseBase:
         return await run_handler(self.destroy, request, *args, **kwargs)

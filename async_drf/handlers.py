@@ -19,7 +19,6 @@ handlers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.core import exceptions as django_exceptions
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 # Django's 400s, most specific first: (exception class, detail, setting with the limit).
-_BAD_REQUESTS: list[tuple[type[Exception], Any, str | None]] = [
+_BAD_REQUESTS: list[tuple[type[Exception], object, str | None]] = [
     (django_exceptions.DisallowedHost, _("Invalid Host header."), None),
     (
         django_exceptions.TooManyFieldsSent,
@@ -68,9 +67,9 @@ def is_api_path(request: HttpRequest) -> bool:
 def _json_or_page(
     request: HttpRequest,
     status: int,
-    detail: Any,
+    detail: object,
     django_view: Callable[..., HttpResponse],
-    *args: Any,
+    *args: object,
 ) -> HttpResponse:
     if is_api_path(request):
         return JsonResponse({"detail": str(detail)}, status=status)

@@ -7,7 +7,7 @@ skipped.  Here they are awaited before DRF's code builds the description.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -18,24 +18,31 @@ from rest_framework.request import clone_request
 from ._serializer_adapter import aview_serializer
 from .concurrency import maybe_await
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # Per method (PUT, POST): the serializer's fields, each field's description.
+    _Actions = dict[str, dict[str, dict[str, object]]]
+
 __all__ = ["AsyncSimpleMetadata"]
 
 
 class AsyncSimpleMetadata(SimpleMetadata):
-    async def determine_metadata(self, request: Any, view: Any) -> dict[str, Any]:
+    async def determine_metadata(self, request: Request, view: APIView) -> dict[str, object]:
         self._actions = (
             await self.adetermine_actions(request, view) if hasattr(view, "get_serializer") else {}
         )
-        metadata: dict[str, Any] = super().determine_metadata(request, view)
+        metadata: dict[str, object] = super().determine_metadata(request, view)
         return metadata
 
-    def determine_actions(self, request: Any, view: Any) -> dict[str, Any]:
+    def determine_actions(self, request: Request, view: APIView) -> _Actions:
         # Computed (with awaits) by adetermine_actions before DRF's code asks for it.
         return self._actions
 
-    async def adetermine_actions(self, request: Any, view: Any) -> dict[str, Any]:
+    async def adetermine_actions(self, request: Request, view: APIView) -> _Actions:
         # Mirrors SimpleMetadata.determine_actions; differs only in awaits.
-        actions = {}
+        actions: _Actions = {}
         for method in {"PUT", "POST"} & set(view.allowed_methods):
             view.request = clone_request(request, method)
             try:

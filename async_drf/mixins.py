@@ -9,7 +9,7 @@ serializers from DRF's (``_serializer_adapter``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Model as DjangoModel
 from django.http import HttpResponseNotModified
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     # The mixins are only ever used on AsyncGenericAPIView, whose hooks they call.  To
     # the checker they are not DRF's sync mixins, so that a view's own `async def`
     # hooks (perform_create...) override ours, not DRF's sync ones.
+    from ._types import AnySerializer, Instance, QuerySetLike
     from .generics import AsyncGenericAPIView as _GenericView
 
     class _Create: ...
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 
-async def _evaluate(queryset: Any) -> Any:
+async def _evaluate(queryset: QuerySetLike) -> QuerySetLike:
     # Serializers iterate synchronously: a Tortoise query must be fetched first.  A
     # Django QuerySet is fetched by the serializer: DRF's in its thread hop, async_drf's
     # with Django's async iteration.
@@ -64,9 +65,9 @@ class AsyncCreateModelMixin(_Create, _GenericView):
 
     if TYPE_CHECKING:  # DRF's, inherited as it is
 
-        def get_success_headers(self, data: Any) -> dict[str, str]: ...
+        def get_success_headers(self, data: object) -> dict[str, str]: ...
 
-    async def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         # Mirrors rest_framework.mixins.CreateModelMixin.create; differs in awaiting
         # get_serializer's hooks, validation, perform_create and the rendered data.
         serializer = await self.aget_serializer(data=request.data)
@@ -74,14 +75,14 @@ class AsyncCreateModelMixin(_Create, _GenericView):
         headers = await call_hook(self, "get_success_headers", data)
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
-    async def perform_create(self, serializer: Any) -> None:
+    async def perform_create(self, serializer: AnySerializer) -> None:
         await adapter_for(serializer).save(serializer)
 
 
 class AsyncListModelMixin(_List, _GenericView):
     """Async twin of DRF's ListModelMixin."""
 
-    async def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         # Mirrors rest_framework.mixins.ListModelMixin.list; differs in awaiting the
         # queryset hooks, the page, the rows and the rendered data.
         queryset = await call_hook(self, "filter_queryset", await self.aget_queryset())
@@ -100,7 +101,7 @@ class AsyncRetrieveModelMixin(_Retrieve, _GenericView):
     """Async twin of DRF's RetrieveModelMixin."""
 
     async def retrieve(
-        self, request: Request, *args: Any, **kwargs: Any
+        self, request: Request, *args: object, **kwargs: object
     ) -> Response | HttpResponseNotModified:
         # Mirrors rest_framework.mixins.RetrieveModelMixin.retrieve; differs in awaiting
         # get_object and the data, and in answering If-None-Match/If-Match (etag_class).
@@ -117,7 +118,7 @@ class AsyncRetrieveModelMixin(_Retrieve, _GenericView):
 class AsyncUpdateModelMixin(_Update, _GenericView):
     """Async twin of DRF's UpdateModelMixin (a PUT on a missing object is a 404)."""
 
-    async def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def update(self, request: Request, *args: object, **kwargs: object) -> Response:
         # Mirrors rest_framework.mixins.UpdateModelMixin.update; differs in awaiting,
         # in an If-Match guard around the write, and in no prefetch cache to clear.
         partial = kwargs.pop("partial", False)
@@ -129,10 +130,10 @@ class AsyncUpdateModelMixin(_Update, _GenericView):
         # async_drf serializers fetch the relations they render when asked for data.
         return Response(data, headers=guard.headers(serializer.instance))
 
-    async def perform_update(self, serializer: Any) -> None:
+    async def perform_update(self, serializer: AnySerializer) -> None:
         await adapter_for(serializer).save(serializer)
 
-    async def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def partial_update(self, request: Request, *args: object, **kwargs: object) -> Response:
         kwargs["partial"] = True
         return await run_handler(self.update, request, *args, **kwargs)
 
@@ -140,7 +141,7 @@ class AsyncUpdateModelMixin(_Update, _GenericView):
 class AsyncDestroyModelMixin(_Destroy, _GenericView):
     """Async twin of DRF's DestroyModelMixin."""
 
-    async def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
         # Mirrors rest_framework.mixins.DestroyModelMixin.destroy; differs in awaiting
         # get_object and perform_destroy, inside an If-Match guard.
         instance = await maybe_await(self.get_object)
@@ -148,7 +149,7 @@ class AsyncDestroyModelMixin(_Destroy, _GenericView):
             await maybe_await(self.perform_destroy, instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    async def perform_destroy(self, instance: Any) -> None:
+    async def perform_destroy(self, instance: Instance) -> None:
         if isinstance(instance, DjangoModel):
             await instance.adelete()  # DRF's instance.delete(), with Django's async ORM
         else:

@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -28,13 +28,16 @@ from tortoise.context import TortoiseContext, get_current_context
 from tortoise.queryset import QuerySet
 
 from . import compat
-from ._types import QuerySetLike, ViewQuerySet
+from ._types import AnyQuerySet, QuerySetLike, ViewQuerySet
 from .compat import register_exit_hook
 from .concurrency import in_event_loop
 from .settings import async_settings
 
 if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
     from typing_extensions import TypeIs
+
+    _M = TypeVar("_M", bound=Model)
 
 __all__ = [
     "as_model_query",
@@ -66,10 +69,13 @@ _start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 # Seconds the requests a loop runner cancels at exit get to finish before Tortoise closes.
 _EXIT_GRACE = 1.0
 
+# Tortoise's config dict (settings.TORTOISE_ORM): the project's own, as Tortoise.init takes it.
+TortoiseConfig: TypeAlias = "dict[str, Any]"
 
-def get_tortoise_config() -> dict[str, Any]:
+
+def get_tortoise_config() -> TortoiseConfig:
     name = async_settings.TORTOISE_SETTING
-    config: dict[str, Any] | None = getattr(settings, name, None)
+    config: TortoiseConfig | None = getattr(settings, name, None)
     if not config:
         raise ImproperlyConfigured(
             f"async_drf needs settings.{name}: Tortoise ORM's config dict (connections and apps)."
@@ -78,7 +84,7 @@ def get_tortoise_config() -> dict[str, Any]:
 
 
 async def init_orm(
-    config: dict[str, Any] | None = None, *, generate_schemas: bool | None = None
+    config: TortoiseConfig | None = None, *, generate_schemas: bool | None = None
 ) -> None:
     """Initialise Tortoise for this process, visible to every task (global fallback).
 
@@ -101,7 +107,7 @@ BOUNDED_ENGINES: dict[str, tuple[str | None, str]] = {
 }
 
 
-def bound_waits(config: dict[str, Any]) -> dict[str, Any]:
+def bound_waits(config: TortoiseConfig) -> TortoiseConfig:
     """``config`` with its SQLite and PostgreSQL connections served by async_drf's clients.
 
     ``async_drf.backends.sqlite`` bounds a query's wait for the database to
@@ -148,7 +154,7 @@ async def ensure_orm() -> None:
 
 
 async def start_orm(
-    config: dict[str, Any] | None = None,
+    config: TortoiseConfig | None = None,
     *,
     generate_schemas: bool | None = None,
     before_close: Callable[[], Awaitable[None]] | None = None,
@@ -256,7 +262,7 @@ class _LoopScopedConnections(ConnectionHandler):
         # The loop only keeps weak references to its tasks; a waiting one is collectable.
         self._closers: set[asyncio.Task[None]] = set()
 
-    def get(self, conn_alias: str) -> Any:
+    def get(self, conn_alias: str) -> BaseDBAsyncClient:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -290,7 +296,7 @@ class _CommandContext(TortoiseContext):
         return self._connections
 
 
-async def _init_context(ctx: TortoiseContext, config: dict[str, Any]) -> None:
+async def _init_context(ctx: TortoiseContext, config: TortoiseConfig) -> None:
     with ctx:  # current while its models are set up; the global fallback afterwards
         await ctx.init(config=config, _enable_global_fallback=True)  # connects lazily
 
@@ -346,11 +352,11 @@ async def release_connections() -> None:
         await ctx.connections.close_all(discard=True)
 
 
-def _usable(ctx: Any) -> bool:
+def _usable(ctx: TortoiseContext | None) -> bool:
     return ctx is not None and ctx.inited and compat.has_connections(ctx)
 
 
-def _active_context() -> Any:
+def _active_context() -> TortoiseContext | None:
     """The context queries should use: this task's, else the process-wide fallback.
 
     A task may still carry a context that was closed since (asgiref copies context
@@ -370,7 +376,7 @@ def is_model_class(obj: object) -> TypeIs[type[Model]]:
     return isinstance(obj, type) and issubclass(obj, Model)
 
 
-def is_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
+def is_queryset(obj: object) -> TypeIs[AnyQuerySet]:
     return isinstance(obj, QuerySet)
 
 
@@ -383,6 +389,8 @@ def as_query(queryset_or_model: ViewQuerySet) -> QuerySetLike:
     return queryset_or_model
 
 
+@overload
+def as_model_query(queryset_or_model: type[_M] | QuerySet[_M]) -> QuerySet[_M]: ...
 @overload
 def as_model_query(queryset_or_model: ViewQuerySet) -> QuerySetLike: ...
 @overload

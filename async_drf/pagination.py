@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django import db as django_db
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +30,15 @@ from . import compat
 from .concurrency import mark_inline, run_sync
 from .db import is_django_queryset
 from .orm import as_model_query, get_model, is_model_class, is_queryset
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+    from tortoise.models import Model
+    from typing_extensions import TypeIs
+
+    from ._types import AnyQuerySet, QuerySetLike
+
+    _GetOrdering: TypeAlias = Callable[[Request, AnyQuerySet, APIView | None], tuple[str, ...]]
 
 __all__ = [
     "AsyncCursorPagination",
@@ -54,16 +63,16 @@ _DJANGO_BAD_VALUE_ERRORS = (DjangoValidationError, django_db.DataError)
 _SQL_MAX_LIMIT = 2**63 - 1
 
 
-def _is_tortoise(queryset: Any) -> bool:
+def _is_tortoise(queryset: object) -> TypeIs[type[Model] | AnyQuerySet]:
     return is_model_class(queryset) or is_queryset(queryset)
 
 
 async def _drf_paginate(
-    paginate: Callable[[Any, Request, Any], list[Any] | None],
-    queryset: object,
+    paginate: Callable[..., list[object] | None],
+    queryset: QuerySetLike,
     request: Request,
-    view: object,
-) -> list[Any] | None:
+    view: APIView | None,
+) -> list[object] | None:
     """DRF's own ``paginate_queryset`` for what is not a Tortoise queryset: in one thread
     hop for a Django QuerySet (it counts and reads rows), inline for a list, a tuple or
     a range."""
@@ -72,7 +81,7 @@ async def _drf_paginate(
     return paginate(queryset, request, view)
 
 
-async def _fetch(queryset: Any, offset: int, limit: int) -> list[Any]:
+async def _fetch(queryset: QuerySet[Model], offset: int, limit: int) -> list[object]:
     """Await one page of rows: ``OFFSET offset LIMIT limit`` (no query when empty)."""
     if limit <= 0:
         return []
@@ -111,8 +120,8 @@ class AsyncPageNumberPagination(pagination.PageNumberPagination):
     """
 
     async def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, request: Request, view: Any = None
-    ) -> list[Any] | None:
+        self, queryset: QuerySetLike, request: Request, view: APIView | None = None
+    ) -> list[object] | None:
         """Return one page of rows, or None when pagination is off (no page size)."""
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
@@ -180,8 +189,8 @@ class AsyncLimitOffsetPagination(pagination.LimitOffsetPagination):
     """
 
     async def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, request: Request, view: Any = None
-    ) -> list[Any] | None:
+        self, queryset: QuerySetLike, request: Request, view: APIView | None = None
+    ) -> list[object] | None:
         """Return the rows in ``[offset, offset + limit)``, or None when there is no limit."""
         if not _is_tortoise(queryset):
             return await _drf_paginate(super().paginate_queryset, queryset, request, view)
@@ -213,8 +222,8 @@ class AsyncCursorPagination(pagination.CursorPagination):
     """
 
     async def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, request: Request, view: Any = None
-    ) -> list[Any] | None:
+        self, queryset: QuerySetLike, request: Request, view: APIView | None = None
+    ) -> list[object] | None:
         """Return one page of rows after (or before) the cursor's position."""
         if is_django_queryset(queryset):
             try:
@@ -227,9 +236,11 @@ class AsyncCursorPagination(pagination.CursorPagination):
         if not self.page_size:
             return None
 
-        queryset = as_model_query(queryset)
+        # Not a Django QuerySet: a Tortoise one (a cursor needs an ordered query, as in DRF).
+        queryset = as_model_query(cast("type[Model] | AnyQuerySet", queryset))
         self.base_url = request.build_absolute_uri()
-        self.ordering = self.get_ordering(request, queryset, view)
+        # DRF's stubs: a Django QuerySet and a view; DRF hands both to the ordering filter.
+        self.ordering = cast("_GetOrdering", self.get_ordering)(request, queryset, view)
         self.cursor = self.decode_cursor(request)
         # DRF's stubs: an int position; it is the text of the cursor's query parameter.
         decoded = cast("tuple[int, bool, str | None] | None", self.cursor)
@@ -246,7 +257,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
         self._set_page(results, offset, reverse, current_position)
         return self.page
 
-    def _filter_by_position(self, queryset: QuerySet[Any], position: str) -> QuerySet[Any]:
+    def _filter_by_position(self, queryset: QuerySet[Model], position: str) -> QuerySet[Model]:
         """Keep the rows strictly after the cursor's position in the cursor's direction."""
         order = self.ordering[0]
         is_reversed = order.startswith("-")
@@ -261,7 +272,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
             raise NotFound(self.invalid_cursor_message)
 
     @staticmethod
-    def _position_value(model: Any, field_name: str, position: str) -> Any:
+    def _position_value(model: type[Model], field_name: str, position: str) -> object:
         """The cursor's text position as the ordering field's Python type.
 
         asyncpg binds parameters by type, so a timestamp position must be a datetime,
@@ -281,7 +292,7 @@ class AsyncCursorPagination(pagination.CursorPagination):
         return value
 
     def _set_page(
-        self, results: list[Any], offset: int, reverse: bool, current_position: str | None
+        self, results: list[object], offset: int, reverse: bool, current_position: str | None
     ) -> None:
         # Mirrors the tail of rest_framework.pagination.CursorPagination.paginate_queryset;
         # differs only in taking the rows already fetched.

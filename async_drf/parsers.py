@@ -9,8 +9,9 @@ DRF's ``JSONParser`` without a settings change (``AsyncAPIView.get_parsers``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import accumulate
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
@@ -54,7 +55,12 @@ def nesting_exceeds(text: str, limit: int) -> bool:
 class JSONParser(parsers.JSONParser):
     """DRF's JSONParser; a body nested deeper than ``JSON_MAX_DEPTH`` is a 400."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+    def parse(  # json.loads's value: any JSON document (DRF's stubs: a dict)
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, object] | None = None,
+    ) -> Any:
         # Mirrors rest_framework.parsers.JSONParser.parse; differs in reading the body
         # whole, checking its depth before json.loads, and RecursionError as ValueError.
         parser_context = parser_context or {}
@@ -72,6 +78,6 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - {exc}")
 
 
-def limited_parser_class(parser_class: type) -> type:
+def limited_parser_class(parser_class: type[parsers.BaseParser]) -> type[parsers.BaseParser]:
     """Our JSONParser in place of DRF's own; every other parser class as it is."""
     return JSONParser if parser_class is parsers.JSONParser else parser_class

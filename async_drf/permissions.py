@@ -9,7 +9,7 @@ permission denied so its ``message`` and ``code`` reach the response.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rest_framework import permissions as drf
 from rest_framework.request import Request
@@ -63,7 +63,7 @@ class AsyncBasePermission(drf.BasePermission):
         return True
 
     async def has_object_permission(  # type: ignore[override]
-        self, request: Request, view: APIView, obj: Any
+        self, request: Request, view: APIView, obj: object
     ) -> bool:
         return True
 
@@ -95,7 +95,7 @@ async def denying_permission(
 
 
 async def denying_object_permission(
-    permission: Permission, request: Request, view: APIView, obj: Any
+    permission: Permission, request: Request, view: APIView, obj: object
 ) -> Permission | None:
     """As :func:`denying_permission`, for ``has_object_permission``."""
     culprit: Permission | None
@@ -121,7 +121,7 @@ async def denying_object_permission(
 
 
 async def _or_branch_denial(
-    permission: Permission, request: Request, view: APIView, obj: Any
+    permission: Permission, request: Request, view: APIView, obj: object
 ) -> Permission | None:
     # DRF >= 3.14: an OR branch grants object access only if it grants both checks.
     culprit = await denying_permission(permission, request, view)
@@ -136,7 +136,7 @@ async def has_permission(permission: Permission, request: Request, view: APIView
 
 
 async def has_object_permission(
-    permission: Permission, request: Request, view: APIView, obj: Any
+    permission: Permission, request: Request, view: APIView, obj: object
 ) -> bool:
     """``permission.has_object_permission(request, view, obj)``, awaiting async leaves."""
     return await denying_object_permission(permission, request, view, obj) is None

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from operator import attrgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib import parse
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -43,6 +43,9 @@ from .fields import fits_column
 from .orm import as_model_query, as_query, get_model, is_model_class
 from .validators import defer_check
 
+if TYPE_CHECKING:
+    from django.urls import ResolverMatch
+
 __all__ = [
     "Hyperlink",
     "HyperlinkedIdentityField",
@@ -61,6 +64,7 @@ _NOT_FOUND = object()
 _AMBIGUOUS = object()
 # Values a slug or lookup can be typed as (JSON's scalars, and what parsers make of them).
 _SCALARS = (str, int, float, decimal.Decimal, uuid.UUID, datetime.date, datetime.time)
+_URLKey: TypeAlias = "tuple[str, tuple[object, ...], tuple[tuple[str, object], ...]]"
 
 
 def _unfetched_error(name: str) -> AssertionError:
@@ -70,7 +74,7 @@ def _unfetched_error(name: str) -> AssertionError:
     )
 
 
-def _fk_column_value(instance: Any, attrs: list[str]) -> Any:
+def _fk_column_value(instance: object, attrs: list[str]) -> object:
     """The ``<fk>_id`` value behind ``instance.<attrs>`` when its last step is a
     forward FK/O2O to the target's pk; ``_MISSING`` otherwise."""
     try:
@@ -85,7 +89,8 @@ def _fk_column_value(instance: Any, attrs: list[str]) -> Any:
     return getattr(owner, relation.source_field or attrs[-1])
 
 
-class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
+# DRF's stubs bind a related field's model to Django's Model: a Tortoise one stays untyped.
+class RelatedField(drf_relations.RelatedField[Any, object, object]):
     """DRF's RelatedField over a Tortoise model class or QuerySet (``queryset=Tag``).
 
     Subclasses say how an input value becomes a lookup key (:meth:`to_lookup`) and
@@ -100,7 +105,7 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
     # A Tortoise model class or QuerySet here (DRF's stubs know only Django's).
     queryset: ViewQuerySet | None  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: Any) -> None:  # DRF's typed keywords
         # DRF's own check sees our get_queryset as a user override and skips itself.
         if not drf_relations.method_overridden("get_queryset", RelatedField, self):  # type: ignore[arg-type]
             assert kwargs.get("queryset", self.queryset) is not None or kwargs.get("read_only"), (
@@ -110,7 +115,7 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
         super().__init__(*args, **kwargs)
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> ManyRelatedField:
+    def many_init(cls, *args: object, **kwargs: object) -> ManyRelatedField:
         # Mirrors rest_framework.relations.RelatedField.many_init; differs only in
         # building this module's ManyRelatedField.
         list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
@@ -123,14 +128,14 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
         queryset = self.queryset
         return None if queryset is None else as_query(queryset)
 
-    async def aget_queryset(self) -> QuerySet[Any] | None:
+    async def aget_queryset(self) -> QuerySet[Model] | None:
         """``get_queryset()``, awaited when overridden with ``async def``: the Tortoise
         query a lookup reads (None for a read-only field)."""
         # Building a Tortoise query is pure CPU: a sync get_queryset runs inline.
         queryset: ViewQuerySet | None = await call_or_await(self.get_queryset)
-        return cast("QuerySet[Any] | None", as_model_query(queryset))
+        return cast("QuerySet[Model] | None", as_model_query(queryset))
 
-    async def _alookup_queryset(self) -> QuerySet[Any]:
+    async def _alookup_queryset(self) -> QuerySet[Model]:
         queryset = await self.aget_queryset()
         assert queryset is not None, "a read-only related field looks nothing up"
         return queryset
@@ -149,7 +154,7 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
         """Whether a forward FK/O2O is read from its ``<fk>_id`` column, unfetched."""
         return self.use_pk_only_optimization()
 
-    def get_attribute(self, instance: Any) -> Any:
+    def get_attribute(self, instance: object) -> object:
         # DRF's pk-only optimisation calls Django's `serializable_value`; here it reads
         # the FK column, so rendering a FK by pk needs no fetch.
         if self.source_attrs and self.reads_pk_column():
@@ -165,21 +170,22 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
 
     # Writing: keys looked up ahead -----------------------------------------------
 
-    def to_lookup(self, data: Any) -> Any:
+    def to_lookup(self, data: object) -> Hashable:
         """The key ``data`` is looked up by; fails (ValidationError) on a wrong type."""
         raise NotImplementedError(f"{type(self).__name__}.to_lookup() must be overridden.")
 
-    def lookup_value(self, obj: Any) -> Any:
+    def lookup_value(self, obj: Model) -> Hashable:
         """The key of a fetched object: its ``lookup_path`` value."""
-        return attrgetter(self.lookup_path.replace("__", "."))(obj)
+        key: Hashable = attrgetter(self.lookup_path.replace("__", "."))(obj)
+        return key
 
-    def fail_does_not_exist(self, data: Any) -> None:
+    def fail_does_not_exist(self, data: object) -> None:
         self.fail("does_not_exist")
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> object:
         return self.resolve(self.to_lookup(data), data)
 
-    def resolve(self, key: Any, data: Any) -> Any:
+    def resolve(self, key: Hashable, data: object) -> object:
         """The object looked up for ``key`` by :meth:`alookup_ahead`.
 
         A key that was not looked up ahead (a sync ``is_valid()``, or input that
@@ -199,38 +205,38 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
             self.fail("not_unique", value=smart_str(data))
         return found
 
-    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+    async def aresolve(self, keys: list[Hashable]) -> dict[Hashable, object]:
         """One query: ``{key: object}`` for the keys that exist."""
         queryset = (await self._alookup_queryset()).filter(**{f"{self.lookup_path}__in": keys})
         related, _sep, _attr = self.lookup_path.rpartition("__")
         if related:
             queryset = queryset.select_related(related)
-        found: dict[Any, Any] = {}
+        found: dict[Hashable, object] = {}
         for obj in await queryset:
             key = self.lookup_value(obj)
             found[key] = _AMBIGUOUS if key in found else obj
         return found
 
-    async def alookup_ahead(self, keys: Iterable[Any]) -> None:
+    async def alookup_ahead(self, keys: Iterable[Hashable]) -> None:
         """Look ``keys`` up now, for the sync ``to_internal_value`` to read."""
         keys = list(dict.fromkeys(keys))
         found = await self.aresolve(keys) if keys else {}
         self._resolved = {key: found.get(key, _NOT_FOUND) for key in keys}
 
-    async def acheck_exist(self, items: list[tuple[Any, Any]]) -> None:
+    async def acheck_exist(self, items: list[tuple[Hashable, object]]) -> None:
         """At most one query for the (key, input) ``items``; the first missing one fails."""
         found = await self.aresolve(list(dict.fromkeys(key for key, _data in items)))
         for key, data in items:
             if key not in found:
                 self.fail_does_not_exist(data)
 
-    def fail_missing_object(self, obj: Any) -> None:
+    def fail_missing_object(self, obj: object) -> None:
         """Fail as if ``obj`` (deleted since validation) had been typed in."""
         self.fail_does_not_exist(self.lookup_value(obj) if isinstance(obj, Model) else obj)
 
     # Choices: loaded ahead for the browsable API's forms --------------------------
 
-    async def aget_choices(self, cutoff: int | None = None) -> dict[Any, Any]:
+    async def aget_choices(self, cutoff: int | None = None) -> dict[object, str]:
         """DRF's ``get_choices`` with the query awaited."""
         queryset = await self.aget_queryset()
         if queryset is None:
@@ -247,7 +253,7 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
         ``choices``/``iter_options`` to read."""
         self._choices = await self.aget_choices(self.html_cutoff)
 
-    def get_choices(self, cutoff: int | None = None) -> dict[Any, Any]:
+    def get_choices(self, cutoff: int | None = None) -> dict[object, str]:
         """The choices loaded ahead: by :meth:`aload_choices`, or for the view's forms
         by the browsable API renderer; none otherwise (a sync query cannot run here)."""
         choices = self.__dict__.get("_choices")
@@ -265,7 +271,7 @@ class RelatedField(drf_relations.RelatedField[Any, Any, Any]):
 class StringRelatedField(RelatedField, drf_relations.StringRelatedField[Any]):
     """DRF's StringRelatedField over Tortoise: ``str()`` of the fetched object."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
@@ -278,7 +284,7 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField[
     other source (``source="author"``, a m2m, a reverse FK) validates to instances.
     """
 
-    def to_pk(self, data: Any) -> Any:
+    def to_pk(self, data: object) -> Hashable:
         """Coerce input to the target pk type, or fail with DRF's incorrect_type;
         an integer the pk column cannot hold fails with does_not_exist, unqueried."""
         model = self.target_model()
@@ -288,28 +294,29 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField[
         try:
             if isinstance(data, (bool, dict, list)):
                 raise TypeError
-            pk = pk_field.to_python_value(data)
+            pk: Hashable = pk_field.to_python_value(data)
         except (TypeError, ValueError, AttributeError, OverflowError):  # int(1e400)
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not fits_column(pk_field, pk):
             self.fail("does_not_exist", pk_value=data)
         return pk
 
-    def to_lookup(self, data: Any) -> Any:
+    def to_lookup(self, data: object) -> Hashable:
         if self.pk_field is not None:
             data = self.pk_field.to_internal_value(data)
         return self.to_pk(data)
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> object:
         if self.pk_field is not None:
             data = self.pk_field.to_internal_value(data)
         return self.resolve(self.to_pk(data), data)
 
-    def fail_does_not_exist(self, data: Any) -> None:
+    def fail_does_not_exist(self, data: object) -> None:
         self.fail("does_not_exist", pk_value=data)
 
-    def lookup_value(self, obj: Any) -> Any:
-        return obj.pk
+    def lookup_value(self, obj: Model) -> Hashable:
+        pk: Hashable = obj.pk
+        return pk
 
     def validates_to_pk(self) -> bool:
         """True on a ``<fk>_id`` column of the serializer's model: the pk is written."""
@@ -320,7 +327,7 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField[
         column = model._meta.fields_map.get(field.source_attrs[-1])
         return getattr(column, "reference", None) is not None
 
-    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+    async def aresolve(self, keys: list[Hashable]) -> dict[Hashable, object]:
         if not self.validates_to_pk():
             return await super().aresolve(keys)
         queryset = await self._alookup_queryset()
@@ -330,7 +337,7 @@ class PrimaryKeyRelatedField(RelatedField, drf_relations.PrimaryKeyRelatedField[
         pk_attr = queryset.model._meta.pk_attr  # values_list() does not know "pk"
         return {pk: pk for pk in await queryset.filter(pk__in=keys).values_list(pk_attr, flat=True)}
 
-    def to_representation(self, value: Any) -> Any:
+    def to_representation(self, value: object) -> object:
         pk = value.pk if isinstance(value, (Model, PKOnlyObject)) else value  # or a column
         return self.pk_field.to_representation(pk) if self.pk_field is not None else pk
 
@@ -343,7 +350,7 @@ class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField[Any]):
     def lookup_path(self) -> str:  # type: ignore[override]
         return self.slug_field
 
-    def to_lookup(self, data: Any) -> Any:
+    def to_lookup(self, data: object) -> Hashable:
         if not isinstance(data, _SCALARS):
             self.fail("invalid")  # a list, a dict...: never a slug
         field = model_field(self.target_model(), self.slug_field)
@@ -352,7 +359,7 @@ class SlugRelatedField(RelatedField, drf_relations.SlugRelatedField[Any]):
         except (TypeError, ValueError, AttributeError):
             self.fail("invalid")
 
-    def fail_does_not_exist(self, data: Any) -> None:
+    def fail_does_not_exist(self, data: object) -> None:
         self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
 
 
@@ -371,18 +378,18 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
     def _custom_get_object(self) -> bool:
         return drf_relations.method_overridden("get_object", HyperlinkedRelatedField, self)  # type: ignore[arg-type]
 
-    def to_lookup(self, data: Any) -> Any:
-        match = self._match(data)
+    def to_lookup(self, data: object) -> Hashable:
+        match = self._match(cast("str", data))  # anything else fails there: incorrect_type
         if self._custom_get_object():
             return (match.view_name, tuple(match.args), tuple(sorted(match.kwargs.items())))
-        value = match.kwargs[self.lookup_url_kwarg]
+        value: Hashable = match.kwargs[self.lookup_url_kwarg]
         field = model_field(self.target_model(), self.lookup_field)
         try:
             return value if field is None else field.to_python_value(value)
         except (TypeError, ValueError, AttributeError):
             self.fail("does_not_exist")  # as DRF's ObjectValueError / ObjectTypeError
 
-    def _match(self, data: Any) -> Any:
+    def _match(self, data: str) -> ResolverMatch:
         # Mirrors rest_framework.relations.HyperlinkedRelatedField.to_internal_value up
         # to the URL match; differs only in leaving the object lookup to aresolve.
         request = self.context.get("request")
@@ -411,7 +418,9 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
             self.fail("incorrect_match")
         return match
 
-    async def get_object(self, view_name: str, view_args: Any, view_kwargs: Any) -> Any:
+    async def get_object(
+        self, view_name: str, view_args: list[object], view_kwargs: dict[str, object]
+    ) -> Model:
         """Async twin of DRF's ``get_object``: the object a matched URL names."""
         lookup = {self.lookup_field: view_kwargs[self.lookup_url_kwarg]}
         try:
@@ -421,12 +430,12 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
         except TypeError as exc:
             raise drf_relations.ObjectTypeError(str(exc)) from exc
 
-    async def aresolve(self, keys: list[Any]) -> dict[Any, Any]:
+    async def aresolve(self, keys: list[Hashable]) -> dict[Hashable, object]:
         if not self._custom_get_object():
             return await super().aresolve(keys)
-        found = {}
+        found: dict[Hashable, object] = {}
         for key in keys:  # the user's lookup: one call per distinct URL
-            view_name, args, kwargs = key
+            view_name, args, kwargs = cast(_URLKey, key)  # as to_lookup made it
             try:
                 found[key] = await maybe_await(self.get_object, view_name, list(args), dict(kwargs))
             except (
@@ -443,7 +452,7 @@ class HyperlinkedRelatedField(RelatedField, drf_relations.HyperlinkedRelatedFiel
 class HyperlinkedIdentityField(HyperlinkedRelatedField, drf_relations.HyperlinkedIdentityField):
     """DRF's HyperlinkedIdentityField: the URL of the object itself (read-only)."""
 
-    def __init__(self, view_name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, view_name: str | None = None, **kwargs: object) -> None:
         kwargs["read_only"] = True  # before RelatedField's queryset check
         super().__init__(view_name, **kwargs)
 
@@ -457,7 +466,7 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
         # DRF's stubs: DRF's RelatedField; here always one of this module's.
         return cast("RelatedField", self.child_relation)
 
-    def to_internal_value(self, data: Any) -> list[Any]:
+    def to_internal_value(self, data: Sequence[object]) -> list[object]:
         # Mirrors rest_framework.relations.ManyRelatedField.to_internal_value; differs in
         # checking values not looked up ahead with one queued query for the list.
         if isinstance(data, str) or not hasattr(data, "__iter__"):
@@ -476,7 +485,7 @@ class ManyRelatedField(drf_relations.ManyRelatedField):
         child = self._child
         child._choices = await child.aget_choices(self.html_cutoff)
 
-    def get_attribute(self, instance: Any) -> Any:
+    def get_attribute(self, instance: object) -> Iterable[object] | None:
         # Mirrors rest_framework.relations.ManyRelatedField.get_attribute; differs in
         # returning the fetched objects (Tortoise's `.all()` would be a new query).
         if isinstance(instance, Model) and instance.pk is None:

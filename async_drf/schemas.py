@@ -20,7 +20,8 @@ It needs ``uritemplate``, ``inflection`` and ``PyYAML`` (the ``openapi`` extra).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rest_framework import renderers
 from rest_framework.response import Response
@@ -36,6 +37,13 @@ from ._openapi import (
     field_schema,
 )
 from .views import AsyncAPIView
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern, URLResolver
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.permissions import _PermissionClass
+    from rest_framework.schemas.generators import BaseSchemaGenerator
+    from rest_framework.views import AsView, GenericView
 
 __all__ = [
     "AsyncDefaultSchema",
@@ -67,7 +75,7 @@ class AsyncSchemaView(AsyncAPIView, SchemaView):
 
     schema = None  # left out of the schema, as DRF's (AsyncAPIView's default comes first)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         if kwargs.get("renderer_classes") is None:  # SchemaView's defaults, plus plain JSON
             classes = list(self.renderer_classes or ())
@@ -87,15 +95,15 @@ def get_schema_view(
     title: str | None = None,
     url: str | None = None,
     description: str | None = None,
-    urlconf: Any = None,
-    renderer_classes: Any = None,
+    urlconf: str | None = None,
+    renderer_classes: Sequence[type[renderers.BaseRenderer]] | None = None,
     public: bool = False,
-    patterns: Any = None,
-    generator_class: type = SchemaGenerator,
-    authentication_classes: Any = None,
-    permission_classes: Any = None,
+    patterns: Sequence[URLPattern | URLResolver] | None = None,
+    generator_class: type[BaseSchemaGenerator] = SchemaGenerator,
+    authentication_classes: Sequence[type[BaseAuthentication]] | None = None,
+    permission_classes: Sequence[_PermissionClass] | None = None,
     version: str | None = None,
-) -> Any:
+) -> AsView[GenericView]:
     """DRF's ``get_schema_view``, serving an async SchemaView with
     :class:`SchemaGenerator`; the policies default to the ``REST_FRAMEWORK`` ones."""
     # Mirrors rest_framework.schemas.get_schema_view; differs in the view class.

@@ -6,13 +6,17 @@ DRF's own keys (PAGE_SIZE, DEFAULT_*_CLASSES, EXCEPTION_HANDLER, ...) stay in DR
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from rest_framework.settings import APISettings
 
-DEFAULTS: dict[str, Any] = {
+if TYPE_CHECKING:
+    from .conditional import ModelETag
+
+DEFAULTS: dict[str, object] = {
     # Name of the Django setting that holds Tortoise's config dict.
     "TORTOISE_SETTING": "TORTOISE_ORM",
     # Create missing tables when the ASGI app starts (handy for SQLite demos).
@@ -79,13 +83,34 @@ IMPORT_STRINGS: list[str] = ["DEFAULT_ETAG_CLASS"]
 class AsyncDRFSettings(APISettings):
     """DRF's settings machinery, reading ``ASYNC_DRF`` instead of ``REST_FRAMEWORK``."""
 
+    if TYPE_CHECKING:  # the keys of DEFAULTS, as a project may set them
+        TORTOISE_SETTING: str
+        GENERATE_SCHEMAS: bool
+        RENDER_INLINE: bool
+        WSGI_CLOSE_CONNECTIONS: bool
+        SERVE_STATIC: bool
+        API_PATH_PREFIXES: Sequence[str]
+        DEFAULT_ETAG_CLASS: type[ModelETag] | None
+        SERVICE_UNAVAILABLE_RETRY_AFTER: float | None
+        SQLITE_BUSY_TIMEOUT: float | None
+        JSON_MAX_DEPTH: int | None
+        SEARCH_MAX_TERMS: int | None
+        SEARCH_MAX_TERM_LENGTH: int | None
+        TORTOISE_POOL_TIMEOUT: float | None
+        THROTTLE_REDIS_URL: str | None
+        THROTTLE_KEY_PREFIX: str
+        AFTER_RESPONSE_MAX_CONCURRENCY: int | None
+        AFTER_RESPONSE_SHUTDOWN_TIMEOUT: float
+        STREAM_CHUNK_SIZE: int
+        COMMANDS_WITHOUT_TORTOISE: Sequence[str]
+
     @property
-    def user_settings(self) -> dict[str, Any]:
+    def user_settings(self) -> dict[str, object]:
         if not hasattr(self, "_user_settings"):
             self._user_settings = getattr(settings, "ASYNC_DRF", {})
         return self._user_settings
 
-    def __getattr__(self, attr: str) -> Any:
+    def __getattr__(self, attr: str) -> object:
         if attr not in self.defaults:
             raise AttributeError(f"Invalid async_drf setting: '{attr}'")
         return super().__getattr__(attr)
@@ -94,7 +119,7 @@ class AsyncDRFSettings(APISettings):
 async_settings = AsyncDRFSettings(None, DEFAULTS, IMPORT_STRINGS)  # type: ignore[arg-type]  # stubs: DRF's keys only
 
 
-def reload_async_settings(*, setting: str, **kwargs: Any) -> None:
+def reload_async_settings(*, setting: str, **kwargs: object) -> None:
     if setting == "ASYNC_DRF":
         async_settings.reload()
 

@@ -16,12 +16,17 @@ import os
 import threading
 import weakref
 from collections import OrderedDict, deque
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .exceptions import ServiceUnavailable
 from .settings import async_settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
+    from redis.commands.core import AsyncScript
 
 __all__ = [
     "MemoryThrottleStore",
@@ -134,7 +139,7 @@ class RedisThrottleStore:
     string (``redis://host:6379/0?max_connections=100``) or as keyword arguments.
     """
 
-    def __init__(self, url: str, key_prefix: str = "", **options: Any) -> None:
+    def __init__(self, url: str, key_prefix: str = "", **options: object) -> None:
         try:
             import redis.asyncio  # noqa: F401 - the optional dependency is present
         except ImportError as exc:  # pragma: no cover - the redis extra is installed in tests
@@ -152,12 +157,12 @@ class RedisThrottleStore:
             "socket_timeout": 2,
             **options,
         }
-        self._scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+        self._scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncScript] = (
             weakref.WeakKeyDictionary()
         )
         _every_redis_store.add(self)
 
-    def _script(self) -> Any:
+    def _script(self) -> AsyncScript:
         loop = asyncio.get_running_loop()
         script = self._scripts.get(loop)
         if script is None:
@@ -168,7 +173,7 @@ class RedisThrottleStore:
         return script
 
     @property
-    def client(self) -> Any:
+    def client(self) -> Redis | RedisCluster:
         """The running event loop's ``redis.asyncio.Redis`` client."""
         return self._script().registered_client
 
@@ -176,7 +181,13 @@ class RedisThrottleStore:
         from redis.exceptions import ConnectionError, TimeoutError
 
         # A unique member per request: requests in the same microsecond all count.
-        args = [repr(now), repr(now - duration), limit, math.ceil(duration * 1000), os.urandom(12)]
+        args: list[str | int | bytes] = [
+            repr(now),
+            repr(now - duration),
+            limit,
+            math.ceil(duration * 1000),
+            os.urandom(12),
+        ]
         try:
             allowed, count, oldest = await self._script()(keys=[self.key_prefix + key], args=args)
         except (ConnectionError, TimeoutError) as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Never, cast
 
 from rest_framework import throttling
 from rest_framework.request import Request
@@ -49,11 +49,11 @@ class AsyncSimpleRateThrottle(throttling.SimpleRateThrottle):
     duration: int
 
     @property
-    def THROTTLE_RATES(self) -> dict[str, Any]:  # type: ignore[override]  # noqa: N802
+    def THROTTLE_RATES(self) -> dict[str, str | None]:  # type: ignore[override]  # noqa: N802
         # DRF copies DEFAULT_THROTTLE_RATES at import; read it per use so that
         # override_settings reaches it.  A subclass may still set a plain dict.
-        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
-        return rates
+        # DRF's settings stubs: numbers; the rates are texts ("100/day"), as THROTTLE_RATES says.
+        return cast("dict[str, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
 
     def get_store(self) -> ThrottleStore:
         """The store that holds this throttle's windows."""
@@ -109,7 +109,7 @@ class AsyncScopedRateThrottle(throttling.ScopedRateThrottle, AsyncSimpleRateThro
 
     async def allow_request(self, request: Request, view: APIView) -> bool:  # type: ignore[override]
         # DRF's stubs: a bool; here the coroutine of AsyncSimpleRateThrottle's, or True.
-        result = cast("bool | Coroutine[Any, Any, bool]", super().allow_request(request, view))
+        result = cast("bool | Coroutine[object, Never, bool]", super().allow_request(request, view))
         if inspect.iscoroutine(result):
             return bool(await result)
         return bool(result)  # True: the view has no throttle_scope

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 from itertools import groupby
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from asgiref.sync import markcoroutinefunction
 from django.core.exceptions import SynchronousOnlyOperation
@@ -40,7 +40,19 @@ from .renderers import async_renderer_class
 from .settings import async_settings
 from .throttle_stores import release_throttle_connections
 
+if TYPE_CHECKING:
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.parsers import BaseParser
+    from rest_framework.renderers import BaseRenderer
+
+    from ._types import ViewHandler
+
 __all__ = ["AsyncAPIView"]
+
+# An authenticator of request.authenticators, and the first one that matched with its
+# (user, auth): both the project's own, only handed to the request.
+_Authenticator: TypeAlias = "BaseAuthentication | ForcedAuthentication"
+_Authenticated: TypeAlias = "tuple[_Authenticator, tuple[object, object]]"
 
 
 class _InlineRenderedResponse(Response):
@@ -56,7 +68,7 @@ class _InlineRenderedResponse(Response):
     """
 
     @markcoroutinefunction
-    def render(self) -> Any:
+    def render(self) -> Any:  # DRF's Response.render is untyped; a coroutine when it hops
         try:
             return super().render()
         except SynchronousOnlyOperation:
@@ -73,10 +85,10 @@ class AsyncAPIView(APIView):
     """Async twin of DRF's APIView: ``dispatch`` and the policy checks are coroutines."""
 
     # DEFAULT_SCHEMA_CLASS, with DRF's OpenAPI AutoSchema swapped for the Tortoise-aware one.
-    schema = AsyncDefaultSchema()
+    schema: AsyncDefaultSchema | None = AsyncDefaultSchema()
     # Callables run after a 2xx/3xx response is sent, as func(request, response, *args,
     # **kwargs); a handler adds more with request.after_response() (async_drf.tasks).
-    after_response: Sequence[Callable[..., Any]] = ()
+    after_response: Sequence[Callable[..., object]] = ()
 
     @classproperty
     def view_is_async(cls) -> bool:
@@ -85,7 +97,7 @@ class AsyncAPIView(APIView):
         return True
 
     async def dispatch(  # type: ignore[override]  # a coroutine, as Django expects of async views
-        self, request: HttpRequest, *args: Any, **kwargs: Any
+        self, request: HttpRequest, *args: object, **kwargs: object
     ) -> HttpResponseBase:
         # Mirrors rest_framework.views.APIView.dispatch; differs in awaiting initial, the
         # handler (call_handler) and handle_exception, in the WSGI lifecycle around them
@@ -121,7 +133,7 @@ class AsyncAPIView(APIView):
             await prepare(self, request, self.response)
         return self.response
 
-    def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Request:
+    def initialize_request(self, request: HttpRequest, *args: object, **kwargs: object) -> Request:
         # Mirrors rest_framework.views.APIView.initialize_request; differs only in the
         # class: AfterResponseRequest adds after_response().
         parser_context = self.get_parser_context(request)
@@ -133,15 +145,17 @@ class AsyncAPIView(APIView):
             parser_context=parser_context,
         )
 
-    async def call_handler(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    async def call_handler(
+        self, request: Request, *args: object, **kwargs: object
+    ) -> HttpResponseBase:
         """Run the handler for ``request.method``, sync or async."""
         method = (request.method or "").lower()
-        handler: Callable[..., Any] = self.http_method_not_allowed
+        handler: ViewHandler = self.http_method_not_allowed
         if method in self.http_method_names:
             handler = getattr(self, method, self.http_method_not_allowed)
         return await run_handler(handler, request, *args, **kwargs)
 
-    async def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def initial(self, request: Request, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         # Mirrors rest_framework.views.APIView.initial; differs only in awaits.
         self.format_kwarg = self.get_format_suffix(**kwargs)
         neg = self.perform_content_negotiation(request)
@@ -183,7 +197,7 @@ class AsyncAPIView(APIView):
                     code=getattr(denied, "code", None),
                 )
 
-    async def check_object_permissions(self, request: Request, obj: Any) -> None:  # type: ignore[override]
+    async def check_object_permissions(self, request: Request, obj: object) -> None:  # type: ignore[override]
         for permission in self.get_permissions():
             denied = await _permissions.denying_object_permission(permission, request, self, obj)
             if denied is not None:
@@ -229,7 +243,7 @@ class AsyncAPIView(APIView):
         return None
 
     async def options(  # type: ignore[override]
-        self, request: Request, *args: Any, **kwargs: Any
+        self, request: Request, *args: object, **kwargs: object
     ) -> HttpResponseBase:
         if self.metadata_class is None:
             return self.http_method_not_allowed(request, *args, **kwargs)
@@ -239,7 +253,9 @@ class AsyncAPIView(APIView):
         data = await maybe_await(metadata_class().determine_metadata, request, self)
         return Response(data, status=status.HTTP_200_OK)
 
-    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
         """DRF's negotiation, remembered: with DRF's DefaultContentNegotiation the
         answer depends only on the renderers, the Accept header and the format
         override, so repeated requests skip parsing and matching media types."""
@@ -265,20 +281,23 @@ class AsyncAPIView(APIView):
             _negotiated[key] = (renderers.index(renderer), media_type)
         return renderer, media_type
 
-    def get_parsers(self) -> list[Any]:
+    def get_parsers(self) -> list[BaseParser]:
         # DRF's JSONParser fails with RecursionError (a 500) on deep nesting: use the
         # twin that checks JSON_MAX_DEPTH first.
         return [limited_parser_class(parser)() for parser in self.parser_classes]
 
-    def get_renderers(self) -> list[Any]:
+    def get_renderers(self) -> list[BaseRenderer]:
         # DRF's BrowsableAPIRenderer checks permissions synchronously: use its async twin.
         return [
             async_renderer_class(renderer)()  # type: ignore[arg-type]  # stubs: unhashable
             for renderer in self.renderer_classes
         ]
 
-    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: object, **kwargs: object
+    ) -> Response:
+        # DRF's stubs: a Response; DRF takes (and returns) any HttpResponseBase.
+        response = super().finalize_response(request, cast("Response", response), *args, **kwargs)
         if (
             type(response) is Response
             and async_settings.RENDER_INLINE
@@ -318,13 +337,18 @@ class AsyncAPIView(APIView):
         release_cycles(getattr(response, "data", None))
 
 
+_NegotiationKey: TypeAlias = (
+    "tuple[tuple[type[BaseRenderer], ...], str, str | None, str | None, str | None]"
+)
 # (renderer classes, Accept, format override, format suffix) -> (index, media type)
-_negotiated: dict[tuple[Any, ...], tuple[int, str]] = {}
+_negotiated: dict[_NegotiationKey, tuple[int, str]] = {}
 _NEGOTIATED_MAX = 512
 _NEGOTIATED_ACCEPT_MAX = 256  # longer Accept headers are negotiated every time
 
 
-def _negotiation_key(view: Any, request: Request, renderers: list[Any]) -> Any:
+def _negotiation_key(
+    view: AsyncAPIView, request: Request, renderers: list[BaseRenderer]
+) -> _NegotiationKey | None:
     accept = request.META.get("HTTP_ACCEPT", "")
     if len(accept) > _NEGOTIATED_ACCEPT_MAX:
         return None
@@ -333,11 +357,13 @@ def _negotiation_key(view: Any, request: Request, renderers: list[Any]) -> Any:
     return (tuple(map(type, renderers)), accept, param, override, view.format_kwarg)
 
 
-def _needs_hop(authenticator: Any) -> bool:
+def _needs_hop(authenticator: _Authenticator) -> bool:
     return needs_hop(authenticator.authenticate)
 
 
-async def _afirst_authenticated(authenticators: list[Any], request: Request) -> Any:
+async def _afirst_authenticated(
+    authenticators: list[_Authenticator], request: Request
+) -> _Authenticated | None:
     # Mirrors rest_framework.request.Request._authenticate; differs in awaiting each
     # authenticator and in returning (authenticator, (user, auth)), or None without
     # calling _not_authenticated: perform_authentication sets them on the request.
@@ -352,7 +378,9 @@ async def _afirst_authenticated(authenticators: list[Any], request: Request) -> 
     return None
 
 
-def _first_authenticated(authenticators: list[Any], request: Request) -> Any:
+def _first_authenticated(
+    authenticators: list[_Authenticator], request: Request
+) -> _Authenticated | None:
     # Mirrors rest_framework.request.Request._authenticate as _afirst_authenticated
     # does, for a run of sync authenticators inside one thread hop.
     for authenticator in authenticators:

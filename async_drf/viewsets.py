@@ -8,7 +8,7 @@ included: see :class:`AsyncViewSetMixin`.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from asgiref.sync import markcoroutinefunction
 from django.utils.decorators import classonlymethod
@@ -20,8 +20,13 @@ from .orm import get_model, is_model_class, is_queryset
 from .views import AsyncAPIView
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.http import HttpResponseBase
     from rest_framework.decorators import ViewSetAction
     from rest_framework.views import AsView, GenericView
+
+    from ._types import ViewQuerySet
 
 __all__ = [
     "AsyncGenericViewSet",
@@ -35,10 +40,10 @@ __all__ = [
 class _Overlay:
     """``target`` with a few attributes added; every other attribute is the target's."""
 
-    def __init__(self, target: Any, **attrs: Any) -> None:
+    def __init__(self, target: object, **attrs: object) -> None:
         self.__dict__.update(attrs, _target=target)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         if "_target" not in self.__dict__:  # a copy being rebuilt: no recursion
             raise AttributeError(name)
         return getattr(self.__dict__["_target"], name)
@@ -57,10 +62,10 @@ class _TortoiseQueryset:
     read from an instance (``get_queryset``, user code) it is the value itself.
     """
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: ViewQuerySet) -> None:
         self.value = value
 
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+    def __get__(self, instance: object, owner: type | None = None) -> ViewQuerySet | _Overlay:
         if instance is not None:
             return self.value
         model = get_model(self.value)
@@ -68,7 +73,7 @@ class _TortoiseQueryset:
         return _Overlay(self.value, model=_Overlay(model, _meta=meta))
 
 
-def declared_queryset(view_class: type) -> Any:
+def declared_queryset(view_class: type) -> object:
     """The ``queryset`` a view class declares: on a viewset, the model class or QuerySet
     itself, not the overlay DRF's routers read from the class."""
     declared = inspect.getattr_static(view_class, "queryset", None)
@@ -80,7 +85,7 @@ def declared_queryset(view_class: type) -> Any:
 class AsyncViewSetMixin(ViewSetMixin):
     """Async twin of DRF's ViewSetMixin: ``as_view`` returns a coroutine function."""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         queryset = cls.__dict__.get("queryset")
         if is_model_class(queryset) or is_queryset(queryset):
@@ -89,7 +94,9 @@ class AsyncViewSetMixin(ViewSetMixin):
 
     @classonlymethod
     def as_view(
-        cls, actions: dict[str, str | ViewSetAction[Any]] | None = None, **initkwargs: Any
+        cls,
+        actions: dict[str, str | ViewSetAction[Callable[..., HttpResponseBase]]] | None = None,
+        **initkwargs: object,
     ) -> AsView[GenericView]:
         # DRF's view is a plain `def` returning the dispatch() coroutine: mark it, or
         # Django's handler would run it in a thread and get an un-awaited coroutine.

@@ -470,6 +470,8 @@ def main() -> None:
         db = Path(tmp) / "bench.sqlite3"
         run.make_database(db)
         os.environ["BENCH_DB"] = str(db)
+        # bench.run imported the settings before the database existed: read them again.
+        importlib.reload(importlib.import_module("bench.stacks.base_settings"))
         stack = run.STACKS[args.stack]
         if stack.settings:
             os.environ["DJANGO_SETTINGS_MODULE"] = stack.settings

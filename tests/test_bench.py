@@ -358,3 +358,26 @@ def test_throttle_bench_runs_and_prints_both_rates():
     assert "| store | 10/min | 1000000/min |" in done.stdout
     assert "| memory | " in done.stdout
     assert "(memory store only: --no-redis)" in done.stdout
+
+
+@pytest.mark.parametrize("stack", ["asyncdrf", "bare-orjson-fast"])
+def test_profile_stack_serves_the_seeded_database(stack):
+    """bench/profile_stack.py answers from its own seeded SQLite file; timings unchecked."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
+    done = subprocess.run(
+        [sys.executable, str(root / "bench" / "profile_stack.py"), stack, "detail", "-n", "20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"{stack} detail: " in done.stdout
+    assert "us/request" in done.stdout
+    assert not (root / "bench.sqlite3").exists()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite import client as tortoise_sqlite
@@ -137,7 +137,7 @@ class _BoundedWait(_SqliteClient):
 
     def __init__(self, file_path: str, **kwargs: object) -> None:
         super().__init__(file_path, **kwargs)
-        timeout = async_settings.SQLITE_BUSY_TIMEOUT
+        timeout = cast("float", async_settings.SQLITE_BUSY_TIMEOUT)  # None: not this client
         milliseconds = int(self.pragmas.setdefault("busy_timeout", round(timeout * 1000)))
         self._lock = _ConnectionLock(self, milliseconds / 1000)
 

@@ -19,8 +19,8 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from async_drf import generics, serializers
-from async_drf._types import QuerySetLike
+from async_drf import generics, relations, schemas, serializers
+from async_drf._types import Instance, QuerySetLike
 from async_drf.concurrency import maybe_await
 from async_drf.db import aevaluate
 from async_drf.fastjson import ORJSONRenderer
@@ -64,7 +64,10 @@ async def hooks(view: PostList, request: Request) -> None:
     assert_type(await view.list(request), Response)
     assert_type(await view.aget_serializer(), BaseSerializer[Any])
     assert_type(await view.filter_queryset(view.get_queryset()), QuerySetLike)
-    assert_type(await view.paginate_queryset(view.get_queryset()), list[Any] | None)
+    assert_type(await view.paginate_queryset(view.get_queryset()), list[object] | None)
+    assert_type(await view.get_object(), Instance)  # a Tortoise or a Django row
+    assert_type(await generics.aget_object_or_404(Post, pk=1), Post)
+    assert_type(await generics.aget_object_or_404(Post.filter(title="a"), pk=1), Post)
 
 
 async def bridge() -> None:
@@ -87,3 +90,12 @@ async def tooling(request: AfterResponseRequest) -> None:
     assert_type(AsyncAPIRequestFactory().generic("GET", "/posts/"), ASGIRequest)
     assert_type(await aevaluate(Group.objects.all()), list[Group])
     assert_type(ORJSONRenderer().render({"id": 1}), bytes)
+
+
+async def schema_hooks(
+    field: relations.PrimaryKeyRelatedField, inspector: schemas.AutoSchema
+) -> None:
+    assert_type(await field.aget_queryset(), QuerySet[Model] | None)
+    assert_type(await field.aget_choices(), dict[object, str])
+    assert_type(inspector.get_operation("/posts/", "GET"), dict[str, object])
+    assert_type(inspector.get_serializer("/posts/", "GET"), BaseSerializer[Any] | None)

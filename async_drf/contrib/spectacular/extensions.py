@@ -22,7 +22,8 @@ path parameters; on a Tortoise model that fails (``'MetaInfo' object has no attr
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 from asgiref.sync import markcoroutinefunction
 from drf_spectacular.drainage import has_override
@@ -39,6 +40,26 @@ from ... import schemas
 from ..._schema_fields import lenient_parameter, security_schemes
 from ...concurrency import is_async_callable
 
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+    from rest_framework.views import APIView
+
+    from ..._types import AnyField, AnySerializer, OpenAPIObject
+
+    class _Action(Protocol):
+        """A view method decorated with ``@action`` (which sets ``kwargs``)."""
+
+        __name__: str
+        kwargs: Mapping[str, object]
+
+        def __call__(self, *args: object, **kwargs: object) -> object: ...
+
+    class _Tagged(Protocol):
+        """DRF's AutoSchema as it is: its stubs leave out the ``tags`` it keeps."""
+
+        _tags: Sequence[str] | None
+
+
 __all__ = ["map_serializer", "with_spectacular_schemas"]
 
 
@@ -49,19 +70,19 @@ class _Inspector(schemas.AutoSchema):
     """async_drf's inspector, handing drf-spectacular the fields it was told about
     (``@extend_schema_field``, a field extension of another library)."""
 
-    def __init__(self, auto_schema: Any, direction: str) -> None:
+    def __init__(self, auto_schema: SpectacularAutoSchema, direction: str) -> None:
         super().__init__()
         self.auto_schema = auto_schema
         self.direction = direction
 
-    def map_field(self, field: Any) -> dict[str, Any]:
+    def map_field(self, field: AnyField) -> OpenAPIObject:
         if _annotated(field) or _foreign_field_extension(field):
-            mapped: dict[str, Any] = self.auto_schema._map_serializer_field(field, self.direction)
+            mapped: OpenAPIObject = self.auto_schema._map_serializer_field(field, self.direction)
             return mapped
         return super().map_field(field)
 
 
-def _annotated(field: Any) -> bool:
+def _annotated(field: AnyField) -> bool:
     """``@extend_schema_field`` on the field (its class) or its ``get_<name>`` method."""
     if has_override(field, "field"):
         return True
@@ -70,12 +91,14 @@ def _annotated(field: Any) -> bool:
     return method is not None and has_override(method, "field")
 
 
-def _foreign_field_extension(field: Any) -> bool:
+def _foreign_field_extension(field: AnyField) -> bool:
     extension = OpenApiSerializerFieldExtension.get_match(field)
     return extension is not None and not isinstance(extension, _FieldExtension)
 
 
-def map_serializer(auto_schema: Any, serializer: Any, direction: str) -> dict[str, Any]:
+def map_serializer(
+    auto_schema: SpectacularAutoSchema, serializer: AnySerializer, direction: str
+) -> OpenAPIObject:
     """A serializer's schema as async_drf's DRF inspector maps it (nested serializers
     inline, a partial one without ``required``)."""
     inspector = _Inspector(auto_schema, direction)
@@ -90,7 +113,7 @@ class SerializerExtension(OpenApiSerializerExtension):
     target_class = "async_drf.serializers.Serializer"
     match_subclasses = True
 
-    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+    def map_serializer(self, auto_schema: SpectacularAutoSchema, direction: str) -> OpenAPIObject:
         return map_serializer(auto_schema, self.target, direction)
 
 
@@ -100,7 +123,9 @@ class SerializerExtension(OpenApiSerializerExtension):
 class _FieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+    def map_serializer_field(
+        self, auto_schema: SpectacularAutoSchema, direction: str
+    ) -> OpenAPIObject:
         # Type, enum, range, lengths and pattern, as async_drf's inspector maps them;
         # drf-spectacular adds readOnly/nullable/default around it.
         return schemas.field_schema(self.target)
@@ -138,9 +163,9 @@ class _BackendExtension(OpenApiFilterExtension):
     match_subclasses = True
 
     def get_schema_operation_parameters(
-        self, auto_schema: Any, *args: Any, **kwargs: Any
-    ) -> list[dict[str, Any]]:
-        parameters: list[dict[str, Any]] = self.target.get_schema_operation_parameters(
+        self, auto_schema: SpectacularAutoSchema, *args: object, **kwargs: object
+    ) -> list[OpenAPIObject]:
+        parameters: list[OpenAPIObject] = self.target.get_schema_operation_parameters(
             auto_schema.view
         )
         return parameters
@@ -165,8 +190,8 @@ class _PaginatorExtension(OpenApiFilterExtension):
     match_subclasses = True
 
     def get_schema_operation_parameters(
-        self, auto_schema: Any, *args: Any, **kwargs: Any
-    ) -> list[dict[str, Any]]:
+        self, auto_schema: SpectacularAutoSchema, *args: object, **kwargs: object
+    ) -> list[OpenAPIObject]:
         parameters = self.target.get_schema_operation_parameters(auto_schema.view)
         return [lenient_parameter(self.target, parameter) for parameter in parameters]
 
@@ -191,7 +216,7 @@ class _AuthenticationExtension(OpenApiAuthenticationExtension):
 
     match_subclasses = True
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+    def get_security_definition(self, auto_schema: SpectacularAutoSchema) -> OpenAPIObject:
         return security_schemes()[self.name]  # type: ignore[index]
 
 
@@ -225,10 +250,10 @@ class ViewExtension(OpenApiViewExtension):
         return with_spectacular_schemas(self.target)
 
 
-def with_spectacular_schemas(view_class: type) -> type:
+def with_spectacular_schemas(view_class: type[APIView]) -> type:
     """``view_class``, or a subclass whose DRF inspectors are drf-spectacular's."""
-    attributes: dict[str, Any] = {}
-    schema = view_class.schema  # type: ignore[attr-defined]
+    attributes: dict[str, object] = {}
+    schema = view_class.schema
     if isinstance(schema, openapi.AutoSchema):
         attributes["schema"] = spectacular_schema_class(schema)()
     for name in _extra_action_names(view_class):
@@ -247,13 +272,13 @@ def _extra_action_names(view_class: type) -> list[str]:
     return [action.__name__ for action in get_extra_actions()] if get_extra_actions else []
 
 
-def spectacular_schema_class(inspector: Any) -> type:
+def spectacular_schema_class(inspector: openapi.AutoSchema) -> type:
     """:class:`~async_drf.contrib.spectacular.AutoSchema` with ``inspector``'s options
     as class attributes (drf-spectacular instantiates an ``@action``'s schema class)."""
     from .schema import AutoSchema
 
     options = {
-        "_tags": inspector._tags,
+        "_tags": cast("_Tagged", inspector)._tags,
         "operation_id_base": inspector.operation_id_base,
         "component_name": inspector.component_name,
         "list_view": getattr(inspector, "list_view", None),
@@ -261,11 +286,11 @@ def spectacular_schema_class(inspector: Any) -> type:
     return type("AutoSchema", (AutoSchema,), options)
 
 
-def _with_schema(function: Any, schema_class: type) -> Any:
+def _with_schema(function: _Action, schema_class: type) -> Callable[..., object]:
     """A copy of an ``@action`` method whose ``kwargs["schema"]`` is ``schema_class``."""
 
     @functools.wraps(function)
-    def action(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def action(self: object, *args: object, **kwargs: object) -> object:
         return function(self, *args, **kwargs)
 
     action.kwargs = {**function.kwargs, "schema": schema_class}  # type: ignore[attr-defined]

@@ -15,7 +15,8 @@ It also answers DRF's generator (``manage.py generateschema``,
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from drf_spectacular import generators
 from drf_spectacular import openapi as spectacular_openapi
@@ -36,6 +37,11 @@ from ..._schema_responses import (
     success_status,
 )
 
+if TYPE_CHECKING:
+    from drf_spectacular.utils import _SerializerType
+
+    from ..._types import AnySerializer, OpenAPIObject
+
 __all__ = ["AutoSchema", "SchemaGenerator"]
 
 
@@ -47,14 +53,14 @@ class AutoSchema(spectacular_openapi.AutoSchema):
     attributes of a subclass.
     """
 
-    _tags: Any = None
+    _tags: Sequence[str] | None = None
     operation_id_base: str | None = None
     component_name: str | None = None
     list_view: bool | None = None
 
     def __init__(
         self,
-        tags: Any = None,
+        tags: Sequence[str] | None = None,
         operation_id_base: str | None = None,
         component_name: str | None = None,
         list_view: bool | None = None,
@@ -87,12 +93,12 @@ class AutoSchema(spectacular_openapi.AutoSchema):
 
     # -- DRF's generator: get_operation(path, method), get_components(path, method) ----
 
-    def get_operation(self, path: str, *args: Any, **kwargs: Any) -> Any:
+    def get_operation(self, path: str, *args: Any, **kwargs: Any) -> OpenAPIObject | None:
         if len(args) + len(kwargs) == 1:  # DRF's SchemaGenerator
             return self.get_inspector().get_operation(path, *args, **kwargs)
         return super().get_operation(path, *args, **kwargs)
 
-    def get_components(self, path: str, method: str) -> dict[str, Any]:
+    def get_components(self, path: str, method: str) -> dict[str, OpenAPIObject]:
         return self.get_inspector().get_components(path, method)
 
     # -- drf-spectacular's generator --------------------------------------------------
@@ -103,7 +109,7 @@ class AutoSchema(spectacular_openapi.AutoSchema):
     def get_tags(self) -> list[str]:
         return self.get_inspector().get_tags(self.path, self.method)
 
-    def _is_list_view(self, serializer: Any = None) -> bool:
+    def _is_list_view(self, serializer: _SerializerType | None = None) -> bool:
         if serializer is None:
             return self.get_inspector().is_list_view(self.path, self.method)
         if is_list_serializer(serializer):
@@ -112,24 +118,24 @@ class AutoSchema(spectacular_openapi.AutoSchema):
             return super()._is_list_view(serializer)  # type: ignore[arg-type]  # @extend_schema
         return self.get_inspector().is_list_view(self.path, self.method)
 
-    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+    def _resolve_path_parameters(self, variables: list[str]) -> list[OpenAPIObject]:
         # The Tortoise column's type and range (drf-spectacular reads Django's _meta).
         known = {
             p["name"]: p for p in self.get_inspector().get_path_parameters(self.path, self.method)
         }
         return [known[name] for name in variables if name in known]
 
-    def get_filter_backends(self) -> list[Any]:
+    def get_filter_backends(self) -> list[type]:
         # As DRF's generator: filters also apply to the detail operations (get_object
         # filters the queryset), where drf-spectacular lists them on lists only.
         if not self.get_inspector().allows_filters(self.path, self.method):
             return []
         return list(getattr(self.view, "filter_backends", None) or ())
 
-    def _get_format_parameters(self) -> list[dict[str, Any]]:
+    def _get_format_parameters(self) -> list[OpenAPIObject]:
         return []  # not listed by DRF's generator either
 
-    def _get_parameters(self) -> list[dict[str, Any]]:
+    def _get_parameters(self) -> list[OpenAPIObject]:
         parameters = super()._get_parameters()
         etag_class = etag_policy(self.view, self.method)
         if etag_class is not None:
@@ -139,18 +145,18 @@ class AutoSchema(spectacular_openapi.AutoSchema):
                     parameters.append(parameter)
         return parameters
 
-    def _get_serializer(self) -> Any:
+    def _get_serializer(self) -> AnySerializer | OpenApiTypes:
         # async_drf's: the serializer hooks may be `async def`; a view without
         # get_serializer has an unspecified body ({}), as in DRF's generator.
         serializer = self.get_inspector().get_serializer(self.path, self.method)
         return OpenApiTypes.ANY if serializer is None else serializer
 
-    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+    def _map_basic_serializer(self, serializer: AnySerializer, direction: str) -> OpenAPIObject:
         from .extensions import map_serializer
 
         return map_serializer(self, serializer, direction)
 
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(self, serializer: AnySerializer, direction: str) -> str:
         return self.get_inspector().get_component_name(serializer)
 
     def get_paginated_name(self, serializer_name: str) -> str:
@@ -165,22 +171,22 @@ class AutoSchema(spectacular_openapi.AutoSchema):
 
     def _get_response_bodies(
         self, direction: Literal["request", "response"] = "response"
-    ) -> dict[str, Any]:
+    ) -> dict[str, OpenAPIObject]:
         serializers = self.get_response_serializers()
         if direction != "response" or isinstance(serializers, dict):
             return super()._get_response_bodies(direction)  # @extend_schema(responses={...})
         status = success_status(self.view, self.method)
         if status == "204":
-            responses = {"204": {"description": "No response body"}}
+            responses: dict[str, OpenAPIObject] = {"204": {"description": "No response body"}}
         else:
-            body: dict[str, Any] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+            body: OpenAPIObject = self._get_response_for_code(  # type: ignore[no-untyped-call]
                 serializers, status
             )
             responses = {status: body}
         self._add_error_responses(responses)
         return responses
 
-    def _add_error_responses(self, responses: dict[str, Any]) -> None:
+    def _add_error_responses(self, responses: dict[str, OpenAPIObject]) -> None:
         """The error responses async_drf's inspector lists, their bodies as components."""
         media_types = self.map_renderers("media_type")
         statuses = self.get_inspector().get_error_statuses(self.path, self.method)
