@@ -20,7 +20,7 @@ Tortoise's side, a pool whose wait for a free connection is bounded, is
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import connections
@@ -43,7 +43,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
 
-def is_django_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
+def is_django_queryset(obj: object) -> TypeIs[QuerySet[Model, object]]:
     """True for a Django QuerySet (``User.objects.all()``)."""
     return isinstance(obj, QuerySet)
 
