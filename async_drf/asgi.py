@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import django
 from asgiref.sync import sync_to_async
@@ -47,8 +47,12 @@ from .orm import close_orm, init_orm, start_orm
 from .settings import async_settings
 from .tasks import drain
 
-Scope = dict[str, Any]  # as Django's stubs type them
-Message = Mapping[str, Any]
+if TYPE_CHECKING:
+    from django.dispatch import Signal
+    from django.http import HttpRequest, HttpResponseBase
+
+Scope = dict[str, object]  # as Django's stubs type them (values of many types)
+Message = Mapping[str, object]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -69,7 +73,7 @@ class TortoiseLifespan:
         self,
         app: ASGIApp,
         *,
-        config: dict[str, Any] | None = None,
+        config: dict[str, object] | None = None,
         generate_schemas: bool | None = None,
     ) -> None:
         self.app = app
@@ -149,7 +153,9 @@ def _caches_close_quietly() -> bool:
     return all(type(cache).close is BaseCache.close for cache in caches.all(initialized_only=True))
 
 
-def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
+def _inline_receivers(
+    signal: Signal, sender: object
+) -> list[Sequence[Callable[..., object]]] | None:
     """The signal's async receivers when its sync ones are all bookkeeping, else None."""
     sync_receivers, async_receivers = compat.live_receivers(signal, sender)
     if any(receiver not in _BOOKKEEPING for receiver in sync_receivers):
@@ -159,7 +165,12 @@ def _inline_receivers(signal: Any, sender: Any) -> list[Any] | None:
     return [sync_receivers, async_receivers]
 
 
-async def _send_inline(signal: Any, receivers: list[Any], sender: Any, **named: Any) -> None:
+async def _send_inline(
+    signal: Signal,
+    receivers: list[Sequence[Callable[..., object]]],
+    sender: object,
+    **named: object,
+) -> None:
     # Mirrors django.dispatch.Signal.asend; differs in calling the sync receivers inline
     # (only bookkeeping ones get here) instead of in one sync_to_async hop, in taking the
     # receivers already looked up, and in returning nothing.  Django 6.1's asend runs the
@@ -168,12 +179,14 @@ async def _send_inline(signal: Any, receivers: list[Any], sender: Any, **named: 
     for receiver in sync_receivers:
         receiver(signal=signal, sender=sender, **named)
     if async_receivers:
+        # The second list holds the async receivers (compat.live_receivers).
+        coroutines = cast("Sequence[Callable[..., Awaitable[object]]]", async_receivers)
         await asyncio.gather(
-            *(receiver(signal=signal, sender=sender, **named) for receiver in async_receivers)
+            *(receiver(signal=signal, sender=sender, **named) for receiver in coroutines)
         )
 
 
-async def _send_signal(signal: Any, sender: Any, **named: Any) -> None:
+async def _send_signal(signal: Signal, sender: object, **named: object) -> None:
     receivers = None if request_thread_started() else _inline_receivers(signal, sender)
     if receivers is None:
         await signal.asend(sender=sender, **named)
@@ -181,7 +194,7 @@ async def _send_signal(signal: Any, sender: Any, **named: Any) -> None:
         await _send_inline(signal, receivers, sender, **named)
 
 
-def _closes_only(response: Any, request: Any) -> bool:
+def _closes_only(response: HttpResponseBase, request: HttpRequest) -> bool:
     # Django adds request.close to every response; it closes the in-memory body and
     # any uploaded files.  Uploaded files may sit on disk: those take Django's path.
     closers = compat.resource_closers(response)
@@ -193,7 +206,7 @@ def _closes_only(response: Any, request: Any) -> bool:
     )
 
 
-async def _close_response(response: Any, request: Any) -> None:
+async def _close_response(response: HttpResponseBase, request: HttpRequest) -> None:
     """``response.close()``: on the loop when it only sends Django's bookkeeping."""
     if (
         type(response).close is HttpResponse.close
@@ -231,7 +244,7 @@ class ASGIHandler(django_asgi.ASGIHandler):
             await sync_to_async(error_response.close)()
             return
 
-        async def process_request(request: Any, send: Send) -> Any:
+        async def process_request(request: HttpRequest, send: Send) -> HttpResponseBase:
             response = await self.run_get_response(request)
             try:
                 await self.send_response(response, send)
@@ -262,7 +275,7 @@ class ASGIHandler(django_asgi.ASGIHandler):
                 except asyncio.CancelledError:
                     pass
         try:
-            response = tasks[1].result()
+            response = cast("HttpResponseBase", tasks[1].result())  # process_request's
         except asyncio.CancelledError:
             await _send_signal(signals.request_finished, self.__class__)
         else:
@@ -270,7 +283,7 @@ class ASGIHandler(django_asgi.ASGIHandler):
         body_file.close()
 
 
-async def _never_called(request: Any) -> None:  # pragma: no cover - see StaticFiles
+async def _never_called(request: HttpRequest) -> None:  # pragma: no cover - see StaticFiles
     raise AssertionError("StaticFiles uses servestatic's middleware as a file table only")
 
 
@@ -303,7 +316,7 @@ class StaticFiles:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             # Django's path_info: the path without the ASGI root_path (SCRIPT_NAME).
-            path = scope["path"].removeprefix(scope.get("root_path", ""))
+            path = cast("str", scope["path"]).removeprefix(cast("str", scope.get("root_path", "")))
             if path.startswith(self.prefix):
                 static_file = await self.find_file(path)
                 if static_file is not None:
@@ -311,7 +324,7 @@ class StaticFiles:
                     return
         await self.app(scope, receive, send)
 
-    async def find_file(self, path: str) -> Any:
+    async def find_file(self, path: str) -> object:
         """The static file for ``path``, or None to let Django answer."""
         if self.files.autorefresh:
             # SERVESTATIC_AUTOREFRESH (the default with DEBUG): look on disk each time.
@@ -321,7 +334,7 @@ class StaticFiles:
 
 def get_asgi_application(
     *,
-    config: dict[str, Any] | None = None,
+    config: dict[str, object] | None = None,
     generate_schemas: bool | None = None,
     serve_static: bool | None = None,
 ) -> TortoiseLifespan:

@@ -4,17 +4,24 @@ their search prefixes suit their database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .settings import async_settings
 
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.urls import URLPattern
+    from tortoise.models import Model
+
 
 @register(Tags.compatibility)
-def check_tortoise_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+def check_tortoise_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error]:
     name = async_settings.TORTOISE_SETTING
     config = getattr(settings, name, None)
     if config is None:
@@ -37,7 +44,9 @@ def check_tortoise_settings(app_configs: Any = None, **kwargs: Any) -> list[Erro
 
 
 @register(Tags.compatibility, Tags.urls)
-def check_view_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_view_backends(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Flag routed views that pair a Tortoise queryset with DRF's Django-ORM backends.
 
     E003: a DRF paginator (not an async one) or DRF's SearchFilter fails on the first
@@ -69,13 +78,13 @@ def _routed_view_classes() -> list[type]:
     return list(classes)
 
 
-def _callbacks(patterns: Any) -> Iterator[Any]:
+def _callbacks(patterns: Iterable[object]) -> Iterator[Callable[..., object]]:
     for pattern in patterns:
         nested = getattr(pattern, "url_patterns", None)
         if nested is not None:
             yield from _callbacks(nested)
         elif getattr(pattern, "callback", None) is not None:
-            yield pattern.callback
+            yield cast("URLPattern", pattern).callback
 
 
 def _has_tortoise_queryset(view_class: type) -> bool:
@@ -87,7 +96,7 @@ def _has_tortoise_queryset(view_class: type) -> bool:
     return is_model_class(queryset) or is_queryset(queryset)
 
 
-def _view_model(view_class: type) -> Any:
+def _view_model(view_class: type) -> type[Model] | None:
     from .orm import get_model, view_model
 
     if _has_tortoise_queryset(view_class):
@@ -166,7 +175,9 @@ def _filter_messages(view_class: type) -> list[CheckMessage]:
 
 
 @register(Tags.compatibility, Tags.urls)
-def check_search_prefixes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_search_prefixes(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """W003/W004: SearchFilter prefixes that a view's SQLite database cannot serve.
 
     W003: ``@`` (full-text search) has no SQLite implementation; the search finds
@@ -223,7 +234,7 @@ def _search_messages(view_class: type) -> list[CheckMessage]:
     return messages
 
 
-def _sqlite_connection(model: Any) -> tuple[str, bool] | None:
+def _sqlite_connection(model: type[Model]) -> tuple[str, bool] | None:
     """``(name, REGEXP installed)`` of the SQLite connection holding ``model``, else None."""
     from tortoise.backends.base.config_generator import expand_db_url
 
@@ -242,7 +253,7 @@ def _sqlite_connection(model: Any) -> tuple[str, bool] | None:
 
 @register(Tags.compatibility, Tags.urls)
 def check_sync_views_with_async_policies(
-    app_configs: Any = None, **kwargs: Any
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
 ) -> list[CheckMessage]:
     """E004: a sync DRF view given async authenticators, permissions or throttles.
 
@@ -294,7 +305,9 @@ def _async_policy_classes(view_class: type) -> list[type]:
 
 
 @register(Tags.compatibility, Tags.urls)
-def check_throttle_caches(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_throttle_caches(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """W002: an async throttle given a Django ``cache``, which it does not use.
 
     Async throttles keep their windows in a throttle store (``THROTTLE_REDIS_URL``),
@@ -331,7 +344,9 @@ SPECTACULAR_AUTOSCHEMA = "drf_spectacular.openapi.AutoSchema"
 
 
 @register(Tags.compatibility)
-def check_spectacular(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_spectacular(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """W005-W008: drf-spectacular set up so that it cannot document async_drf views.
 
     W005: ``DEFAULT_SCHEMA_CLASS`` is drf-spectacular's AutoSchema but async_drf's
@@ -394,13 +409,13 @@ def _dotted(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _is_spectacular_schema(schema_class: Any) -> bool:
+def _is_spectacular_schema(schema_class: object) -> bool:
     return isinstance(schema_class, type) and any(
         _dotted(cls) == SPECTACULAR_AUTOSCHEMA for cls in schema_class.__mro__
     )
 
 
-def _w007(schema_class: Any) -> CheckMessage:
+def _w007(schema_class: type) -> CheckMessage:
     return Warning(
         f'"drf_spectacular" is installed but DEFAULT_SCHEMA_CLASS is {_dotted(schema_class)}: '
         "drf-spectacular's @extend_schema and `manage.py spectacular` need its AutoSchema.",
@@ -412,7 +427,9 @@ def _w007(schema_class: Any) -> CheckMessage:
 
 
 @register(Tags.compatibility, Tags.urls)
-def check_mixin_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_mixin_middleware(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """W009: async_drf views served through Django's ``MiddlewareMixin`` middleware.
 
     Under ASGI Django runs each ``process_*`` method of those in a thread

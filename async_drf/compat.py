@@ -6,10 +6,36 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from tortoise import exceptions as tortoise_exceptions
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from django.contrib.messages.storage.base import BaseStorage
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.core.cache.backends.base import BaseCache
+    from django.core.files.uploadedfile import UploadedFile
+    from django.dispatch import Signal
+    from django.http import HttpRequest, HttpResponseBase
+    from django.utils.datastructures import MultiValueDict
+    from pypika_tortoise.terms import Term
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.request import ForcedAuthentication, Request
+    from rest_framework.serializers import Serializer
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.connection import ConnectionHandler
+    from tortoise.context import TortoiseContext
+    from tortoise.expressions import Expression
+    from tortoise.models import Model
+    from tortoise.queryset import QuerySet
+
+    from ._types import AnyField
+
+M = TypeVar("M", bound="Model")
+T = TypeVar("T")
 
 try:  # Tortoise 1.x
     from tortoise.context import get_current_context
@@ -28,23 +54,27 @@ else:
 
 # Tortoise's Model.save and Model.delete send their signals through these private
 # coroutines; a conditional write (async_drf.conditional) sends the same signals.
-async def send_pre_save(instance: Any, using_db: Any, update_fields: Any) -> None:
+async def send_pre_save(
+    instance: Model, using_db: BaseDBAsyncClient | None, update_fields: Iterable[str] | None
+) -> None:
     await instance._pre_save(using_db, update_fields)
 
 
-async def send_post_save(instance: Any, using_db: Any, update_fields: Any) -> None:
+async def send_post_save(
+    instance: Model, using_db: BaseDBAsyncClient | None, update_fields: Iterable[str] | None
+) -> None:
     await instance._post_save(using_db, False, update_fields)
 
 
-async def send_pre_delete(instance: Any, using_db: Any) -> None:
+async def send_pre_delete(instance: Model, using_db: BaseDBAsyncClient | None) -> None:
     await instance._pre_delete(using_db)
 
 
-async def send_post_delete(instance: Any, using_db: Any) -> None:
+async def send_post_delete(instance: Model, using_db: BaseDBAsyncClient | None) -> None:
     await instance._post_delete(using_db)
 
 
-def write_db(instance: Any, using_db: Any = None) -> Any:
+def write_db(instance: Model, using_db: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
     """The connection Model.save would write ``instance`` with."""
     return using_db or instance._choose_db(True)
 
@@ -60,17 +90,17 @@ def get_encoding(parser_context: Mapping[str, object]) -> str:
     return str(parser_context.get("encoding", settings.DEFAULT_CHARSET))
 
 
-def queryset_ordering(queryset: Any) -> list[str]:
+def queryset_ordering(queryset: QuerySet[M]) -> list[str]:
     """A Tortoise QuerySet's own ``order_by()``, as strings (``["-created", "id"]``)."""
     return _ordering_strings(queryset._orderings)
 
 
-def model_ordering(model: Any) -> list[str]:
+def model_ordering(model: type[Model]) -> list[str]:
     """A Tortoise model's ``Meta.ordering``, as ``order_by()`` strings."""
     return _ordering_strings(model._meta.ordering)
 
 
-def on_current_client(queryset: Any) -> Any:
+def on_current_client(queryset: QuerySet[M]) -> QuerySet[M]:
     """``queryset`` on the current task's client for the connection it was built for.
 
     Tortoise binds a client when a query is built (``Model.all()``), and a client is
@@ -79,13 +109,13 @@ def on_current_client(queryset: Any) -> Any:
     """
     from tortoise.connection import get_connections
 
-    bound = queryset._db
+    bound: BaseDBAsyncClient | None = queryset._db  # None until built (Tortoise's hint: not)
     if bound is None:
         return queryset
     return queryset.using_db(get_connections().get(bound.connection_name))
 
 
-def _ordering_strings(pairs: Any) -> list[str]:
+def _ordering_strings(pairs: Iterable[tuple[str, object]]) -> list[str]:
     from pypika_tortoise.enums import Order
 
     return [("-" if order == Order.desc else "") + name for name, order in pairs]
@@ -168,106 +198,138 @@ PRIVATE_ATTRIBUTES: tuple[tuple[str, str], ...] = (
 )
 
 
-def resource_closers(response: Any) -> list[Callable[[], Any]]:
+if TYPE_CHECKING:
+    # The private state read below, as upstream sets it (their stubs leave it out).
+    class _ResponseState(Protocol):
+        _resource_closers: list[Callable[[], object]]
+        _handler_class: type
+
+    class _AuthenticationState(Protocol):
+        _authenticator: BaseAuthentication | ForcedAuthentication | None
+        user: object  # what the authenticator returned
+        auth: object
+
+        def _not_authenticated(self) -> None: ...
+
+    class _PrefetchCache(Protocol):
+        _prefetched_objects_cache: dict[str, object]
+
+    class _CacheSessionState(Protocol):
+        _cache: BaseCache
+
+
+def resource_closers(response: HttpResponseBase) -> list[Callable[[], object]]:
     """What ``response.close()`` calls (Django appends ``request.close`` to it)."""
-    return response._resource_closers  # type: ignore[no-any-return]
+    return cast("_ResponseState", response)._resource_closers
 
 
-def handler_class(response: Any) -> Any:
+def handler_class(response: HttpResponseBase) -> type:
     """The handler class Django's handler set on ``response``: request_finished's sender."""
-    return response._handler_class
+    return cast("_ResponseState", response)._handler_class
 
 
-def uploaded_files(request: Any) -> Any:
+def uploaded_files(request: HttpRequest) -> MultiValueDict[str, UploadedFile[bytes]] | None:
     """The request's parsed files, or None before Django parsed the body."""
-    return getattr(request, "_files", None)
+    files: MultiValueDict[str, UploadedFile[bytes]] | None = getattr(request, "_files", None)
+    return files
 
 
-def live_receivers(signal: Any, sender: Any) -> tuple[list[Any], list[Any]]:
+def live_receivers(
+    signal: Signal, sender: object
+) -> tuple[list[Callable[..., object]], list[Callable[..., Awaitable[object]]]]:
     """``(sync receivers, async receivers)`` of ``signal`` for ``sender``."""
-    return signal._live_receivers(sender)  # type: ignore[no-any-return]
+    return signal._live_receivers(sender)
 
 
-def django_request(request: Any) -> Any:
+def django_request(request: Request) -> HttpRequest:
     """The Django HttpRequest a DRF Request wraps."""
     return request._request
 
 
-def set_authenticated(request: Any, authenticator: Any, user: Any, auth: Any) -> None:
+def set_authenticated(
+    request: Request,
+    authenticator: BaseAuthentication | ForcedAuthentication,
+    user: object,
+    auth: object,
+) -> None:
     """What DRF's ``Request._authenticate`` sets when ``authenticator`` succeeded."""
-    request._authenticator, request.user, request.auth = authenticator, user, auth
+    state = cast("_AuthenticationState", request)
+    state._authenticator, state.user, state.auth = authenticator, user, auth
 
 
-def set_not_authenticated(request: Any) -> None:
+def set_not_authenticated(request: Request) -> None:
     """What DRF's ``Request._authenticate`` sets when no authenticator succeeded."""
-    request._not_authenticated()
+    cast("_AuthenticationState", request)._not_authenticated()
 
 
-def reverse_ordering(ordering: Any) -> tuple[str, ...]:
+def reverse_ordering(ordering: Sequence[str]) -> tuple[str, ...]:
     """DRF's cursor pagination ordering, reversed."""
     from rest_framework import pagination
 
     return pagination._reverse_ordering(ordering)
 
 
-def readable_fields(serializer: Any) -> Any:
+def readable_fields(serializer: Serializer[T]) -> Iterable[AnyField]:
     return serializer._readable_fields
 
 
-def writable_fields(serializer: Any) -> Any:
+def writable_fields(serializer: Serializer[T]) -> Iterable[AnyField]:
     return serializer._writable_fields
 
 
-def forget_prefetched(instance: Any) -> None:
+def forget_prefetched(instance: object) -> None:
     """Drop a Django instance's prefetch_related cache, as DRF's update does."""
     if getattr(instance, "_prefetched_objects_cache", None):
-        instance._prefetched_objects_cache = {}
+        cast("_PrefetchCache", instance)._prefetched_objects_cache = {}
 
 
-def set_current_context(ctx: Any) -> None:
+def set_current_context(ctx: TortoiseContext | None) -> None:
     from tortoise import context
 
     context._current_context.set(ctx)
 
 
-def global_context() -> Any:
+def global_context() -> TortoiseContext | None:
     from tortoise import context
 
     return context._global_context
 
 
-def has_connections(ctx: Any) -> bool:
+def has_connections(ctx: TortoiseContext) -> bool:
     """Whether a Tortoise context has opened its connection handler."""
     return ctx._connections is not None
 
 
-def clear_connections(connections: Any) -> None:
+def clear_connections(connections: ConnectionHandler) -> None:
     """Forget a Tortoise connection handler's clients without closing them."""
     connections._clear_storage()
 
 
-def meta_inited(meta: Any) -> bool | None:
+def meta_inited(meta: object) -> bool | None:
     """Whether Tortoise initialised a model's ``_meta``; None for a non-Tortoise meta."""
-    return getattr(meta, "_inited", None)
+    inited: bool | None = getattr(meta, "_inited", None)
+    return inited
 
 
-def generated_relation(field: Any) -> bool:
+def generated_relation(field: object) -> bool:
     """Whether Tortoise generated this m2m field from the other side's related_name."""
     return bool(getattr(field, "_generated", False))
 
 
-def relation_fetched(relation: Any) -> bool:
+def relation_fetched(relation: object) -> bool:
     """Whether a Tortoise reverse or m2m relation holds fetched rows."""
     return bool(getattr(relation, "_fetched", False))
 
 
-def queryset_annotations(queryset: Any) -> dict[str, Any]:
-    return getattr(queryset, "_annotations", None) or {}
+def queryset_annotations(queryset: object) -> dict[str, Expression | Term]:
+    annotations: dict[str, Expression | Term] = getattr(queryset, "_annotations", None) or {}
+    return annotations
 
 
-def outer_client(client: Any) -> Any:
+def outer_client(client: BaseDBAsyncClient) -> BaseDBAsyncClient:
     """The connection a transaction client runs inside, or the client itself."""
-    return getattr(client, "_parent", client)
+    outer: BaseDBAsyncClient = getattr(client, "_parent", client)
+    return outer
 
 
 _NO_CLASSES: tuple[type[BaseException], ...] = ()
@@ -317,25 +379,26 @@ __all__ = [
 ]
 
 
-def session_loaded(session: Any) -> bool:
+def session_loaded(session: SessionBase) -> bool:
     """Whether a Django session store has read its data (``SessionBase._session_cache``,
     set by the first read; reads after it do no I/O)."""
     return hasattr(session, "_session_cache")
 
 
-def session_cache(session: Any) -> Any:
+def session_cache(session: SessionBase) -> BaseCache:
     """The cache a cache-backed Django session store reads and writes (``_cache``)."""
-    return session._cache
+    return cast("_CacheSessionState", session)._cache
 
 
-def post_parsed(request: Any) -> bool:
+def post_parsed(request: HttpRequest) -> bool:
     """Whether Django has parsed ``request.POST`` already (``HttpRequest._post``)."""
     return hasattr(request, "_post")
 
 
-def message_storage(request: Any) -> Any:
+def message_storage(request: HttpRequest) -> BaseStorage | None:
     """The messages storage MessageMiddleware put on ``request`` (``_messages``), or None."""
-    return getattr(request, "_messages", None)
+    storage: BaseStorage | None = getattr(request, "_messages", None)
+    return storage
 
 
 # Django's deploy checks look for its middleware by exact dotted path in MIDDLEWARE, in

@@ -20,7 +20,7 @@ Tortoise's side, a pool whose wait for a free connection is bounded, is
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import connections
@@ -40,14 +40,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
-def is_django_queryset(obj: object) -> TypeIs[QuerySet[Any]]:
+def is_django_queryset(obj: object) -> TypeIs[QuerySet[Model, object]]:
     """True for a Django QuerySet (``User.objects.all()``)."""
     return isinstance(obj, QuerySet)
 
 
-def is_django_query(obj: Any) -> bool:
+def is_django_query(obj: object) -> bool:
     """True for what Django's ``get_object_or_404`` takes: a QuerySet, a manager or a
     model class."""
     return isinstance(obj, (QuerySet, BaseManager)) or (
@@ -55,7 +56,7 @@ def is_django_query(obj: Any) -> bool:
     )
 
 
-async def aevaluate(queryset: QuerySet[Any]) -> list[Any]:
+async def aevaluate(queryset: QuerySet[M]) -> list[M]:
     """The rows of a Django QuerySet, fetched through Django's async iteration."""
     return [row async for row in queryset]
 
@@ -83,7 +84,7 @@ def release_connections() -> None:
             connection.close()
 
 
-def call_released(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+def call_released(func: Callable[..., T], /, *args: object, **kwargs: object) -> T:
     """Call ``func`` (sync code using Django's ORM), then :func:`release_connections`."""
     try:
         return func(*args, **kwargs)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.regex_helper import _lazy_re_compile
 from django.views import debug
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 __all__ = ["SafeExceptionReporterFilter"]
 
@@ -62,17 +65,17 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
             return match.group(0)
         return f"{name}{equals}{self.cleansed_substitute}"
 
-    def cleanse_setting(self, key: Any, value: Any) -> Any:
+    def cleanse_setting(self, key: int | str, value: object) -> object:
         if isinstance(value, str):
             value = self.cleanse_text(value)
         return super().cleanse_setting(key, value)
 
-    def cleanse_special_types(self, request: Any, value: Any) -> Any:
+    def cleanse_special_types(self, request: HttpRequest | None, value: object) -> object:
         # Django calls this for every frame variable it does not mask by name.
         value = super().cleanse_special_types(request, value)
         return self.cleanse_value(value, {}, MAX_DEPTH)
 
-    def cleanse_value(self, value: Any, seen: dict[int, Any], depth: int) -> Any:
+    def cleanse_value(self, value: object, seen: dict[int, object], depth: int) -> object:
         """``value`` with credentials masked; the same object when none were found."""
         if isinstance(value, str):
             return self.cleanse_text(value)
@@ -82,8 +85,9 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
             return seen[id(value)]
         seen[id(value)] = value
         if isinstance(value, dict):
-            cleansed: Any = self._cleanse_items(value.items(), seen, depth)
-            changed = any(cleansed[key] is not item for key, item in value.items())
+            cleansed_items = self._cleanse_items(value.items(), seen, depth)
+            changed = any(cleansed_items[key] is not item for key, item in value.items())
+            cleansed: object = cleansed_items
         else:
             names = getattr(value, "_fields", ())  # a named tuple's fields look like keys
             items = [self._cleanse_item(n, v, seen, depth) for n, v in _named(names, value)]
@@ -92,20 +96,24 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
         seen[id(value)] = cleansed if changed else value
         return seen[id(value)]
 
-    def _cleanse_items(self, items: Iterable[Any], seen: dict[int, Any], depth: int) -> Any:
+    def _cleanse_items(
+        self, items: Iterable[tuple[object, object]], seen: dict[int, object], depth: int
+    ) -> dict[object, object]:
         return {key: self._cleanse_item(key, item, seen, depth) for key, item in items}
 
-    def _cleanse_item(self, name: Any, value: Any, seen: dict[int, Any], depth: int) -> Any:
+    def _cleanse_item(
+        self, name: object, value: object, seen: dict[int, object], depth: int
+    ) -> object:
         if isinstance(name, str) and self.hidden_names.search(name):
             return self.cleansed_substitute
         return self.cleanse_value(value, seen, depth - 1)
 
 
-def _named(names: tuple[str, ...], values: Iterable[Any]) -> Iterable[tuple[Any, Any]]:
+def _named(names: tuple[str, ...], values: Iterable[object]) -> Iterable[tuple[str | None, object]]:
     return zip(names, values, strict=True) if names else ((None, value) for value in values)
 
 
-def _rebuild(value: Any, items: list[Any]) -> Any:
+def _rebuild(value: object, items: list[object]) -> object:
     # Only built when something was masked; subclasses become their builtin base.
     for kind in (list, tuple, set, frozenset):
         if isinstance(value, kind):

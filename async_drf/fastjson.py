@@ -16,7 +16,6 @@ where DRF's ``STRICT_JSON`` raises ``ValueError``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 try:
     import orjson
@@ -39,9 +38,9 @@ class ORJSONRenderer(JSONRenderer):
 
     def render(
         self,
-        data: Any,
+        data: object,
         accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
+        renderer_context: Mapping[str, object] | None = None,
     ) -> bytes:
         if data is None:
             return b""

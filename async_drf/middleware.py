@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import contextvars
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
@@ -48,6 +49,12 @@ from django.utils.http import http_date
 from . import compat
 from ._twins import TWINS  # noqa: F401 - Django's dotted path -> twin's name
 from .concurrency import run_sync
+
+if TYPE_CHECKING:
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+R = TypeVar("R")
 
 __all__ = [
     "AuthenticationMiddleware",
@@ -72,14 +79,14 @@ _csrf_rejections: contextvars.ContextVar[list[str] | None] = contextvars.Context
 # -- what does I/O ---------------------------------------------------------------------
 
 
-def store_is_pure(session: Any) -> bool:
+def store_is_pure(session: SessionBase) -> bool:
     """True for a session store whose load and save are pure CPU (signed cookies)."""
     store = signed_cookies.SessionStore
     kind = type(session)
     return isinstance(session, store) and kind.load is store.load and kind.save is store.save
 
 
-def store_is_async_native(session: Any) -> bool:
+def store_is_async_native(session: SessionBase) -> bool:
     """True for a cache session whose cache implements Django's async API natively.
 
     Django's own cache backends (locmem, Redis, memcached, database, file) inherit
@@ -95,7 +102,7 @@ def store_is_async_native(session: Any) -> bool:
     )
 
 
-def session_read_does_io(request: Any) -> bool:
+def session_read_does_io(request: HttpRequest) -> bool:
     """True when reading ``request.session``'s data now would load it from its store."""
     session = getattr(request, "session", None)
     if session is None or compat.session_loaded(session) or store_is_pure(session):
@@ -103,7 +110,7 @@ def session_read_does_io(request: Any) -> bool:
     return True
 
 
-async def _inline_or_hop(method: Any, hop: bool, *args: Any) -> Any:
+async def _inline_or_hop(method: Callable[..., R], hop: bool, *args: object) -> R:
     if hop:
         return await run_sync(method, *args)
     return method(*args)
@@ -120,21 +127,34 @@ class AsyncMiddlewareMixin:
     sync_capable = True
     async_capable = True
 
-    def request_needs_thread(self, request: Any) -> bool:
+    def request_needs_thread(self, request: HttpRequest) -> bool:
         return False
 
-    def response_needs_thread(self, request: Any, response: Any) -> bool:
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
         return False
 
-    async def aprocess_request(self, request: Any) -> Any:
+    async def aprocess_request(self, request: HttpRequest) -> HttpResponseBase | None:
         needs_thread = self.request_needs_thread(request)
-        return await _inline_or_hop(self.process_request, needs_thread, request)  # type: ignore[attr-defined]
+        response: HttpResponseBase | None = await _inline_or_hop(
+            self.process_request,  # type: ignore[attr-defined]
+            needs_thread,
+            request,
+        )
+        return response
 
-    async def aprocess_response(self, request: Any, response: Any) -> Any:
+    async def aprocess_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         needs_thread = self.response_needs_thread(request, response)
-        return await _inline_or_hop(self.process_response, needs_thread, request, response)  # type: ignore[attr-defined]
+        processed: HttpResponseBase = await _inline_or_hop(
+            self.process_response,  # type: ignore[attr-defined]
+            needs_thread,
+            request,
+            response,
+        )
+        return processed
 
-    async def __acall__(self, request: Any) -> Any:
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         # Mirrors django.utils.deprecation.MiddlewareMixin.__acall__ (Django 5.2): differs
         # in awaiting aprocess_request / aprocess_response, which call process_request /
         # process_response inline unless the call may do I/O (then through
@@ -178,7 +198,7 @@ class SessionMiddleware(AsyncMiddlewareMixin, sessions_middleware.SessionMiddlew
     native async methods (awaited on the loop)."""
 
     @staticmethod
-    def saves(request: Any) -> bool:
+    def saves(request: HttpRequest) -> bool:
         """True when Django's ``process_response`` would save ``request.session``."""
         try:
             modified = request.session.modified
@@ -187,14 +207,19 @@ class SessionMiddleware(AsyncMiddlewareMixin, sessions_middleware.SessionMiddlew
             return False
         return bool(modified or settings.SESSION_SAVE_EVERY_REQUEST) and not empty
 
-    async def aprocess_response(self, request: Any, response: Any) -> Any:
+    async def aprocess_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        # Django's stubs type process_response over HttpResponse; Django passes any response.
         if not self.saves(request) or store_is_pure(request.session):
-            return self.process_response(request, response)
+            return self.process_response(request, cast("HttpResponse", response))
         if store_is_async_native(request.session):
             return await self.asave_response(request, response)
-        return await run_sync(self.process_response, request, response)
+        return await run_sync(self.process_response, request, cast("HttpResponse", response))
 
-    async def asave_response(self, request: Any, response: Any) -> Any:
+    async def asave_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         # Mirrors django.contrib.sessions.middleware.SessionMiddleware.process_response
         # (Django 5.2): differs only in awaiting the session's async API
         # (aget_expire_at_browser_close, aget_expiry_age, asave) where Django calls the
@@ -231,15 +256,16 @@ class SessionMiddleware(AsyncMiddlewareMixin, sessions_middleware.SessionMiddlew
                             "request completed. The user may have logged "
                             "out in a concurrent request, for example."
                         ) from None
+                    # Django's stubs: a str key (set by asave) and bool flags (None: unset).
                     response.set_cookie(
                         settings.SESSION_COOKIE_NAME,
-                        request.session.session_key,
+                        cast("str", request.session.session_key),
                         max_age=max_age,
                         expires=expires,
                         domain=settings.SESSION_COOKIE_DOMAIN,
                         path=settings.SESSION_COOKIE_PATH,
-                        secure=settings.SESSION_COOKIE_SECURE or None,
-                        httponly=settings.SESSION_COOKIE_HTTPONLY or None,
+                        secure=cast("bool", settings.SESSION_COOKIE_SECURE or None),
+                        httponly=cast("bool", settings.SESSION_COOKIE_HTTPONLY or None),
                         samesite=settings.SESSION_COOKIE_SAMESITE,
                     )
                     need_vary_cookie = True
@@ -257,21 +283,24 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
     runs sync views.
     """
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]],
+    ) -> None:
         super().__init__(get_response)
         if self.async_mode:
             # Django's handler awaits an async process_view as it is.
             self.process_view = self.aprocess_view  # type: ignore[method-assign, assignment]
 
-    def request_needs_thread(self, request: Any) -> bool:
+    def request_needs_thread(self, request: HttpRequest) -> bool:
         return settings.CSRF_USE_SESSIONS and session_read_does_io(request)
 
-    def response_needs_thread(self, request: Any, response: Any) -> bool:
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
         return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")) and self.request_needs_thread(
             request
         )
 
-    def view_needs_thread(self, request: Any) -> bool:
+    def view_needs_thread(self, request: HttpRequest) -> bool:
         if self.request_needs_thread(request):
             return True
         content_type = request.META.get("CONTENT_TYPE", "")
@@ -282,8 +311,12 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
         )
 
     async def aprocess_view(
-        self, request: Any, callback: Any, callback_args: Any, callback_kwargs: Any
-    ) -> Any:
+        self,
+        request: HttpRequest,
+        callback: Callable[..., HttpResponseBase],
+        callback_args: tuple[object, ...],
+        callback_kwargs: dict[str, object],
+    ) -> HttpResponseBase | None:
         view = super().process_view
         if self.view_needs_thread(request):
             return await run_sync(view, request, callback, callback_args, callback_kwargs)
@@ -294,13 +327,21 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
         finally:
             _csrf_rejections.reset(token)
         if rejections:
-            return await run_sync(super()._reject, request, rejections[0])  # type: ignore[misc]
+            failure: HttpResponseBase = await run_sync(
+                super()._reject,  # type: ignore[misc]
+                request,
+                rejections[0],
+            )
+            return failure
         return response
 
-    def _reject(self, request: Any, reason: str) -> Any:
+    def _reject(self, request: HttpRequest, reason: str) -> HttpResponseBase | None:
         rejections = _csrf_rejections.get()
         if rejections is None:  # sync mode, or Django's requires_csrf_token
-            return super()._reject(request, reason)  # type: ignore[misc]  # Django's, unstubbed
+            failure: HttpResponseBase = super()._reject(  # type: ignore[misc]  # Django's, unstubbed
+                request, reason
+            )
+            return failure
         rejections.append(reason)
         return None  # process_view returns it; aprocess_view answers with the failure view
 
@@ -310,7 +351,7 @@ class MessageMiddleware(AsyncMiddlewareMixin, messages_middleware.MessageMiddlew
     inline when nothing was added or read, or when storing them touches only cookies or
     a session already read (or signed cookies); else in one hop."""
 
-    def response_needs_thread(self, request: Any, response: Any) -> bool:
+    def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
         storage = compat.message_storage(request)
         if storage is None or not (storage.used or storage.added_new):
             return False  # update() stores nothing

@@ -25,13 +25,23 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
 from .concurrency import HopCounter, count_hops
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from tortoise.apps import Apps
+    from tortoise.context import TortoiseContext
+
+    from .test import AsyncAPIClient, AsyncAPIRequestFactory
+
+    ScopeName = Literal["session", "package", "module", "class", "function"]
+
+F = TypeVar("F", bound=Callable[..., object])
 
 try:
     import pytest_asyncio
@@ -88,12 +98,12 @@ class count_queries:  # noqa: N801 - used as a context manager, like count_hops
         self.logger.addHandler(self.counter)
         return self.counter
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.logger.removeHandler(self.counter)
         self.logger.setLevel(self._level)
 
 
-def test_tortoise_config(db_url: str) -> dict[str, Any]:
+def test_tortoise_config(db_url: str) -> dict[str, object]:
     """``settings.TORTOISE_ORM`` with every connection pointed at ``db_url``."""
     from .orm import get_tortoise_config
 
@@ -114,22 +124,26 @@ def test_tortoise_config(db_url: str) -> dict[str, Any]:
 test_tortoise_config.__test__ = False  # type: ignore[attr-defined]
 
 
-async def _truncate(ctx: Any) -> None:
+async def _truncate(ctx: TortoiseContext) -> None:
     from tortoise.contrib.test import truncate_all_models
 
     db = ctx.db()
     if db.capabilities.dialect == "postgres":
-        tables = ", ".join(f'"{m._meta.db_table}"' for m in ctx.apps.get_models_iterable())
+        apps = cast("Apps", ctx.apps)  # the context is initialised
+        tables = ", ".join(f'"{m._meta.db_table}"' for m in apps.get_models_iterable())
         await db.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     else:
         await truncate_all_models()
 
 
-def _async_fixture(**kwargs: Any) -> Callable[[F], F]:
+def _async_fixture(
+    *, scope: ScopeName = "function", loop_scope: ScopeName | None = None
+) -> Callable[[F], F]:
     """pytest-asyncio's fixture decorator, or one giving a fixture that says it is needed."""
     if HAS_PYTEST_ASYNCIO:
-        decorator: Callable[[F], F] = pytest_asyncio.fixture(**kwargs)
-        return decorator
+        # Generic over the fixture function (mypy does not match it to F unaided).
+        decorator = pytest_asyncio.fixture(scope=scope, loop_scope=loop_scope)
+        return cast("Callable[[F], F]", decorator)
 
     def needs_pytest_asyncio(func: F) -> F:
         def fixture() -> None:
@@ -139,14 +153,13 @@ def _async_fixture(**kwargs: Any) -> Callable[[F], F]:
                 pytrace=False,
             )
 
-        scope = kwargs.get("scope", "function")
         return cast(F, pytest.fixture(scope=scope, name=func.__name__)(fixture))
 
     return needs_pytest_asyncio
 
 
 @_async_fixture(scope="session", loop_scope="session")
-async def _tortoise_server_db() -> AsyncIterator[Any]:
+async def _tortoise_server_db() -> AsyncIterator[TortoiseContext | None]:
     """One database on the server named by ASYNC_DRF_TEST_DB_URL for the whole session."""
     from tortoise.context import TortoiseContext
 
@@ -173,7 +186,9 @@ async def _tortoise_server_db() -> AsyncIterator[Any]:
 
 
 @_async_fixture(loop_scope="session")
-async def tortoise_db(_tortoise_server_db: Any) -> AsyncIterator[Any]:
+async def tortoise_db(
+    _tortoise_server_db: TortoiseContext | None,
+) -> AsyncIterator[TortoiseContext]:
     """A fresh Tortoise database for one test (see the module docstring)."""
     from tortoise.context import TortoiseContext
 
@@ -193,14 +208,14 @@ async def tortoise_db(_tortoise_server_db: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def api_client() -> Any:
+def api_client() -> AsyncAPIClient:
     from .test import AsyncAPIClient
 
     return AsyncAPIClient()
 
 
 @pytest.fixture
-def api_factory() -> Any:
+def api_factory() -> AsyncAPIRequestFactory:
     from .test import AsyncAPIRequestFactory
 
     return AsyncAPIRequestFactory()

@@ -28,8 +28,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
@@ -42,6 +42,21 @@ from rest_framework.serializers import ListSerializer
 from ._prefetch import aload_form_choices
 from ._serializer_adapter import aview_serializer
 from .concurrency import call_sync, is_async_callable, maybe_await
+
+if TYPE_CHECKING:
+    from typing import Literal, Protocol
+
+    from django import forms
+    from rest_framework.views import APIView
+
+    from ._types import AnySerializer
+
+    class _FormChoicesView(Protocol):
+        # Read by the related fields' get_choices (async_drf.relations).
+        _related_choices: dict[tuple[object, ...], object]
+
+
+R = TypeVar("R")
 
 __all__ = [
     "AdminRenderer",
@@ -59,7 +74,7 @@ _FORM_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DENIED = (exceptions.APIException, PermissionDenied, Http404)
 
 
-def form_instance(data: Any) -> Any:
+def form_instance(data: object) -> object:
     """The object a form edits: the instance behind ``data``, as DRF's renderer finds it."""
     serializer = getattr(data, "serializer", None)
     if serializer is None or getattr(serializer, "many", False):
@@ -72,8 +87,9 @@ class AsyncBrowsableAPIMixin:
     """Makes a BrowsableAPIRenderer (sub)class safe for async views; see the module doc."""
 
     _form_permissions: dict[str, bool] | None = None
+    format: str  # the renderer's (BaseRenderer.format)
 
-    async def aprepare(self, view: Any, request: Request, response: Response) -> None:
+    async def aprepare(self, view: APIView, request: Request, response: Response) -> None:
         """Await, on the loop, the permission checks the forms of this response need."""
         instance = form_instance(getattr(response, "data", None))
         allowed_methods = set(view.allowed_methods)
@@ -88,7 +104,7 @@ class AsyncBrowsableAPIMixin:
         await self._aload_form_choices(view, request, response, instance)
 
     async def _aload_form_choices(
-        self, view: Any, request: Request, response: Response, instance: Any
+        self, view: APIView, request: Request, response: Response, instance: object
     ) -> None:
         """Load the related fields' choices of the HTML forms this page will show.
 
@@ -98,7 +114,7 @@ class AsyncBrowsableAPIMixin:
         if not any(is_form_media_type(parser.media_type) for parser in view.parser_classes):
             return
         existing = getattr(getattr(response, "data", None), "serializer", None)
-        choices: dict[Any, Any] = {}
+        choices: dict[tuple[object, ...], object] = {}
         for method in ("POST", "PUT"):
             if not (self._form_permissions or {}).get(method):
                 continue
@@ -109,23 +125,28 @@ class AsyncBrowsableAPIMixin:
                     serializer = await self._aform_serializer(view, cloned, method, instance)
             if serializer is not None and not isinstance(serializer, ListSerializer):
                 choices.update(await aload_form_choices(serializer))
-        view._related_choices = choices
+        cast("_FormChoicesView", view)._related_choices = choices
 
     async def _aform_serializer(
-        self, view: Any, request: Request, method: str, instance: Any
-    ) -> Any:
+        self, view: APIView, request: Request, method: str, instance: object
+    ) -> AnySerializer | None:
         # Mirrors the serializer choice of DRF's BrowsableAPIRenderer.get_rendered_html_form;
         # differs only in awaiting async serializer hooks.
         kwargs = {"instance": instance} if method in ("PUT", "PATCH") else {}
+        serializer: AnySerializer
         if getattr(view, "get_serializer", None) is not None:
-            return await aview_serializer(view, **kwargs)
+            serializer = await aview_serializer(view, **kwargs)
+            return serializer
         serializer_class = getattr(view, "serializer_class", None)
         if serializer_class is None:
             return None
-        context = {"request": request, "format": self.format, "view": view}  # type: ignore[attr-defined]
-        return serializer_class(context=context, **kwargs)
+        context = {"request": request, "format": self.format, "view": view}
+        serializer = serializer_class(context=context, **kwargs)
+        return serializer
 
-    def show_form_for_method(self, view: Any, method: str, request: Request, obj: Any) -> bool:
+    def show_form_for_method(
+        self, view: APIView, method: str, request: Request, obj: object
+    ) -> bool:
         if method not in view.allowed_methods:
             return False
         decided = (self._form_permissions or {}).get(method)
@@ -133,11 +154,18 @@ class AsyncBrowsableAPIMixin:
             return decided
         return _permitted_now(view, request, obj)
 
-    def get_context(self, data: Any, accepted_media_type: Any, renderer_context: Any) -> Any:
+    def get_context(
+        self, data: object, accepted_media_type: str | None, renderer_context: Mapping[str, object]
+    ) -> dict[str, object]:
         with sync_view_hooks(renderer_context["view"]):
-            return super().get_context(data, accepted_media_type, renderer_context)  # type: ignore[misc]
+            context: dict[str, object] = super().get_context(  # type: ignore[misc]
+                data, accepted_media_type, renderer_context
+            )
+            return context
 
-    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Request) -> Any:
+    def get_rendered_html_form(
+        self, data: object, view: APIView, method: str, request: Request
+    ) -> str | Literal[True] | None:
         if method == "OPTIONS":
             # DRF calls view.check_permissions() itself here: answer from show_form_for_method.
             with override_method(view, request, method) as cloned:
@@ -150,7 +178,9 @@ class AsyncBrowsableAPIMixin:
             request,
         )
 
-    def get_raw_data_form(self, data: Any, view: Any, method: str, request: Request) -> Any:
+    def get_raw_data_form(
+        self, data: object, view: APIView, method: str, request: Request
+    ) -> forms.Form | None:
         return self._without_async_hooks_on_loop(
             super().get_raw_data_form,  # type: ignore[misc]
             data,
@@ -159,7 +189,7 @@ class AsyncBrowsableAPIMixin:
             request,
         )
 
-    def get_filter_form(self, data: Any, view: Any, request: Request) -> Any:
+    def get_filter_form(self, data: object, view: APIView, request: Request) -> str | None:
         return self._without_async_hooks_on_loop(
             super().get_filter_form,  # type: ignore[misc]
             data,
@@ -168,7 +198,7 @@ class AsyncBrowsableAPIMixin:
         )
 
     @staticmethod
-    def _without_async_hooks_on_loop(build: Any, *args: Any) -> Any:
+    def _without_async_hooks_on_loop(build: Callable[..., R], *args: object) -> R | None:
         # An async hook reached on the event loop thread cannot be awaited: no form.
         try:
             return build(*args)
@@ -181,7 +211,7 @@ class _AsyncHookOnLoop(RuntimeError):
     pass
 
 
-async def _apermitted(view: Any, request: Request, obj: Any) -> bool:
+async def _apermitted(view: APIView, request: Request, obj: object) -> bool:
     """Whether ``request`` passes the view's permission (and object permission) checks."""
     try:
         await maybe_await(view.check_permissions, request)
@@ -192,7 +222,7 @@ async def _apermitted(view: Any, request: Request, obj: Any) -> bool:
     return True
 
 
-def _permitted_now(view: Any, request: Request, obj: Any) -> bool:
+def _permitted_now(view: APIView, request: Request, obj: object) -> bool:
     """The same check, from sync code: an async check runs through ``async_to_sync``."""
     try:
         call_sync(view.check_permissions, request)
@@ -206,7 +236,7 @@ def _permitted_now(view: Any, request: Request, obj: Any) -> bool:
     return True
 
 
-def _sync_hook(hook: Any, *args: Any, **kwargs: Any) -> Any:
+def _sync_hook(hook: Callable[..., object], *args: object, **kwargs: object) -> object:
     try:
         return call_sync(hook, *args, **kwargs)
     except RuntimeError as exc:
@@ -216,7 +246,7 @@ def _sync_hook(hook: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @contextlib.contextmanager
-def sync_view_hooks(view: Any) -> Iterator[None]:
+def sync_view_hooks(view: object) -> Iterator[None]:
     """Within the block, the view's ``async def`` serializer/queryset hooks are sync.
 
     Each is shadowed by an instance attribute calling it through ``async_to_sync``;

@@ -28,7 +28,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, ParamSpec
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync
 from django.db import close_old_connections
@@ -39,14 +39,22 @@ from .concurrency import mark_inline, maybe_await, request_thread_started, run_s
 from .orm import ensure_orm, isolate_connections, release_connections
 from .settings import async_settings
 
+if TYPE_CHECKING:
+    from django.http import HttpResponseBase
+
+    from .views import AsyncAPIView
+
 __all__ = ["AfterResponseRequest", "drain", "schedule"]
 
 logger = logging.getLogger("async_drf.tasks")
 
-Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+P = ParamSpec("P")
+
+# A call to make: (func, args, kwargs).
+Call = tuple[Callable[..., object], tuple[object, ...], dict[str, object]]
 
 
-def _name(func: Any) -> str:
+def _name(func: object) -> str:
     func = getattr(func, "func", func)  # functools.partial
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None) or repr(func)
@@ -58,7 +66,9 @@ class AfterResponseRequest(Request):
 
     _after_response: list[Call] | None = None
 
-    def after_response(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    def after_response(
+        self, func: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
         """Call ``func(*args, **kwargs)`` once the response to this request is sent.
 
         Only if the view answers 2xx or 3xx without raising; ``func`` may be
@@ -69,7 +79,7 @@ class AfterResponseRequest(Request):
         self._after_response.append((func, args, kwargs))
 
 
-def schedule(view: Any, request: Any, response: Any) -> None:
+def schedule(view: AsyncAPIView, request: Request, response: HttpResponseBase) -> None:
     """Queue the view's and the request's after-response calls on ``response``.
 
     Called by ``AsyncAPIView.dispatch`` with the final response.  The calls start
@@ -142,7 +152,9 @@ class _Pending:
         return [_name(func) for func, _args, _kwargs in self.calls[self.done :]]
 
 
-async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+async def _call(
+    func: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
     try:
         result = await maybe_await(func, *args, **kwargs)
         if inspect.iscoroutine(result):  # a `def` that returned a coroutine

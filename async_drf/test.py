@@ -7,14 +7,18 @@ an async view receives in production.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.test.client import AsyncClient, AsyncClientHandler, AsyncRequestFactory
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping
+
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
+    from django.core.handlers.asgi import ASGIRequest
+    from django.http import HttpRequest, HttpResponseBase
     from rest_framework.authtoken.models import Token
 
 __all__ = ["AsyncAPIClient", "AsyncAPIRequestFactory", "force_authenticate"]
@@ -23,7 +27,7 @@ __all__ = ["AsyncAPIClient", "AsyncAPIRequestFactory", "force_authenticate"]
 _REMOTE_ADDR_HEADER = b"x-async-drf-test-remote-addr"
 
 
-def _environ_to_headers(extra: dict[str, Any], has_body: bool) -> dict[str, str]:
+def _environ_to_headers(extra: dict[str, object], has_body: bool) -> dict[str, str]:
     """Move WSGI-style keys (``HTTP_X_Y``, ``CONTENT_TYPE``) out of ``extra`` as headers.
 
     Django's async factory sends every ``extra`` key as a raw ASGI header name, so
@@ -44,8 +48,8 @@ def _environ_to_headers(extra: dict[str, Any], has_body: bool) -> dict[str, str]
     return headers
 
 
-def _apply_remote_addr(scope: dict[str, Any]) -> None:
-    headers = scope.get("headers", [])
+def _apply_remote_addr(scope: dict[str, object]) -> None:
+    headers = cast("list[tuple[bytes, bytes]]", scope.get("headers", []))
     for index, (name, value) in enumerate(headers):
         # Django 5.2.0 sends the name with underscores (x_async_drf_...); later 5.2
         # releases (the fix for CVE-2026-3902) with dashes.
@@ -62,14 +66,14 @@ class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
         self,
         method: str,
         path: str,
-        data: Any = "",
+        data: object = "",
         content_type: str | None = "application/octet-stream",
         secure: bool = False,
         *,
         headers: dict[str, str] | None = None,
-        query_params: dict[str, Any] | None = None,
-        **extra: Any,
-    ) -> Any:
+        query_params: Mapping[str, object] | None = None,
+        **extra: object,
+    ) -> ASGIRequest:
         if content_type is not None:
             # DRF sends the content type even without a body.
             extra["CONTENT_TYPE"] = str(content_type)
@@ -86,7 +90,9 @@ class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
             **extra,
         )
 
-    def request(self, **request: Any) -> Any:
+    # Left untyped: an ASGIRequest here, the awaitable response in the client; DRF's and
+    # Django's stubs (Request, WSGIRequest) leave no other type for both.
+    def request(self, **request: object) -> Any:
         _apply_remote_addr(request)
         return super().request(**request)
 
@@ -94,12 +100,12 @@ class AsyncAPIRequestFactory(APIRequestFactory, AsyncRequestFactory):
 class ForceAuthAsyncClientHandler(AsyncClientHandler):
     """Django's AsyncClientHandler that can force authentication, as DRF's does."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, enforce_csrf_checks: bool = True, *args: object, **kwargs: object) -> None:
         self._force_user: AbstractBaseUser | AnonymousUser | None = None
         self._force_token: Token | None = None
-        super().__init__(*args, **kwargs)
+        super().__init__(enforce_csrf_checks, *args, **kwargs)
 
-    async def get_response_async(self, request: Any) -> Any:
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         force_authenticate(request, self._force_user, self._force_token)
         return await super().get_response_async(request)
 
@@ -109,14 +115,15 @@ class AsyncAPIClient(  # type: ignore[misc]  # DRF's sync factory methods, Djang
 ):
     """DRF's APIClient on Django's AsyncClient: ``response = await client.get(...)``."""
 
+    # Left untyped: Django's AsyncClient takes typed keywords (headers, ...) too.
     def __init__(self, enforce_csrf_checks: bool = False, **defaults: Any) -> None:
         AsyncClient.__init__(self, enforce_csrf_checks, **defaults)
         self.enforce_csrf_checks = enforce_csrf_checks
         self.renderer_classes = {cls.format: cls for cls in self.renderer_classes_list}
         self.handler = self._force_handler = ForceAuthAsyncClientHandler(enforce_csrf_checks)
-        self._credentials: dict[str, Any] = {}
+        self._credentials: dict[str, object] = {}
 
-    def credentials(self, **kwargs: Any) -> None:
+    def credentials(self, **kwargs: object) -> None:
         """Set headers (WSGI-style names, as in DRF) sent with every request."""
         self._credentials = kwargs
 
@@ -128,10 +135,14 @@ class AsyncAPIClient(  # type: ignore[misc]  # DRF's sync factory methods, Djang
         if user is None and token is None:
             self._credentials = {}
 
-    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:  # type: ignore[override]
-        return super().generic(method, path, *args, **{**self._credentials, **extra})
+    # Left untyped: forwarded to the factory's generic() (data, content_type, headers...).
+    def generic(  # type: ignore[override]
+        self, method: str, path: str, *args: Any, **extra: Any
+    ) -> Awaitable[HttpResponseBase]:
+        response = super().generic(method, path, *args, **{**self._credentials, **extra})
+        return cast("Awaitable[HttpResponseBase]", response)  # what this client's request() gives
 
-    def request(self, **request: Any) -> Any:
+    def request(self, **request: object) -> Any:
         _apply_remote_addr(request)
         return AsyncClient.request(self, **request)
 

@@ -13,13 +13,16 @@ connection; it can also be named in a connection's config::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient as TortoiseAsyncpgDBClient
 
 from ..compat import DBConnectionError
 from ..settings import async_settings
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
 
 __all__ = ["AsyncpgDBClient", "BoundedPool", "PoolTimeout", "client_class"]
 
@@ -31,17 +34,20 @@ class PoolTimeout(DBConnectionError):
 class BoundedPool(asyncpg.Pool):
     """asyncpg's Pool whose ``acquire()`` waits at most ``acquire_timeout`` seconds."""
 
-    def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
+    # kwargs left untyped: forwarded to asyncpg's Pool(), whose keywords are typed one by one.
+    def __init__(self, *args: object, acquire_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
 
-    async def _acquire(self, timeout: float | None) -> Any:
+    async def _acquire(self, timeout: float | None) -> PoolConnectionProxy[asyncpg.Record]:
         # Both forms of Pool.acquire() (await and `async with`) end here; a timeout
         # given by the caller wins.
         if timeout is None:
             timeout = self.acquire_timeout
         try:
-            return await super()._acquire(timeout)  # type: ignore[misc]  # asyncpg-stubs: private
+            connection: PoolConnectionProxy[asyncpg.Record]
+            connection = await super()._acquire(timeout)  # type: ignore[misc]  # asyncpg-stubs: private
+            return connection
         except TimeoutError as exc:
             raise PoolTimeout(f"no free database connection within {timeout} s") from exc
 
@@ -49,7 +55,7 @@ class BoundedPool(asyncpg.Pool):
 class AsyncpgDBClient(TortoiseAsyncpgDBClient):
     """Tortoise's asyncpg client over a :class:`BoundedPool`."""
 
-    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+    async def create_pool(self, **kwargs: object) -> asyncpg.Pool:
         # asyncpg.create_pool's defaults for what Pool() requires as keywords.
         options = {
             "max_queries": 50000,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite import client as tortoise_sqlite
@@ -22,6 +22,19 @@ from tortoise.connection import get_connections
 from tortoise.exceptions import OperationalError
 
 from ..settings import async_settings
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from aiosqlite import Connection
+    from tortoise.backends.base.client import TransactionalDBClient
+
+    class DBInfo(TypedDict, total=False):
+        """A connection of Tortoise's config, as its get_client_class reads it."""
+
+        engine: str
+        credentials: dict[str, object]
+
 
 __all__ = ["SqliteClient", "SqliteClientWithRegexpSupport", "client_class", "get_client_class"]
 
@@ -35,7 +48,7 @@ class _ConnectionLock(asyncio.Lock):
     set again (one more statement) only when waits for the connection change.
     """
 
-    def __init__(self, client: Any, timeout: float) -> None:
+    def __init__(self, client: _BoundedWait, timeout: float) -> None:
         super().__init__()
         self.client = client
         self.timeout = timeout
@@ -66,10 +79,10 @@ class _ConnectionLock(asyncio.Lock):
         return True
 
 
-class _ConnectionWrapper(ConnectionWrapper[Any]):
+class _ConnectionWrapper(ConnectionWrapper["Connection"]):
     """Tortoise's ConnectionWrapper, releasing the lock when entering fails."""
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> Connection:
         # Mirrors tortoise.backends.base.client.ConnectionWrapper.__aenter__; differs in
         # releasing the lock if opening the connection fails or the task is cancelled
         # (a client that disconnects): else it stays held and every query waits for it.
@@ -85,7 +98,7 @@ class _ConnectionWrapper(ConnectionWrapper[Any]):
 class _TransactionContext(tortoise_sqlite.SqliteTransactionContext):
     """Tortoise's SqliteTransactionContext, releasing the lock when entering fails."""
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> TransactionalDBClient:
         # Mirrors tortoise.backends.sqlite.client.SqliteTransactionContext.__aenter__;
         # differs in undoing what it did if a step fails or the task is cancelled.
         await self._trxlock.acquire()
@@ -99,7 +112,8 @@ class _TransactionContext(tortoise_sqlite.SqliteTransactionContext):
                 get_connections().reset(token)
             self._trxlock.release()
             raise
-        return self.connection
+        connection: TransactionalDBClient = self.connection  # Tortoise's: untyped
+        return connection
 
 
 def _locked(why: str) -> OperationalError:
@@ -119,17 +133,15 @@ class _BoundedWait(_SqliteClient):
     the database URL wins over the setting), and a lock that a cancelled or failed
     query never leaves held."""
 
-    pragmas: dict[str, Any]
-    _connection: Any
     _lock: _ConnectionLock
 
-    def __init__(self, file_path: str, **kwargs: Any) -> None:
+    def __init__(self, file_path: str, **kwargs: object) -> None:
         super().__init__(file_path, **kwargs)
         timeout = cast("float", async_settings.SQLITE_BUSY_TIMEOUT)  # None: not this client
         milliseconds = int(self.pragmas.setdefault("busy_timeout", round(timeout * 1000)))
         self._lock = _ConnectionLock(self, milliseconds / 1000)
 
-    def acquire_connection(self) -> ConnectionWrapper[Any]:
+    def acquire_connection(self) -> ConnectionWrapper[Connection]:
         return _ConnectionWrapper(self._lock, self)
 
     def _in_transaction(self) -> TransactionContext:
@@ -154,7 +166,7 @@ class SqliteClientWithRegexpSupport(_BoundedWait, tortoise_sqlite.SqliteClientWi
 client_class = SqliteClient
 
 
-def get_client_class(db_info: dict[str, Any]) -> type[tortoise_sqlite.SqliteClient]:
+def get_client_class(db_info: DBInfo) -> type[tortoise_sqlite.SqliteClient]:
     # Mirrors tortoise.backends.sqlite.get_client_class; differs in the classes returned.
     if db_info.get("credentials", {}).get("install_regexp_functions"):
         return SqliteClientWithRegexpSupport

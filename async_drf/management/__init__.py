@@ -13,7 +13,6 @@ creates a test database), which runs with whatever Tortoise its caller set up.  
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -39,7 +38,7 @@ def install() -> None:
         return
 
     @functools.wraps(run_from_argv)
-    def run_from_argv_with_orm(self: BaseCommand, argv: list[str]) -> Any:
+    def run_from_argv_with_orm(self: BaseCommand, argv: list[str]) -> None:
         if not starts_tortoise(self):
             return run_from_argv(self, argv)
         with command_orm():

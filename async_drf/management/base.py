@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TypeAlias, cast
 
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
@@ -25,12 +27,16 @@ from .executor import MigrationExecutor
 __all__ = ["TortoiseMigrationCommand", "default_migrations_module", "migrations_path"]
 
 
-def default_migrations_module(app: dict[str, Any]) -> str:
+# One app of TORTOISE_ORM["apps"]: {"models": [...], "default_connection": ..., ...}.
+TortoiseApp: TypeAlias = dict[str, object]
+
+
+def default_migrations_module(app: Mapping[str, object]) -> str:
     """``<package of the app's first models module>.tortoise_migrations``."""
-    models = app.get("models") or []
+    models = cast("str | Iterable[str | ModuleType]", app.get("models") or [])
     first = models if isinstance(models, str) else next(iter(models), "")
-    first = getattr(first, "__name__", first)
-    package = first.rpartition(".")[0] or first
+    name = cast("str", getattr(first, "__name__", first))
+    package = name.rpartition(".")[0] or name
     return f"{package}.tortoise_migrations"
 
 
@@ -58,7 +64,7 @@ def migrations_path(module: str, *, create: bool = False) -> Path | None:
 class TortoiseMigrationCommand(BaseCommand):
     """A command whose ``ahandle`` coroutine runs Tortoise's migration engine."""
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         with command_orm():  # for call_command too; a no-op under manage.py
             if get_current_context() is None:
                 raise CommandError(
@@ -67,12 +73,12 @@ class TortoiseMigrationCommand(BaseCommand):
                 )
             async_to_sync(self.ahandle)(*args, **options)
 
-    async def ahandle(self, *args: Any, **options: Any) -> None:
+    async def ahandle(self, *args: object, **options: object) -> None:
         raise NotImplementedError("subclasses of TortoiseMigrationCommand must provide ahandle()")
 
     def apps_config(
         self, app_labels: list[str] | None = None, *, create: bool = False
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, TortoiseApp]:
         """The config of the given apps (all by default), each with its migrations
         module; the packages are made when ``create``, else an app without one has no
         ``"migrations"`` key (Tortoise's engine then leaves it out)."""
@@ -83,7 +89,7 @@ class TortoiseMigrationCommand(BaseCommand):
                 f"No Tortoise app with label {', '.join(map(repr, unknown))} in "
                 f"TORTOISE_ORM (apps: {', '.join(apps)})."
             )
-        selected = {}
+        selected: dict[str, TortoiseApp] = {}
         for label in app_labels or apps:
             app = {**apps[label]}
             module = app.pop("migrations", None) or default_migrations_module(app)
@@ -93,11 +99,12 @@ class TortoiseMigrationCommand(BaseCommand):
         return selected
 
     @staticmethod
-    def executors(apps: dict[str, dict[str, Any]]) -> list[MigrationExecutor]:
+    def executors(apps: dict[str, TortoiseApp]) -> list[MigrationExecutor]:
         """One migration executor per connection, each for the apps stored there."""
-        by_connection: dict[str, dict[str, dict[str, Any]]] = {}
+        by_connection: dict[str, dict[str, TortoiseApp]] = {}
         for label, app in apps.items():
-            by_connection.setdefault(app.get("default_connection", "default"), {})[label] = app
+            connection = cast("str", app.get("default_connection", "default"))
+            by_connection.setdefault(connection, {})[label] = app
         return [
             MigrationExecutor(get_connection(name), subset)
             for name, subset in by_connection.items()

@@ -11,12 +11,18 @@ indexes whose columns it still has.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError
 from tortoise.exceptions import OperationalError
 from tortoise.migrations.executor import MigrationExecutor as TortoiseMigrationExecutor
 from tortoise.migrations.schema_editor import SqliteSchemaEditor as TortoiseSqliteSchemaEditor
+
+if TYPE_CHECKING:
+    from tortoise.migrations.executor import MigrationTarget
+    from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+    from tortoise.models import Model
 
 __all__ = ["MigrationExecutor", "SqliteSchemaEditor"]
 
@@ -24,7 +30,7 @@ __all__ = ["MigrationExecutor", "SqliteSchemaEditor"]
 class SqliteSchemaEditor(TortoiseSqliteSchemaEditor):
     """Tortoise's SQLite schema editor whose remade tables keep their indexes."""
 
-    async def _remake_table(self, model: Any, *args: Any, **kwargs: Any) -> None:
+    async def _remake_table(self, model: type[Model], *args: object, **kwargs: object) -> None:
         # Private hook of Tortoise 1.1 (remove/alter field, check constraints).
         table = model._meta.db_table
         indexes = await self._indexes(table)
@@ -70,13 +76,25 @@ class MigrationExecutor(TortoiseMigrationExecutor):
     def is_sqlite(self) -> bool:
         return self.connection.capabilities.dialect == "sqlite"
 
-    async def migrate(self, *args: Any, **kwargs: Any) -> None:
+    async def migrate(
+        self,
+        targets: Iterable[MigrationTarget] | None = None,
+        *,
+        fake: bool = False,
+        dry_run: bool = False,
+        direction: str = "both",
+        progress: Callable[[str, str, str], object] | None = None,
+    ) -> None:
         if not self.is_sqlite:
-            return await super().migrate(*args, **kwargs)
+            return await super().migrate(
+                targets, fake=fake, dry_run=dry_run, direction=direction, progress=progress
+            )
         # The pragma is a no-op inside a transaction: set it before each migration's.
         await self.connection.execute_script("PRAGMA foreign_keys = OFF")
         try:
-            await super().migrate(*args, **kwargs)
+            await super().migrate(
+                targets, fake=fake, dry_run=dry_run, direction=direction, progress=progress
+            )
         finally:
             await self.connection.execute_script("PRAGMA foreign_keys = ON")
         _, violations = await self.connection.execute_query("PRAGMA foreign_key_check")
@@ -84,7 +102,7 @@ class MigrationExecutor(TortoiseMigrationExecutor):
             rows = ", ".join(f"{row['table']} row {row['rowid']}" for row in violations)
             raise CommandError(f"Migrations left rows whose foreign keys point nowhere: {rows}")
 
-    def _schema_editor(self, atomic: bool = True, collect_sql: bool = False) -> Any:
+    def _schema_editor(self, atomic: bool = True, collect_sql: bool = False) -> BaseSchemaEditor:
         # Private hook of Tortoise 1.1: the executor picks the editor by the client.
         if self.is_sqlite:
             return SqliteSchemaEditor(self.connection, atomic=atomic, collect_sql=collect_sql)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
+from django.contrib.auth.models import Group
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,8 +22,12 @@ from tortoise.queryset import QuerySet
 from async_drf import generics, relations, schemas, serializers
 from async_drf._types import Instance, QuerySetLike
 from async_drf.concurrency import maybe_await
+from async_drf.db import aevaluate
+from async_drf.fastjson import ORJSONRenderer
 from async_drf.filters import FilterBackend, SearchFilter
 from async_drf.filtersets import BaseFilterSet, CharFilter, FilterSet, filterset_factory
+from async_drf.tasks import AfterResponseRequest
+from async_drf.test import AsyncAPIRequestFactory
 from async_drf.validators import UniqueValidator
 
 
@@ -102,6 +108,16 @@ async def bridge() -> None:
     post = await maybe_await(fetch, 1)  # an async hook gives what it returns
     assert_type(post, Post)
     assert_type(await maybe_await(title, post), str)  # so does a sync one
+
+
+async def tooling(request: AfterResponseRequest) -> None:
+    def notify(post_id: int, *, title: str) -> None:
+        del post_id, title
+
+    request.after_response(notify, 1, title="a")  # the arguments are checked against func
+    assert_type(AsyncAPIRequestFactory().generic("GET", "/posts/"), ASGIRequest)
+    assert_type(await aevaluate(Group.objects.all()), list[Group])
+    assert_type(ORJSONRenderer().render({"id": 1}), bytes)
 
 
 async def schema_hooks(

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.core.management.base import CommandError
 from tortoise.context import get_current_context
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.writer import MigrationWriter, format_migration_name
 
-from ...management.base import TortoiseMigrationCommand
+from ...management.base import TortoiseApp, TortoiseMigrationCommand
+
+if TYPE_CHECKING:
+    from django.core.management.base import CommandParser
 
 
 class Command(TortoiseMigrationCommand):
     help = "Creates new Tortoise migrations from changes to the models of TORTOISE_ORM's apps."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("app_label", nargs="*", help="Apps to make migrations for (all).")
         parser.add_argument("-n", "--name", help="Use this name for the migration file(s).")
         parser.add_argument(
@@ -32,10 +35,12 @@ class Command(TortoiseMigrationCommand):
             "and don't actually write them.",
         )
 
-    async def ahandle(self, *args: Any, **options: Any) -> None:
+    async def ahandle(self, *args: object, **options: object) -> None:
         if options["empty"] and not options["app_label"]:
             raise CommandError("You must supply at least one app label when using --empty.")
-        apps = self.apps_config(options["app_label"], create=not options["check"])
+        apps = self.apps_config(
+            cast("list[str]", options["app_label"]), create=not options["check"]
+        )
         unmigrated = [label for label, app in apps.items() if "migrations" not in app]
         context = get_current_context()
         assert context is not None and context.apps is not None, "Tortoise is not initialised"
@@ -54,11 +59,13 @@ class Command(TortoiseMigrationCommand):
             return
         for writer in writers:
             if options["name"]:
-                writer.name = format_migration_name(self.number(writer.name), options["name"])
+                writer.name = format_migration_name(
+                    self.number(writer.name), cast("str", options["name"])
+                )
         self.report(writers, write=True)
 
     async def empty_writers(
-        self, autodetector: MigrationAutodetector, apps: dict[str, dict[str, Any]]
+        self, autodetector: MigrationAutodetector, apps: dict[str, TortoiseApp]
     ) -> list[MigrationWriter]:
         """One migration with no operations per app, after the app's latest."""
         await autodetector.loader.build_graph()
@@ -73,7 +80,7 @@ class Command(TortoiseMigrationCommand):
                     [],
                     dependencies=[(key.app_label, key.name) for key in keys[-1:]],
                     initial=not keys,
-                    migrations_module=app["migrations"],
+                    migrations_module=cast("str", app["migrations"]),
                 )
             )
         return writers

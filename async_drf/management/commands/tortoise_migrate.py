@@ -8,7 +8,7 @@ connection's database (Django's own table is ``django_migrations``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.core.management.base import CommandError
 from pypika_tortoise.queries import Table
@@ -20,6 +20,12 @@ from tortoise.migrations.operations import CreateModel
 
 from ...management.base import TortoiseMigrationCommand
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from django.core.management.base import CommandParser
+    from tortoise.migrations.operations import Operation
+
 
 class Command(TortoiseMigrationCommand):
     help = (
@@ -27,7 +33,7 @@ class Command(TortoiseMigrationCommand):
         "rolls back or forward to it (zero: unapplies them all)."
     )
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("app_label", nargs="?", help="App to migrate (all by default).")
         parser.add_argument(
             "migration_name",
@@ -50,8 +56,10 @@ class Command(TortoiseMigrationCommand):
             "--plan", action="store_true", help="Show the migrations that would run, and stop."
         )
 
-    async def ahandle(self, *args: Any, **options: Any) -> None:
-        label, name = options["app_label"], options["migration_name"]
+    async def ahandle(self, *args: object, **options: object) -> None:
+        label, name = cast(
+            "tuple[str | None, str | None]", (options["app_label"], options["migration_name"])
+        )
         apps = self.apps_config([label] if label else None)
         if label and "migrations" not in apps[label]:
             raise CommandError(f"App {label!r} does not have migrations.")
@@ -85,7 +93,10 @@ class Command(TortoiseMigrationCommand):
         return [MigrationTarget(label, key.name)]
 
     async def migrate(
-        self, executor: MigrationExecutor, targets: Any, options: dict[str, Any]
+        self,
+        executor: MigrationExecutor,
+        targets: list[MigrationTarget] | None,
+        options: Mapping[str, object],
     ) -> None:
         self.stdout.write("Running migrations:", self.style.MIGRATE_HEADING)
         faked = options["fake_initial"] and await self.fake_initial(
@@ -147,7 +158,7 @@ class Command(TortoiseMigrationCommand):
         return faked
 
     @staticmethod
-    def table_names(operation: Any) -> list[str]:
+    def table_names(operation: Operation) -> list[str]:
         """The tables a CreateModel creates (its own and its many-to-many ones)."""
         if not isinstance(operation, CreateModel):
             return []

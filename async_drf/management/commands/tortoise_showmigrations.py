@@ -4,19 +4,22 @@ app, ``[X]`` when applied to its database, in the order they apply (as Django's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from ...management.base import TortoiseMigrationCommand
+
+if TYPE_CHECKING:
+    from django.core.management.base import CommandParser
 
 
 class Command(TortoiseMigrationCommand):
     help = "Shows the Tortoise migrations of the apps in TORTOISE_ORM and whether they are applied."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("app_label", nargs="*", help="Apps to show (all by default).")
 
-    async def ahandle(self, *args: Any, **options: Any) -> None:
-        apps = self.apps_config(options["app_label"])
+    async def ahandle(self, *args: object, **options: object) -> None:
+        apps = self.apps_config(cast("list[str]", options["app_label"]))
         for executor in self.executors(apps):
             await executor.loader.build_graph()
             applied = executor.loader.applied_migrations
