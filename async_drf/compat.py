@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pypika_tortoise.terms import Term
     from rest_framework.authentication import BaseAuthentication
     from rest_framework.request import ForcedAuthentication, Request
-    from rest_framework.serializers import Serializer
+    from rest_framework.serializers import BaseSerializer, Serializer
     from tortoise.backends.base.client import BaseDBAsyncClient
     from tortoise.connection import ConnectionHandler
     from tortoise.context import TortoiseContext
@@ -269,12 +269,12 @@ def reverse_ordering(ordering: Sequence[str]) -> tuple[str, ...]:
     return pagination._reverse_ordering(ordering)
 
 
-def readable_fields(serializer: Serializer[T]) -> Iterable[AnyField]:
-    return serializer._readable_fields
+def readable_fields(serializer: BaseSerializer[T]) -> Iterable[AnyField]:
+    return cast("Serializer[T]", serializer)._readable_fields
 
 
-def writable_fields(serializer: Serializer[T]) -> Iterable[AnyField]:
-    return serializer._writable_fields
+def writable_fields(serializer: BaseSerializer[T]) -> Iterable[AnyField]:
+    return cast("Serializer[T]", serializer)._writable_fields
 
 
 def forget_prefetched(instance: object) -> None:

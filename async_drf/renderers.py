@@ -49,11 +49,12 @@ if TYPE_CHECKING:
     from django import forms
     from rest_framework.views import APIView
 
+    from ._prefetch import ChoicesKey, FormChoices
     from ._types import AnySerializer
 
     class _FormChoicesView(Protocol):
         # Read by the related fields' get_choices (async_drf.relations).
-        _related_choices: dict[tuple[object, ...], object]
+        _related_choices: dict[ChoicesKey, FormChoices]
 
 
 R = TypeVar("R")
@@ -114,7 +115,7 @@ class AsyncBrowsableAPIMixin:
         if not any(is_form_media_type(parser.media_type) for parser in view.parser_classes):
             return
         existing = getattr(getattr(response, "data", None), "serializer", None)
-        choices: dict[tuple[object, ...], object] = {}
+        choices: dict[ChoicesKey, FormChoices] = {}
         for method in ("POST", "PUT"):
             if not (self._form_permissions or {}).get(method):
                 continue
