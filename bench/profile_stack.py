@@ -225,13 +225,17 @@ def install_layers(clock) -> Layers:
             _wrap(cls, "__await__", "query")
     _wrap(Model, "save", "query")
     if importlib.util.find_spec("async_drf"):
-        from async_drf import mixins, pagination
+        from async_drf import _serializer_adapter as adapters
+        from async_drf import pagination
+        from async_drf.generics import AsyncGenericAPIView
         from async_drf.views import AsyncAPIView
 
         _wrap(AsyncAPIView, "initialize_request", "DRF request")
         _wrap(AsyncAPIView, "perform_content_negotiation", "negotiation")
-        for name in ("_get_serializer", "_serialized_data", "_validate_and_save"):
-            _wrap(mixins, name, "serialization")
+        _wrap(AsyncGenericAPIView, "aget_serializer", "serialization")
+        for cls in (adapters._AsyncSerializerAdapter, adapters._DRFSerializerAdapter):
+            for name in ("save", "data", "validate_and_save"):
+                _wrap(cls, name, "serialization")
         for cls in (pagination.AsyncPageNumberPagination,):
             for name in ("paginate_queryset", "get_paginated_response"):
                 if name in cls.__dict__:
@@ -440,7 +444,11 @@ async def main_async(args) -> None:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+            stats = pstats.Stats(profiler).sort_stats(args.sort)
+            if args.callers:
+                stats.print_callers(args.callers)
+            else:
+                stats.print_stats(args.top)
         print(f"{args.stack} {args.endpoint}: {per * 1e6:.0f} us/request (profiled)")
     else:
         best = min([await rounds(args.n) for _ in range(3)])
@@ -465,6 +473,9 @@ def main() -> None:
     parser.add_argument("--gc", choices=["default", "freeze", "off"], default="default")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--callers", metavar="REGEX", help="with --cprofile: who calls the functions matching it"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"

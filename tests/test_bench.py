@@ -381,3 +381,26 @@ def test_profile_stack_serves_the_seeded_database(stack):
     assert f"{stack} detail: " in done.stdout
     assert "us/request" in done.stdout
     assert not (root / "bench.sqlite3").exists()
+
+
+def test_profile_stack_budget_times_every_async_drf_layer():
+    """--budget wraps the layers' entry points by name: a moved one would fail here."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
+    script = str(root / "bench" / "profile_stack.py")
+    done = subprocess.run(
+        [sys.executable, script, "asyncdrf", "list", "--budget", "-n", "20"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=root,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for layer in ("DRF request", "negotiation", "view", "pagination", "query", "serialization"):
+        assert f"| {layer} | " in done.stdout
+    assert "| Tortoise models built from rows | 20 |" in done.stdout
