@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, Never, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Never, Protocol, TypeAlias, cast
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -38,14 +38,23 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Manager as DjangoManager
     from django.db.models import Model as DjangoModel
     from django.http import HttpRequest
+    from tortoise.models import Model
 
     class _User(Protocol):
         """The project's user (Django's, or a Tortoise model's row), as read here."""
 
         @property
         def is_active(self) -> bool: ...
+
+    class _Token(Protocol):
+        """The project's token row: ``user`` (a relation) or ``user_id`` (a Django user's
+        primary key, on a Tortoise token model without the relation)."""
+
+        user: _User
+        user_id: str | int
 
     # The mixin sits in front of DRF's authentication classes.
     _BaseAuthentication = authentication.BaseAuthentication
@@ -96,15 +105,16 @@ def _releases(model: type[DjangoModel]) -> bool:
 
 
 # `model` is the project's token class, a Tortoise or a Django model: its fields (`key`,
-# `user` or `user_id`) are read by name, which no stub can type.
-async def _tortoise_token(model: Any, key: str) -> tuple[object, _User] | None:
+# `user` or `user_id`) are read by name (the `_Token` protocol).
+async def _tortoise_token(model: type[Model], key: str) -> tuple[object, _User] | None:
     """``(token, user)`` for ``key`` from a Tortoise token model, or None."""
     query = model.get_or_none(key=key)
+    token: _Token | None
     if "user" in model._meta.fetch_fields:
         # `user` is a Tortoise relation: one query with a join.
-        token = await query.select_related("user")
+        token = cast("_Token | None", await query.select_related("user"))
         return None if token is None else (token, token.user)
-    token = await query
+    token = cast("_Token | None", await query)
     if token is None:
         return None
     # `user_id` names a row of Django's user model.
@@ -117,15 +127,18 @@ async def _tortoise_token(model: Any, key: str) -> tuple[object, _User] | None:
     return None if user is None else (token, user)
 
 
-async def _django_token(model: Any, key: str) -> tuple[object, _User] | None:
-    tokens = model.objects.select_related("user")
+async def _django_token(model: type[DjangoModel], key: str) -> tuple[object, _User] | None:
+    # DRF reads `model.objects` (not `_default_manager`); the stubs' Model has no `objects`.
+    objects = cast("DjangoManager[DjangoModel]", getattr(model, "objects"))  # noqa: B009
+    tokens = objects.select_related("user")
     try:
         if _releases(model):
-            token = await run_sync(call_released, tokens.get, key=key)
+            row = await run_sync(call_released, tokens.get, key=key)
         else:
-            token = await tokens.aget(key=key)
+            row = await tokens.aget(key=key)
     except ObjectDoesNotExist:
         return None
+    token = cast("_Token", row)
     return token, token.user
 
 

@@ -36,7 +36,7 @@ from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery, QuerySet
 
 from ._prefetch import choices_key, model_field, reads_fk_column
-from ._types import QuerySetLike, ViewQuerySet
+from ._types import FieldKwargs, QuerySetLike, ViewQuerySet
 from .compat import ObjectDoesNotExistError
 from .concurrency import call_or_await, is_async_callable, maybe_await
 from .fields import fits_column
@@ -118,7 +118,7 @@ class RelatedField(drf_relations.RelatedField[Any, object, object]):
     def many_init(cls, *args: object, **kwargs: object) -> ManyRelatedField:
         # Mirrors rest_framework.relations.RelatedField.many_init; differs only in
         # building this module's ManyRelatedField.
-        list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs: FieldKwargs = {"child_relation": cls(*args, **kwargs)}
         for key in kwargs:
             if key in drf_relations.MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]
