@@ -360,9 +360,8 @@ def test_throttle_bench_runs_and_prints_both_rates():
     assert "(memory store only: --no-redis)" in done.stdout
 
 
-@pytest.mark.parametrize("stack", ["asyncdrf", "bare-orjson-fast"])
-def test_profile_stack_serves_the_seeded_database(stack):
-    """bench/profile_stack.py answers from its own seeded SQLite file; timings unchecked."""
+def _profile_stack(*args):
+    """Run bench/profile_stack.py with the harness's environment variables unset."""
     import subprocess
     import sys
     from pathlib import Path
@@ -370,30 +369,7 @@ def test_profile_stack_serves_the_seeded_database(stack):
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
     done = subprocess.run(
-        [sys.executable, str(root / "bench" / "profile_stack.py"), stack, "detail", "-n", "20"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=root,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{stack} detail: " in done.stdout
-    assert "us/request" in done.stdout
-    assert not (root / "bench.sqlite3").exists()
-
-
-def test_profile_stack_budget_times_every_async_drf_layer():
-    """--budget wraps the layers' entry points by name: a moved one would fail here."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
-    script = str(root / "bench" / "profile_stack.py")
-    done = subprocess.run(
-        [sys.executable, script, "asyncdrf", "list", "--budget", "-n", "20"],
+        [sys.executable, str(root / "bench" / "profile_stack.py"), *args],
         capture_output=True,
         text=True,
         timeout=180,
@@ -401,6 +377,21 @@ def test_profile_stack_budget_times_every_async_drf_layer():
         env=env,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return root, done.stdout
+
+
+@pytest.mark.parametrize("stack", ["asyncdrf", "bare-orjson-fast"])
+def test_profile_stack_serves_the_seeded_database(stack):
+    """bench/profile_stack.py answers from its own seeded SQLite file; timings unchecked."""
+    root, out = _profile_stack(stack, "detail", "-n", "20")
+    assert f"{stack} detail: " in out
+    assert "us/request" in out
+    assert not (root / "bench.sqlite3").exists()
+
+
+def test_profile_stack_budget_times_every_async_drf_layer():
+    """--budget wraps the layers' entry points by name: a moved one would fail here."""
+    _, out = _profile_stack("asyncdrf", "list", "--budget", "-n", "20")
     for layer in ("DRF request", "negotiation", "view", "pagination", "query", "serialization"):
-        assert f"| {layer} | " in done.stdout
-    assert "| Tortoise models built from rows | 20 |" in done.stdout
+        assert f"| {layer} | " in out
+    assert "| Tortoise models built from rows | 20 |" in out
