@@ -366,3 +366,19 @@ def test_plan_and_errors(tmp_path: Path) -> None:
     made = demo.manage("tortoise_makemigrations", "blog", "--empty", "--name", "backfill")
     assert "blog/tortoise_migrations/0002_backfill.py" in made
     assert "  Applying blog.0002_backfill... OK" in demo.manage("tortoise_migrate")
+
+
+def test_executor_migrate_has_tortoises_signature() -> None:
+    """The SQLite executor restates Tortoise's migrate() parameters to pass them on: a
+    parameter Tortoise adds or a default it changes must be restated too."""
+    import inspect
+
+    from tortoise.migrations.executor import MigrationExecutor as TortoiseExecutor
+
+    from async_drf.management.executor import MigrationExecutor
+
+    def shape(function: Any) -> list[tuple[str, Any, Any]]:
+        parameters = inspect.signature(function).parameters.values()
+        return [(p.name, p.kind, p.default) for p in parameters]
+
+    assert shape(MigrationExecutor.migrate) == shape(TortoiseExecutor.migrate)
