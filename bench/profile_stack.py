@@ -476,14 +476,29 @@ def main() -> None:
     parser.add_argument(
         "--callers", metavar="REGEX", help="with --cprofile: who calls the functions matching it"
     )
+    parser.add_argument(
+        "--database",
+        choices=run.DATABASES,
+        default="sqlite",
+        help="postgres: the bench's PostgreSQL database, its tables remade",
+    )
+    parser.add_argument(
+        "--pg-url", help="with --database postgres: this database (default: the bench's own)"
+    )
     args = parser.parse_args()
+    stack = run.STACKS[args.stack]
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        run.make_database(db)
-        os.environ["BENCH_DB"] = str(db)
-        # bench.run imported the settings before the database existed: read them again.
+        os.environ["BENCH_MIDDLEWARE"] = stack.middleware  # the +mw and +amw stacks' list
+        if args.database == "postgres":
+            pg_url = args.pg_url or run.pg_database()
+            run.pg_reset(pg_url)
+            os.environ["BENCH_PG_URL"] = pg_url
+        else:
+            db = Path(tmp) / "bench.sqlite3"
+            run.make_database(db)
+            os.environ["BENCH_DB"] = str(db)
+        # bench.run imported the settings before the environment was set: read them again.
         importlib.reload(importlib.import_module("bench.stacks.base_settings"))
-        stack = run.STACKS[args.stack]
         if stack.settings:
             os.environ["DJANGO_SETTINGS_MODULE"] = stack.settings
         try:

@@ -389,6 +389,27 @@ def test_profile_stack_serves_the_seeded_database(stack):
     assert not (root / "bench.sqlite3").exists()
 
 
+def test_profile_stack_runs_a_stack_with_its_middleware():
+    """The +amw stack runs async_drf.middleware in-process, as its server does."""
+    _, out = _profile_stack(
+        "asyncdrf+amw",
+        "detail",
+        "-n",
+        "20",
+        "--cprofile",
+        "--callers",
+        r"middleware\.py.*__acall__",
+    )
+    assert "async_drf/middleware.py" in out
+
+
+def test_profile_stack_on_postgresql(pg_url):
+    _, out = _profile_stack(
+        "asyncdrf", "create", "-n", "20", "--database", "postgres", "--pg-url", pg_url
+    )
+    assert "asyncdrf create: " in out
+
+
 def test_profile_stack_budget_times_every_async_drf_layer():
     """--budget wraps the layers' entry points by name: a moved one would fail here."""
     _, out = _profile_stack("asyncdrf", "list", "--budget", "-n", "20")
