@@ -416,3 +416,30 @@ def test_profile_stack_budget_times_every_async_drf_layer():
     for layer in ("DRF request", "negotiation", "view", "pagination", "query", "serialization"):
         assert f"| {layer} | " in out
     assert "| Tortoise models built from rows | 20 |" in out
+
+
+def test_drf_minimum_times_every_view():
+    """bench/drf_minimum.py answers each view correctly before timing it; timings unchecked."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
+    done = subprocess.run(
+        [sys.executable, str(root / "bench" / "drf_minimum.py"), "-n", "3", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split(" | ")[0].strip("| ") for line in done.stdout.splitlines()[2:]]
+    assert rows == [
+        "plain",
+        "APIView",
+        "APIView + Serializer",
+        "AsyncAPIView",
+        "AsyncAPIView + Serializer",
+    ]
