@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import contextvars
 import time
+import weakref
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage.base import BaseStorage
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.messages.storage.session import SessionStorage
@@ -44,11 +47,12 @@ from django.contrib.sessions.exceptions import SessionInterrupted
 from django.core.cache.backends.base import BaseCache
 from django.middleware import clickjacking, common, csrf, security
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 
 from . import compat
 from ._twins import TWINS  # noqa: F401 - Django's dotted path -> twin's name
-from .concurrency import run_sync
+from .concurrency import mark_inline, run_sync
 
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
@@ -127,6 +131,9 @@ class AsyncMiddlewareMixin:
     sync_capable = True
     async_capable = True
 
+    def release_request(self, request: HttpRequest) -> None:
+        """Called when the response is closed: drop what ties ``request`` to itself."""
+
     def request_needs_thread(self, request: HttpRequest) -> bool:
         return False
 
@@ -158,13 +165,16 @@ class AsyncMiddlewareMixin:
         # Mirrors django.utils.deprecation.MiddlewareMixin.__acall__ (Django 5.2): differs
         # in awaiting aprocess_request / aprocess_response, which call process_request /
         # process_response inline unless the call may do I/O (then through
-        # sync_to_async(thread_sensitive=True), as Django always does).
+        # sync_to_async(thread_sensitive=True), as Django always does), and in calling
+        # release_request when the response is closed.
         response = None
         if hasattr(self, "process_request"):
             response = await self.aprocess_request(request)
         response = response or await self.get_response(request)  # type: ignore[attr-defined]
         if hasattr(self, "process_response"):
             response = await self.aprocess_response(request, response)
+        if type(self).release_request is not AsyncMiddlewareMixin.release_request:
+            compat.resource_closers(response).append(partial(self.release_request, request))
         return response
 
 
@@ -188,7 +198,26 @@ class XFrameOptionsMiddleware(AsyncMiddlewareMixin, clickjacking.XFrameOptionsMi
 class AuthenticationMiddleware(AsyncMiddlewareMixin, auth_middleware.AuthenticationMiddleware):
     """Django's AuthenticationMiddleware, inline: it sets the lazy ``request.user``
     (queries when read, as in Django) and ``request.auser`` (awaited with Django's
-    async API)."""
+    async API).
+
+    Both hold the request they belong to, a reference cycle that only the garbage
+    collector frees (under load its full passes stall every request in flight).  Once
+    the response is closed they reach the request through a weak proxy instead: they
+    answer as before while anything (a test's ``response.wsgi_request``) holds it.
+    """
+
+    def release_request(self, request: HttpRequest) -> None:
+        proxy = weakref.proxy(request)
+        user = request.__dict__.get("user")
+        if isinstance(user, SimpleLazyObject):
+            # Django's `lambda: get_user(request)`: point its closure at the proxy.
+            setup = user.__dict__.get("_setupfunc")
+            for cell in getattr(setup, "__closure__", None) or ():
+                if cell.cell_contents is request:
+                    cell.cell_contents = proxy
+        auser = request.__dict__.get("auser")
+        if isinstance(auser, partial) and auser.args == (request,):
+            request.auser = partial(auser.func, proxy)
 
 
 class SessionMiddleware(AsyncMiddlewareMixin, sessions_middleware.SessionMiddleware):
@@ -349,7 +378,16 @@ class CsrfViewMiddleware(AsyncMiddlewareMixin, csrf.CsrfViewMiddleware):
 class MessageMiddleware(AsyncMiddlewareMixin, messages_middleware.MessageMiddleware):
     """Django's MessageMiddleware: the storage is created inline; messages are stored
     inline when nothing was added or read, or when storing them touches only cookies or
-    a session already read (or signed cookies); else in one hop."""
+    a session already read (or signed cookies); else in one hop.  Once the response is
+    closed the storage reaches the request through a weak proxy (no reference cycle)."""
+
+    def release_request(self, request: HttpRequest) -> None:
+        # The storage (and a FallbackStorage's storages) hold the request: a cycle.
+        storage = compat.message_storage(request)
+        proxy = weakref.proxy(request)
+        for each in [storage, *getattr(storage, "storages", ())]:
+            if isinstance(each, BaseStorage) and each.request is request:
+                each.request = proxy
 
     def response_needs_thread(self, request: HttpRequest, response: HttpResponseBase) -> bool:
         storage = compat.message_storage(request)
@@ -360,3 +398,8 @@ class MessageMiddleware(AsyncMiddlewareMixin, messages_middleware.MessageMiddlew
         if type(storage) in (SessionStorage, FallbackStorage):
             return session_read_does_io(request)
         return True  # another storage class: it may do I/O
+
+
+# Letting go of the request at close is pure CPU: the handler closes such a response on
+# the loop.
+mark_inline(AuthenticationMiddleware.release_request, MessageMiddleware.release_request)

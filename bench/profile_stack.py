@@ -494,6 +494,7 @@ def main() -> None:
             run.pg_reset(pg_url)
             os.environ["BENCH_PG_URL"] = pg_url
         else:
+            os.environ.pop("BENCH_PG_URL", None)
             db = Path(tmp) / "bench.sqlite3"
             run.make_database(db)
             os.environ["BENCH_DB"] = str(db)

@@ -11,7 +11,11 @@ Django's do; the thread hops each call made are counted too.
 
 from __future__ import annotations
 
+import gc
 import secrets
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import cookies
 from typing import Any
 
@@ -435,3 +439,50 @@ def test_authentication_middleware_requires_session_middleware():
 
     with pytest.raises(ImproperlyConfigured, match="requires session middleware"):
         acall(twins.AuthenticationMiddleware, plain_view, factory.get("/"))
+
+
+# -- no reference cycles once the response is closed -----------------------------------
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Only reference counting frees objects in here: what a cycle holds stays."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_authentication_middleware_leaves_no_cycle_once_closed():
+    """Django's lazy user and auser hold the request; after close they hold it weakly
+    and still answer while the request lives."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = factory.get("/")
+    twins.SessionMiddleware(plain_view).process_request(request)
+    response = acall(twins.AuthenticationMiddleware, plain_view, request)
+    response.close()
+    assert isinstance(async_to_sync(request.auser)(), AnonymousUser)
+    assert request.user.is_anonymous  # the lazy object evaluates through the proxy
+    freed = weakref.ref(request)
+    with collector_paused():
+        del request, response
+        assert freed() is None
+
+
+@pytest.mark.parametrize("storage", [COOKIE, SESSION, FALLBACK])
+def test_message_storage_leaves_no_cycle_once_closed(storage):
+    def adds_and_keeps(request):
+        request._messages.add(constants.INFO, "kept")
+        return HttpResponse("OK")
+
+    request, response = message_call(storage, adds_and_keeps)
+    response.close()
+    with override_settings(MESSAGE_STORAGE=storage):
+        # Read after close, as a test reads response.wsgi_request's messages.
+        assert [m.message for m in request._messages] == ["kept"]
+    freed = weakref.ref(request)
+    with collector_paused():
+        del request, response
+        assert freed() is None

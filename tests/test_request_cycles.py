@@ -212,6 +212,41 @@ async def test_a_finished_request_leaves_no_cycles(app, method, url, body, query
     assert await cyclic_garbage(app, method, url, body, query) == (status, [])
 
 
+ASYNC_MIDDLEWARE = [
+    f"async_drf.middleware.{name}"
+    for name in (
+        "SecurityMiddleware",
+        "SessionMiddleware",
+        "CommonMiddleware",
+        "CsrfViewMiddleware",
+        "AuthenticationMiddleware",
+        "MessageMiddleware",
+        "XFrameOptionsMiddleware",
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "query", "status"),
+    [
+        ("GET", "/authors/", None, b"page=1", 200),
+        ("GET", "/authors/1/", None, b"", 200),
+        ("POST", "/authors/", {"name": "Linus"}, b"", 201),
+        ("GET", "/authors/999/", None, b"", 404),
+        ("GET", "/guarded/", None, b"", 403),
+        ("GET", "/plain/", None, b"", 200),
+    ],
+)
+async def test_startprojects_middleware_from_async_drf_leaves_no_cycles(
+    app, method, url, body, query, status
+):
+    """Django's lazy request.user and auser and the message storage hold the request;
+    the twins in async_drf.middleware let go of it when the response is closed."""
+    with override_settings(MIDDLEWARE=ASYNC_MIDDLEWARE):
+        handler = asgi.ASGIHandler()
+        assert await cyclic_garbage(handler, method, url, body, query) == (status, [])
+
+
 async def test_nested_serializers_leave_only_tortoises_own_cycle(app):
     """A prefetched reverse relation is a cycle in Tortoise itself (the post holds its
     ReverseRelation, which holds the post); the serializers around it are freed."""
