@@ -18,7 +18,6 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from . import compat
-from .fields import get_model_info
 from .relations import PrimaryKeyRelatedField
 
 if TYPE_CHECKING:
@@ -138,29 +137,28 @@ def raise_errors_on_nested_writes(
     """Refuse writable nested and dotted-source relation fields in the default
     ``acreate``/``aupdate``: what to do with the related rows is the serializer's call."""
     # Mirrors rest_framework.serializers.raise_errors_on_nested_writes; differs in
-    # reading the relations from Tortoise's _meta and in raising its AssertionErrors
-    # explicitly (so they hold under python -O too).
-    relations = get_model_info(serializer.Meta.model).relations
+    # reading the relations from Tortoise's _meta, in one pass over the fields, and in
+    # raising its AssertionErrors explicitly (so they hold under python -O too).
+    relations = serializer._meta_model()._meta.fetch_fields  # every relation's name
+    nested = dotted = False
+    for field in compat.writable_fields(serializer):
+        attrs = field.source_attrs
+        first = attrs[0] if attrs else field.source
+        if first not in validated_data or first not in relations:
+            continue
+        if isinstance(validated_data[first], (list, dict)):
+            if len(attrs) > 1:
+                dotted = True
+            elif isinstance(field, drf.BaseSerializer):
+                nested = True
     where = f"`{type(serializer).__module__}.{type(serializer).__name__}`"
-    if any(
-        isinstance(field, drf.BaseSerializer)
-        and field.source in validated_data
-        and field.source in relations
-        and isinstance(validated_data[field.source], (list, dict))
-        for field in compat.writable_fields(serializer)
-    ):
+    if nested:
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable nested fields by "
             f"default.\nWrite an explicit `.{method_name}()` method for serializer {where}, "
             "or set `read_only=True` on nested serializer fields."
         )
-    if any(
-        len(field.source_attrs) > 1
-        and field.source_attrs[0] in validated_data
-        and field.source_attrs[0] in relations
-        and isinstance(validated_data[field.source_attrs[0]], (list, dict))
-        for field in compat.writable_fields(serializer)
-    ):
+    if dotted:
         raise AssertionError(
             f"The `.{method_name}()` method does not support writable dotted-source fields "
             f"by default.\nWrite an explicit `.{method_name}()` method for serializer "

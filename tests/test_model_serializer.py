@@ -415,6 +415,26 @@ async def test_dotted_source_field_error(tortoise_db):
     )
 
 
+async def test_nested_serializer_with_dotted_source_is_a_dotted_source_error(tortoise_db):
+    # DRF checks field.source for the nested error: "profile.address" is not a key of
+    # validated_data, so the dotted-source check is the one that refuses it.
+    class AddressSerializer(drf.Serializer):
+        street = drf.CharField()
+
+    class DottedNestedSerializer(ModelSerializer):
+        address = AddressSerializer(source="profile.address")
+
+        class Meta:
+            model = NestedWritePerson
+            fields = ["address"]
+
+    serializer = DottedNestedSerializer(data={"address": {"street": "festive road"}})
+    assert await serializer.ais_valid()
+    assert serializer.validated_data == {"profile": {"address": {"street": "festive road"}}}
+    with pytest.raises(AssertionError, match="does not support writable dotted-source fields"):
+        raise_errors_on_nested_writes("acreate", serializer, serializer.validated_data)
+
+
 async def test_nested_non_relational_field_is_no_nested_write(tortoise_db):
     # DRF's TestNestedNonRelationalFieldWrite: a JSON column is no relation.
     class DataSerializer(drf.Serializer):
