@@ -172,6 +172,7 @@ PRIVATE_ATTRIBUTES: tuple[tuple[str, str], ...] = (
     ("django.contrib.sessions.backends.cache.SessionStore", "_cache"),
     ("django.http.request.HttpRequest", "_post"),
     ("django.contrib.messages.middleware.MessageMiddleware", "_messages"),
+    ("django.utils.functional.SimpleLazyObject", "_setupfunc"),
     ("django.core.checks.security.base", "_security_middleware"),
     ("django.core.checks.security.base", "_xframe_middleware"),
     ("django.core.checks.security.csrf", "_csrf_middleware"),
@@ -399,6 +400,11 @@ def message_storage(request: HttpRequest) -> BaseStorage | None:
     """The messages storage MessageMiddleware put on ``request`` (``_messages``), or None."""
     storage: BaseStorage | None = getattr(request, "_messages", None)
     return storage
+
+
+def lazy_setup(lazy: object) -> object:
+    """The function a ``SimpleLazyObject`` calls to build its object (``_setupfunc``)."""
+    return vars(lazy).get("_setupfunc")
 
 
 # Django's deploy checks look for its middleware by exact dotted path in MIDDLEWARE, in

@@ -211,8 +211,7 @@ class AuthenticationMiddleware(AsyncMiddlewareMixin, auth_middleware.Authenticat
         user = request.__dict__.get("user")
         if isinstance(user, SimpleLazyObject):
             # Django's `lambda: get_user(request)`: point its closure at the proxy.
-            setup = user.__dict__.get("_setupfunc")
-            for cell in getattr(setup, "__closure__", None) or ():
+            for cell in getattr(compat.lazy_setup(user), "__closure__", None) or ():
                 if cell.cell_contents is request:
                     cell.cell_contents = proxy
         auser = request.__dict__.get("auser")
