@@ -40,6 +40,8 @@ def configure() -> None:
     import django
     from django.conf import settings
 
+    from bench.stacks import base_settings
+
     settings.configure(
         DEBUG=False,
         SECRET_KEY="drf-minimum",
@@ -48,14 +50,7 @@ def configure() -> None:
         TIME_ZONE="UTC",
         ROOT_URLCONF=__name__,
         INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"],
-        REST_FRAMEWORK={
-            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-            "DEFAULT_AUTHENTICATION_CLASSES": [],
-            "DEFAULT_PERMISSION_CLASSES": [],
-            "DEFAULT_THROTTLE_CLASSES": [],
-            "UNAUTHENTICATED_USER": None,
-        },
+        REST_FRAMEWORK=base_settings.REST_FRAMEWORK,  # the bench's DRF stacks' settings
     )
     django.setup()
 

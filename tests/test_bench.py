@@ -361,7 +361,11 @@ def test_throttle_bench_runs_and_prints_both_rates():
 
 
 def _profile_stack(*args):
-    """Run bench/profile_stack.py with the harness's environment variables unset."""
+    return _bench_script("profile_stack.py", *args)
+
+
+def _bench_script(name, *args):
+    """Run bench/<name> with the harness's environment variables unset."""
     import subprocess
     import sys
     from pathlib import Path
@@ -369,7 +373,7 @@ def _profile_stack(*args):
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
     done = subprocess.run(
-        [sys.executable, str(root / "bench" / "profile_stack.py"), *args],
+        [sys.executable, str(root / "bench" / name), *args],
         capture_output=True,
         text=True,
         timeout=180,
@@ -420,22 +424,8 @@ def test_profile_stack_budget_times_every_async_drf_layer():
 
 def test_drf_minimum_times_every_view():
     """bench/drf_minimum.py answers each view correctly before timing it; timings unchecked."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_"))}
-    done = subprocess.run(
-        [sys.executable, str(root / "bench" / "drf_minimum.py"), "-n", "3", "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=root,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    rows = [line.split(" | ")[0].strip("| ") for line in done.stdout.splitlines()[2:]]
+    _, out = _bench_script("drf_minimum.py", "-n", "3", "--rounds", "1")
+    rows = [line.split(" | ")[0].strip("| ") for line in out.splitlines()[2:]]
     assert rows == [
         "plain",
         "APIView",
