@@ -7,6 +7,8 @@ test_db_server.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import time
 from typing import Any
@@ -110,15 +112,15 @@ def pg_credentials() -> dict[str, Any]:
     return expand_db_url(PG_URL)["credentials"]
 
 
-async def bounded_pool(acquire_timeout: float) -> BoundedPool:
+async def bounded_pool(acquire_timeout: float, size: int = 1) -> BoundedPool:
     c = pg_credentials()
     pool = BoundedPool(
         host=c["host"],
         port=c["port"],
         user=c["user"],
         database=c["database"],
-        min_size=1,
-        max_size=1,
+        min_size=size,
+        max_size=size,
         max_queries=50000,
         max_inactive_connection_lifetime=300.0,
         loop=None,
@@ -151,6 +153,61 @@ async def test_bounded_pool_acquire_times_out_as_a_connection_error() -> None:
         await pool.release(held)
         async with pool.acquire() as conn:  # free again
             assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        pool.terminate()
+
+
+@pytest.mark.postgres
+async def test_bounded_pool_hands_connections_out_in_the_order_asked() -> None:
+    """asyncpg's queue lets a caller arriving as a connection is freed take it ahead of
+    those waiting (here a waiter was passed over 24-67 times with 3 connections); the
+    pool's turns are first come, first served."""
+    pool = await bounded_pool(10, size=3)
+    tickets = itertools.count()
+    granted: list[int] = []
+
+    async def client() -> None:
+        for _ in range(10):
+            ticket = next(tickets)  # no await between this and the acquire's queueing
+            async with pool.acquire() as conn:
+                granted.append(ticket)
+                await conn.fetchval("SELECT 1")
+
+    try:
+        async with asyncio.timeout(30):
+            await asyncio.gather(*(client() for _ in range(16)))
+    finally:
+        pool.terminate()
+    overtaken = [sum(later > ticket for later in granted[:i]) for i, ticket in enumerate(granted)]
+    assert len(granted) == 160
+    assert max(overtaken) < 3  # at most the other connections' holders, never a queue
+
+
+@pytest.mark.postgres
+async def test_bounded_pool_turns_survive_timeouts_cancels_and_double_releases() -> None:
+    pool = await bounded_pool(0.2)
+    try:
+        held = await pool.acquire()
+        with pytest.raises(PoolTimeout):
+            await pool.acquire()  # timed out while waiting for a turn
+
+        async def wait_for_a_turn() -> object:
+            return await pool.acquire()
+
+        waiting = asyncio.create_task(wait_for_a_turn())
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await pool.release(held)
+        conn = await pool.acquire()  # the one turn is free again
+        await pool.release(conn)
+        with contextlib.suppress(asyncpg.InterfaceError, asyncpg.InternalClientError):
+            await pool.release(conn)  # a second release gives back no second turn
+        first = await pool.acquire()
+        with pytest.raises(PoolTimeout):
+            await pool.acquire()
+        await pool.release(first)
     finally:
         pool.terminate()
 

@@ -13,6 +13,7 @@ connection; it can also be named in a connection's config::
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -32,24 +33,60 @@ class PoolTimeout(DBConnectionError):
 
 
 class BoundedPool(asyncpg.Pool):
-    """asyncpg's Pool whose ``acquire()`` waits at most ``acquire_timeout`` seconds."""
+    """asyncpg's Pool whose ``acquire()`` waits at most ``acquire_timeout`` seconds, and
+    hands connections out in the order they were asked for.
+
+    asyncpg's own pool queues its free connections in an ``asyncio.Queue``, which lets
+    a caller that arrives just as a connection is released take it ahead of those
+    already waiting (the woken waiter finds the queue empty and queues again, at the
+    back).  Under load some requests are passed over again and again: their latency
+    grows far past the others', up to the acquire timeout (a 503).  Here a FIFO
+    semaphore with one permit per connection decides who goes next; a permit is held
+    from ``acquire()`` to ``release()``, so a caller that has one always finds a free
+    connection.
+    """
 
     # kwargs left untyped: forwarded to asyncpg's Pool(), whose keywords are typed one by one.
     def __init__(self, *args: object, acquire_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
+        self._turns = asyncio.Semaphore(self.get_max_size())  # FIFO: no caller jumps ahead
+        self._lent: set[int] = set()  # id() of each connection handed out, until released
 
     async def _acquire(self, timeout: float | None) -> PoolConnectionProxy[asyncpg.Record]:
         # Both forms of Pool.acquire() (await and `async with`) end here; a timeout
         # given by the caller wins.
         if timeout is None:
             timeout = self.acquire_timeout
+        if self._turns.locked():  # every connection is out: wait for a turn, so long
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._turns.acquire()
+            except TimeoutError as exc:
+                raise PoolTimeout(f"no free database connection within {timeout} s") from exc
+        else:
+            await self._turns.acquire()  # returns at once
         try:
+            # A turn guarantees a free connection: asyncpg needs no timeout (and no task
+            # of its own to enforce one); reconnecting a dropped one has its own.
             connection: PoolConnectionProxy[asyncpg.Record]
-            connection = await super()._acquire(timeout)  # type: ignore[misc]  # asyncpg-stubs: private
-            return connection
-        except TimeoutError as exc:
-            raise PoolTimeout(f"no free database connection within {timeout} s") from exc
+            connection = await super()._acquire(None)  # type: ignore[misc]  # asyncpg-stubs: private
+        except BaseException:
+            self._turns.release()
+            raise
+        self._lent.add(id(connection))
+        return connection
+
+    async def release(self, connection: object, *, timeout: float | None = None) -> None:
+        # The turn goes back once per connection handed out: a second release (which
+        # asyncpg ignores or refuses) or a foreign connection returns none.
+        lent = id(connection) in self._lent
+        self._lent.discard(id(connection))
+        try:
+            await super().release(connection, timeout=timeout)  # type: ignore[arg-type]
+        finally:
+            if lent:
+                self._turns.release()
 
 
 class AsyncpgDBClient(TortoiseAsyncpgDBClient):
