@@ -1,9 +1,12 @@
-"""Tortoise's asyncpg engine with a pool that waits for a free connection only so long.
+"""Tortoise's asyncpg engine with a pool that waits for a free connection in turn, and
+only so long.
 
 Tortoise's ``AsyncpgDBClient`` awaits ``pool.acquire()`` with no timeout: when every
 connection is busy, a request waits until one is released, however long that takes.
-Here the pool waits at most ``ASYNC_DRF["TORTOISE_POOL_TIMEOUT"]`` seconds, then raises
-:class:`PoolTimeout`, a ``DBConnectionError``, which a view answers with 503.
+Here requests get connections in the order they asked (asyncpg's own queue lets late
+callers go first), each waiting at most ``ASYNC_DRF["TORTOISE_POOL_TIMEOUT"]`` seconds
+for its turn before :class:`PoolTimeout`, a ``DBConnectionError``, which a view answers
+with 503.
 
 async_drf's ASGI lifespan (``init_orm``) uses this engine for every ``postgres://``
 connection; it can also be named in a connection's config::
